@@ -1,0 +1,28 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both set everything up first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt scripts/bootstrap.sh
+	bash scripts/bootstrap.sh $(VENV)
+	touch $@
+
+demo: setup
+	$(VENV)/bin/ms5 demo
+
+lint: setup
+	$(VENV)/bin/ruff check core connectors hmi tests scripts
+	$(VENV)/bin/ruff format --check core connectors hmi tests scripts
+	$(VENV)/bin/mypy
+
+test: lint
+	$(VENV)/bin/pytest
+
+bench: setup
+	$(PY) -m scripts.bench_replay
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,597 @@
+"""The engine: tag samples and operator commands in, time categories, counts and OEE out.
+
+Pure and synchronous. It never reads the wall clock: time comes from the samples and from
+`tick(now)`. Its state is a function of the journal it was fed, which is what makes replay,
+crash recovery and the reports agree to the second.
+
+Per equipment it keeps a list of segments, one per contiguous raw condition (running, stopped,
+no data, changeover, declared planned stop), and per-minute count buckets. Figures over any
+window are computed from those by cutting them with the shift calendar.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.calendar import Sched, ShiftCalendar, ShiftOccurrence
+from core.config import COMMS_LOSS_REASON, UNASSIGNED_REASON, Config, Equipment, Line, ReasonCategory
+from core.events import (
+    ChangeoverEnded,
+    ChangeoverStarted,
+    DowntimeEnded,
+    DowntimeStarted,
+    EventBus,
+    OeeUpdate,
+    ProductionUpdate,
+    QualityAlert,
+    StateChanged,
+)
+from core.metrics import Metrics
+from core.samples import PACKML_EXECUTE, SIGNALS, Sample
+
+RUN, STOP, COMMS, CHG, PLANNED = range(5)
+COND_NAMES = ("running", "stopped", "no_data", "changeover", "planned_stop")
+
+# Bucket layout: counts, ideal-weighted counts, ideal-weighted counts inside a startup window.
+_T, _G, _R, _IT, _IG, _IR, _ST, _SG, _SR = range(9)
+_SIGNAL_SLOT = {"total_count": 0, "good_count": 1, "reject_count": 2}
+_BUCKET_S = 60.0
+
+
+class CommandError(Exception):
+    """A command the engine refuses; the message says why in one line."""
+
+
+@dataclass(slots=True)
+class Segment:
+    start: float
+    cond: int
+    end: float | None = None
+    fault_code: int = 0
+    reason: str | None = None
+    down_at: float = float("inf")
+    announced: bool = False  # DowntimeStarted sent
+
+    def is_down_stop(self, now: float) -> bool:
+        end = self.end if self.end is not None else now
+        return end >= self.down_at
+
+
+@dataclass(frozen=True, slots=True)
+class DowntimeEvent:
+    equipment: str
+    start: float
+    end: float
+    reason: str
+    fault_code: int | None
+    open: bool = False
+
+    @property
+    def duration_s(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(slots=True)
+class _Equipment:
+    cfg: Equipment
+    line: Line
+    calendar: ShiftCalendar
+    threshold: float
+    counter_range: int
+    startup_window: float
+    ideal: float
+    running: bool | None = None
+    packml_state: int | None = None
+    changeover_signal: bool = False
+    changeover_command: bool = False
+    declared_stop: str | None = None  # reason of an operator-declared planned stop
+    fault_code: int = 0
+    andon: bool = False
+    counters: dict[str, int] = field(default_factory=dict)
+    count_signals: set[str] = field(default_factory=set)
+    segments: list[Segment] = field(default_factory=list)
+    seg_starts: list[float] = field(default_factory=list)
+    buckets: dict[float, list[float]] = field(default_factory=dict)
+    bucket_keys: list[float] = field(default_factory=list)
+    startup_until: float = float("-inf")
+    quality_window: list[tuple[int, int]] = field(default_factory=list)
+    quality_alerting: bool = False
+
+    def cond(self) -> int:
+        stopped_or_unknown = not self.running
+        if self.declared_stop is not None and stopped_or_unknown:
+            return PLANNED
+        if self.changeover_signal or self.changeover_command:
+            return CHG
+        if self.running is None:
+            return COMMS
+        return RUN if self.running else STOP
+
+
+@dataclass(frozen=True)
+class Job:
+    line: str
+    product: str
+    quantity: int | None
+    started: float
+
+
+class Engine:
+    def __init__(self, config: Config, *, marks: tuple[float, ...] = (), bus: EventBus | None = None) -> None:
+        """`marks` are instants (besides whole minutes) where count buckets must split, so that
+        figures over windows starting or ending there are exact."""
+        self.config = config
+        self.bus = bus or EventBus()
+        self.now: float | None = None
+        self._marks = sorted(marks)
+        self.calendars = {line.id: ShiftCalendar(line) for line in config.lines}
+        self.jobs: dict[str, Job] = {}
+        self._eq: dict[str, _Equipment] = {}
+        for line in config.lines:
+            for eq in line.equipment:
+                self._eq[eq.id] = _Equipment(
+                    cfg=eq,
+                    line=line,
+                    calendar=self.calendars[line.id],
+                    threshold=line.threshold_for(eq),
+                    counter_range=eq.counter_max + 1,
+                    startup_window=line.startup_window_for(eq),
+                    ideal=eq.ideal_cycle_time_s,
+                )
+        self.ignored_samples = 0
+
+    # ---------------------------------------------------------------- inputs
+
+    @property
+    def equipment_ids(self) -> list[str]:
+        return list(self._eq)
+
+    def _start(self, ts: float) -> None:
+        self.now = ts
+        for st in self._eq.values():
+            self._open_segment(st, ts, COMMS)
+
+    def _clock(self, ts: float) -> float:
+        """Time never runs backwards inside the engine: a late sample counts at the engine's now."""
+        now = self.now
+        if now is None:
+            self._start(ts)
+            return ts
+        if ts > now:
+            self.now = ts
+            return ts
+        return now
+
+    def ingest(self, samples: list[Sample] | tuple[Sample, ...]) -> None:
+        for s in samples:
+            self.ingest_one(s)
+
+    def ingest_one(self, s: Sample) -> None:
+        st = self._eq.get(s.equipment)
+        if st is None or s.signal not in SIGNALS:
+            self.ignored_samples += 1
+            return
+        ts = self._clock(s.ts)
+        signal = s.signal
+        value = s.value if s.valid else None
+        if signal in _SIGNAL_SLOT:
+            if value is not None:
+                self._count(st, ts, signal, value)
+            return
+        if signal == "running":
+            st.running = None if value is None else value != 0
+        elif signal == "state":
+            if value is None:
+                st.running = None
+                st.packml_state = None
+            else:
+                st.packml_state = int(value)
+                st.running = st.packml_state == PACKML_EXECUTE
+        elif signal == "fault_code":
+            if value is not None:
+                st.fault_code = int(value)
+                seg = st.segments[-1]
+                if seg.cond == STOP and seg.fault_code == 0:
+                    seg.fault_code = st.fault_code
+        elif signal == "changeover":
+            if value is not None:
+                st.changeover_signal = value != 0
+        elif signal == "andon" and value is not None:
+            st.andon = value != 0
+        self._update_cond(st, ts)
+
+    def tick(self, now: float) -> None:
+        """Advance the clock: stops that crossed their threshold become downtime, figures refresh."""
+        ts = self._clock(now)
+        for st in self._eq.values():
+            self._check_threshold(st, ts)
+        if self.bus.wants(OeeUpdate):
+            for eq_id, st in self._eq.items():
+                occ = st.calendar.shift_at(ts)
+                start = occ.start if occ else ts - 3600
+                metrics = self.metrics(eq_id, start, ts)
+                self.bus.publish(OeeUpdate(ts, eq_id, occ.name if occ else None, metrics.to_dict()))
+
+    # ---------------------------------------------------------------- segments
+
+    def _open_segment(self, st: _Equipment, ts: float, cond: int) -> None:
+        seg = Segment(ts, cond)
+        if cond == STOP:
+            seg.fault_code = st.fault_code
+            seg.down_at = st.calendar.advance(ts, st.threshold)
+        st.segments.append(seg)
+        st.seg_starts.append(ts)
+
+    def _update_cond(self, st: _Equipment, ts: float) -> None:
+        seg = st.segments[-1]
+        cond = st.cond()
+        if cond == seg.cond:
+            if cond == STOP:
+                self._check_threshold(st, ts)
+            return
+        previous = seg.cond
+        self._close_segment(st, seg, ts)
+        if seg.start == ts:
+            # A zero-length segment carries no time: replace it instead of keeping it.
+            st.segments.pop()
+            st.seg_starts.pop()
+            if st.segments and st.segments[-1].cond == cond:
+                st.segments[-1].end = None
+                return
+        self._open_segment(st, ts, cond)
+        new = st.segments[-1]
+        eq_id = st.cfg.id
+        bus = self.bus
+        if previous == CHG and cond != CHG:
+            st.startup_until = ts + st.startup_window
+        if cond == CHG and bus.wants(ChangeoverStarted):
+            bus.publish(ChangeoverStarted(ts, eq_id))
+        if cond == COMMS and bus.wants(DowntimeStarted):
+            new.announced = True
+            bus.publish(DowntimeStarted(ts, eq_id, ts, COMMS_LOSS_REASON, None))
+        if cond == STOP:
+            self._check_threshold(st, ts)
+        if bus.wants(StateChanged):
+            bus.publish(StateChanged(ts, eq_id, COND_NAMES[cond], COND_NAMES[previous], st.fault_code))
+
+    def _close_segment(self, st: _Equipment, seg: Segment, ts: float) -> None:
+        seg.end = ts
+        bus = self.bus
+        if seg.cond == CHG and bus.wants(ChangeoverEnded):
+            bus.publish(ChangeoverEnded(ts, st.cfg.id, ts - seg.start))
+        down = seg.cond == COMMS or (seg.cond == STOP and seg.is_down_stop(ts))
+        if down and ts > seg.start and bus.wants(DowntimeEnded):
+            fault = seg.fault_code or None
+            bus.publish(DowntimeEnded(ts, st.cfg.id, seg.start, ts, self._reason(st, seg), fault))
+
+    def _check_threshold(self, st: _Equipment, ts: float) -> None:
+        seg = st.segments[-1]
+        if seg.cond == STOP and not seg.announced and ts >= seg.down_at:
+            seg.announced = True
+            if self.bus.wants(DowntimeStarted):
+                fault = seg.fault_code or None
+                self.bus.publish(
+                    DowntimeStarted(seg.down_at, st.cfg.id, seg.start, self._reason(st, seg), fault)
+                )
+
+    def _reason(self, st: _Equipment, seg: Segment) -> str:
+        if seg.cond == COMMS:
+            return COMMS_LOSS_REASON
+        if seg.reason is not None:
+            return seg.reason
+        return st.cfg.faults.get(seg.fault_code, UNASSIGNED_REASON)
+
+    # ---------------------------------------------------------------- counts
+
+    def _bucket_key(self, ts: float) -> float:
+        key = ts - ts % _BUCKET_S
+        if self._marks:
+            i = bisect.bisect_right(self._marks, ts) - 1
+            if i >= 0 and self._marks[i] > key:
+                key = self._marks[i]
+        return key
+
+    def _count(self, st: _Equipment, ts: float, signal: str, value: float) -> None:
+        raw = int(value)
+        if raw < 0 or raw >= st.counter_range:
+            self.ignored_samples += 1
+            return
+        st.count_signals.add(signal)
+        old = st.counters.get(signal)
+        st.counters[signal] = raw
+        if old is None or raw == old:
+            return
+        if raw > old:
+            delta = raw - old
+        elif old - raw > st.counter_range / 2:
+            delta = raw + st.counter_range - old  # rollover
+        else:
+            delta = raw  # reset
+        if delta == 0:
+            return
+        key = self._bucket_key(ts)
+        bucket = st.buckets.get(key)
+        if bucket is None:
+            bucket = [0.0] * 9
+            st.buckets[key] = bucket
+            st.bucket_keys.append(key)
+        slot = _SIGNAL_SLOT[signal]
+        weighted = delta * st.ideal
+        bucket[slot] += delta
+        bucket[3 + slot] += weighted
+        if ts < st.startup_until:
+            bucket[6 + slot] += weighted
+        if st.cfg.quality_alert or st.line.quality_alert:
+            self._watch_quality(st, ts, slot, delta)
+        if self.bus.wants(ProductionUpdate):
+            totals = self._derive(st, [bucket[_T], bucket[_G], bucket[_R]])
+            self.bus.publish(ProductionUpdate(ts, st.cfg.id, int(totals[0]), int(totals[1]), int(totals[2])))
+
+    def _derive(self, st: _Equipment, trio: list[float]) -> tuple[float, float, float]:
+        """Any two of total/good/reject give the third; one alone means the others are implied."""
+        total, good, reject = trio
+        has = st.count_signals
+        if "total_count" in has and "good_count" in has:
+            return total, good, total - good
+        if "total_count" in has and "reject_count" in has:
+            return total, total - reject, reject
+        if "good_count" in has and "reject_count" in has:
+            return good + reject, good, reject
+        if "total_count" in has:
+            return total, total, 0.0
+        if "good_count" in has:
+            return good, good, 0.0
+        return reject, 0.0, reject
+
+    def _watch_quality(self, st: _Equipment, ts: float, slot: int, delta: int) -> None:
+        policy = st.line.quality_alert_for(st.cfg)
+        if policy is None:
+            return
+        has = st.count_signals
+        # Only a signal that counts every part moves the window; rejects ride along with it.
+        if slot == 2:
+            st.quality_window.append((0 if "total_count" in has or "good_count" in has else delta, delta))
+        elif slot == 0 or (slot == 1 and "total_count" not in has):
+            st.quality_window.append((delta, 0))
+        else:
+            return
+        parts = sum(p for p, _ in st.quality_window)
+        while st.quality_window and parts - st.quality_window[0][0] >= policy.window_parts:
+            parts -= st.quality_window.pop(0)[0]
+        if parts < policy.window_parts:
+            return
+        rejects = sum(r for _, r in st.quality_window)
+        rate = rejects / parts
+        if rate > policy.max_reject_rate and not st.quality_alerting:
+            st.quality_alerting = True
+            self.bus.publish(QualityAlert(ts, st.cfg.id, rate, parts, policy.max_reject_rate))
+        elif rate <= policy.max_reject_rate:
+            st.quality_alerting = False
+
+    # ---------------------------------------------------------------- commands
+
+    def command(self, name: str, args: Mapping[str, Any], ts: float) -> str:
+        """Apply an operator command at `ts`; returns what was done, raises CommandError."""
+        handler: Callable[[Mapping[str, Any], float], str] | None = getattr(self, f"_cmd_{name}", None)
+        if handler is None:
+            raise CommandError(f"unknown command {name!r}")
+        ts = self._clock(ts)
+        return handler(args, ts)
+
+    def _targets(self, args: Mapping[str, Any]) -> list[_Equipment]:
+        if "equipment" in args:
+            st = self._eq.get(str(args["equipment"]))
+            if st is None:
+                raise CommandError(f"unknown equipment {args['equipment']!r}")
+            return [st]
+        if "line" in args:
+            sts = [st for st in self._eq.values() if st.line.id == args["line"]]
+            if not sts:
+                raise CommandError(f"unknown line {args['line']!r}")
+            return sts
+        if len(self.config.lines) == 1:
+            return list(self._eq.values())
+        raise CommandError("name an equipment or a line")
+
+    def _cmd_start_changeover(self, args: Mapping[str, Any], ts: float) -> str:
+        targets = self._targets(args)
+        for st in targets:
+            st.changeover_command = True
+            self._update_cond(st, ts)
+        return f"changeover started on {', '.join(st.cfg.id for st in targets)}"
+
+    def _cmd_end_changeover(self, args: Mapping[str, Any], ts: float) -> str:
+        targets = [st for st in self._targets(args) if st.changeover_command]
+        if not targets:
+            raise CommandError("no changeover is open there")
+        for st in targets:
+            st.changeover_command = False
+            self._update_cond(st, ts)
+        return f"changeover ended on {', '.join(st.cfg.id for st in targets)}"
+
+    def _cmd_start_planned_stop(self, args: Mapping[str, Any], ts: float) -> str:
+        reason = str(args.get("reason", ""))
+        if reason not in self.config.reasons:
+            raise CommandError(f"unknown reason {reason!r}")
+        if self.config.reason_category(reason) != ReasonCategory.EXCLUDED:
+            raise CommandError(f"reason {reason!r} is not a planned stop (its category is not 'excluded')")
+        targets = self._targets(args)
+        for st in targets:
+            st.declared_stop = reason
+            self._update_cond(st, ts)
+        return f"planned stop '{reason}' on {', '.join(st.cfg.id for st in targets)}"
+
+    def _cmd_end_planned_stop(self, args: Mapping[str, Any], ts: float) -> str:
+        targets = [st for st in self._targets(args) if st.declared_stop is not None]
+        if not targets:
+            raise CommandError("no planned stop is open there")
+        for st in targets:
+            st.declared_stop = None
+            self._update_cond(st, ts)
+        return f"planned stop ended on {', '.join(st.cfg.id for st in targets)}"
+
+    def _cmd_start_job(self, args: Mapping[str, Any], ts: float) -> str:
+        product_id = str(args.get("product", ""))
+        product = self.config.product(product_id)
+        if product is None:
+            raise CommandError(f"unknown product {product_id!r}")
+        quantity = args.get("quantity")
+        if quantity is not None and (not isinstance(quantity, int) or quantity < 0):
+            raise CommandError("quantity must be a whole number of parts")
+        targets = self._targets(args)
+        line = targets[0].line
+        for st in (s for s in self._eq.values() if s.line.id == line.id):
+            st.ideal = product.ideal_cycle_time_s
+        self.jobs[line.id] = Job(line.id, product.id, quantity, ts)
+        return f"job {product.id} started on {line.id}"
+
+    def _cmd_end_job(self, args: Mapping[str, Any], ts: float) -> str:
+        line = self._targets(args)[0].line
+        if self.jobs.pop(line.id, None) is None:
+            raise CommandError(f"no job is running on {line.id}")
+        for st in (s for s in self._eq.values() if s.line.id == line.id):
+            st.ideal = st.cfg.ideal_cycle_time_s
+        return f"job ended on {line.id}"
+
+    def _cmd_set_reason(self, args: Mapping[str, Any], ts: float) -> str:
+        reason = str(args.get("reason", ""))
+        if reason not in self.config.reasons:
+            raise CommandError(f"unknown reason {reason!r}")
+        targets = self._targets(args)
+        if len(targets) != 1:
+            raise CommandError("set_reason needs one equipment")
+        st = targets[0]
+        at = float(args.get("at", ts))
+        i = bisect.bisect_right(st.seg_starts, at) - 1
+        seg = st.segments[i] if i >= 0 else None
+        now = self.now if self.now is not None else ts
+        if seg is None or seg.cond != STOP or not seg.is_down_stop(now):
+            raise CommandError(f"no downtime event of {st.cfg.id} covers that time")
+        seg.reason = reason
+        return f"reason of the stop at {st.cfg.id} set to '{reason}'"
+
+    # ---------------------------------------------------------------- figures
+
+    def _overlaps(
+        self, st: _Equipment, a: float, b: float
+    ) -> Iterator[tuple[float, float, Sched, Segment | None]]:
+        """(start, end, schedule, segment) for every overlap of a calendar piece and a segment in
+        [a, b); time before the first segment has no segment (no data yet)."""
+        now = self.now if self.now is not None else b
+        segs, starts = st.segments, st.seg_starts
+        for ps, pe, kind in st.calendar.pieces(a, b):
+            if not segs or ps < segs[0].start:
+                e = min(pe, segs[0].start) if segs else pe
+                yield ps, e, kind, None
+                if e >= pe:
+                    continue
+            j = max(bisect.bisect_right(starts, ps) - 1, 0)
+            while j < len(segs) and segs[j].start < pe:
+                seg = segs[j]
+                seg_end = seg.end if seg.end is not None else now
+                s, e = max(ps, seg.start), min(pe, seg_end)
+                if e > s:
+                    yield s, e, kind, seg
+                j += 1
+
+    def metrics(self, equipment: str, a: float, b: float) -> Metrics:
+        st = self._eq[equipment]
+        now = self.now if self.now is not None else b
+        b = min(b, max(now, a))
+        m = Metrics(all_time_s=b - a)
+        small_stops: set[int] = set()
+        for s, e, kind, seg in self._overlaps(st, a, b):
+            d = e - s
+            cond = seg.cond if seg is not None else COMMS
+            if kind == Sched.UNSCHEDULED:
+                m.unscheduled_time_s += d
+            elif cond == RUN:
+                m.running_time_s += d
+            elif kind == Sched.BREAK or cond == PLANNED:
+                m.planned_stop_time_s += d
+            elif cond == CHG:
+                m.changeover_time_s += d
+            elif cond == COMMS:
+                m.down_time_s += d
+                m.comms_loss_time_s += d
+            elif seg is not None and seg.is_down_stop(now):
+                m.down_time_s += d
+            else:
+                m.small_stop_time_s += d
+                small_stops.add(id(seg))
+        m.small_stop_count = len(small_stops)
+        self._add_counts(st, a, b, m)
+        return m
+
+    def _add_counts(self, st: _Equipment, a: float, b: float, m: Metrics) -> None:
+        keys = st.bucket_keys
+        lo = bisect.bisect_left(keys, a)
+        hi = bisect.bisect_left(keys, b) if b < float("inf") else len(keys)
+        # The last bucket holds counts up to `now`; when the window ends at now it belongs in.
+        if self.now is not None and b >= self.now:
+            hi = len(keys)
+        sums = [0.0] * 9
+        for key in keys[lo:hi]:
+            bucket = st.buckets[key]
+            for k in range(9):
+                sums[k] += bucket[k]
+        total, good, reject = self._derive(st, sums[0:3])
+        m.total_count += round(total)
+        m.good_count += round(good)
+        m.reject_count += round(reject)
+        i_total, i_good, i_reject = self._derive(st, sums[3:6])
+        m.ideal_total_s += i_total
+        m.ideal_good_s += i_good
+        m.startup_reject_ideal_s += self._derive(st, sums[6:9])[2]
+        del i_reject
+
+    def downtime_events(self, equipment: str, a: float, b: float) -> list[DowntimeEvent]:
+        """One event per contiguous down period inside [a, b), clipped to the window."""
+        st = self._eq[equipment]
+        now = self.now if self.now is not None else b
+        b = min(b, max(now, a))
+        events: list[DowntimeEvent] = []
+        current: tuple[float, float, Segment | None] | None = None
+
+        def flush() -> None:
+            if current is None:
+                return
+            s, e, seg = current
+            if seg is None:
+                reason, fault = COMMS_LOSS_REASON, None
+            else:
+                reason, fault = self._reason(st, seg), (seg.fault_code or None)
+            is_open = seg is not None and seg.end is None and e >= now
+            events.append(DowntimeEvent(equipment, s, e, reason, fault, is_open))
+
+        for s, e, kind, seg in self._overlaps(st, a, b):
+            cond = seg.cond if seg is not None else COMMS
+            is_down = kind == Sched.SCHEDULED and (
+                cond == COMMS or (cond == STOP and seg is not None and seg.is_down_stop(now))
+            )
+            if is_down and current is not None and current[2] is seg and current[1] == s:
+                current = (current[0], e, seg)
+                continue
+            flush()
+            current = (s, e, seg) if is_down else None
+        flush()
+        return events
+
+    # ---------------------------------------------------------------- views for the faces
+
+    def state_of(self, equipment: str) -> tuple[str, float, int]:
+        """(condition name, since, fault code) of an equipment now."""
+        st = self._eq[equipment]
+        if not st.segments:
+            return COND_NAMES[COMMS], self.now or 0.0, 0
+        seg = st.segments[-1]
+        return COND_NAMES[seg.cond], seg.start, st.fault_code
+
+    def shifts(self, line: str, a: float, b: float) -> list[ShiftOccurrence]:
+        return self.calendars[line].occurrences(a, b)
+
+    def line_of(self, equipment: str) -> Line:
+        return self._eq[equipment].line

@@ -1,0 +1,101 @@
+"""The journal CSV of shared/DESIGN.md section 7: `ts,equipment,signal,value`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from core.config import Config
+from core.samples import COUNT_SIGNALS, SIGNALS, Quality, Sample
+from core.timefmt import iso, parse_time
+
+HEADER = ["ts", "equipment", "signal", "value"]
+BAD = "BAD"
+
+
+class JournalError(Exception):
+    """A journal that cannot be read; the message names the file and line."""
+
+
+def _parse_ts(text: str) -> float:
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if len(text) >= 10 and not (text.endswith("Z") or "+" in text[10:] or "-" in text[10:]):
+        raise ValueError(f"time {text!r} has no UTC offset")
+    return parse_time(text)
+
+
+def read_journal(path: str | Path, config: Config) -> list[Sample]:
+    p = Path(path)
+    try:
+        with p.open(encoding="utf-8", newline="") as fh:
+            return list(parse_journal(fh, config, p.name))
+    except OSError as exc:
+        raise JournalError(f"{p}: cannot read journal: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise JournalError(f"{p}: not a UTF-8 text file") from None
+
+
+def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -> Iterator[Sample]:
+    equipment = {eq.id: eq for line in config.lines for eq in line.equipment}
+    reader = csv.reader(lines)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise JournalError(f"{name}:1: {exc}") from None
+    if header is None or [h.strip() for h in header] != HEADER:
+        raise JournalError(f"{name}:1: the header must be {','.join(HEADER)}")
+    line_no = 1
+    try:
+        for row in reader:
+            line_no = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != 4:
+                raise JournalError(f"{name}:{line_no}: expected 4 fields, found {len(row)}")
+            ts_text, eq_id, signal, value_text = (f.strip() for f in row)
+            try:
+                ts = _parse_ts(ts_text)
+            except ValueError as exc:
+                raise JournalError(f"{name}:{line_no}: {exc}") from None
+            eq = equipment.get(eq_id)
+            if eq is None:
+                raise JournalError(f"{name}:{line_no}: unknown equipment {eq_id!r}")
+            if signal not in SIGNALS:
+                raise JournalError(f"{name}:{line_no}: unknown signal {signal!r}")
+            if value_text.upper() == BAD:
+                yield Sample(ts, eq_id, signal, None, Quality.BAD)
+                continue
+            try:
+                value = float(value_text)
+            except ValueError:
+                raise JournalError(f"{name}:{line_no}: value {value_text!r} is not a number") from None
+            if value != value or value in (float("inf"), float("-inf")):
+                raise JournalError(f"{name}:{line_no}: value {value_text!r} is not a finite number")
+            if signal in COUNT_SIGNALS and not (0 <= value <= eq.counter_max and value == int(value)):
+                raise JournalError(
+                    f"{name}:{line_no}: {signal} {value_text!r} is not a count between 0 and {eq.counter_max}"
+                )
+            yield Sample(ts, eq_id, signal, value)
+    except csv.Error as exc:
+        raise JournalError(f"{name}:{line_no}: {exc}") from None
+
+
+def format_value(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def write_journal(samples: Iterable[Sample], out: io.TextIOBase | io.StringIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    n = 0
+    for s in samples:
+        value = format_value(s.value) if s.valid and s.value is not None else BAD
+        writer.writerow([iso(s.ts), s.equipment, s.signal, value])
+        n += 1
+    return n

@@ -1,0 +1,121 @@
+"""The `ms5` command line. Every command exits 0 on success and 2 on bad input with one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from core.config import Config, ConfigError, load_config
+from core.journal import JournalError, read_journal
+from core.replay import Window, default_window, replay
+from core.timefmt import parse_time
+from hmi.text_report import render_text
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit 2."""
+
+
+def _config(path: str) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _time_arg(text: str | None, config: Config, name: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        return parse_time(text, config.lines[0].tz)
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    cfg = _config(args.config)
+    n_eq = sum(len(line.equipment) for line in cfg.lines)
+    print(f"{args.config}: ok ({len(cfg.lines)} line(s), {n_eq} equipment, {len(cfg.reasons)} reasons)")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    cfg = _config(args.config)
+    try:
+        samples = read_journal(args.journal, cfg)
+    except JournalError as exc:
+        raise UsageError(str(exc)) from None
+    if not samples:
+        raise UsageError(f"{args.journal}: the journal has no rows")
+    window = default_window(samples)
+    start = _time_arg(args.start, cfg, "--from")
+    end = _time_arg(args.end, cfg, "--to")
+    window = Window(start if start is not None else window.start, end if end is not None else window.end)
+    if window.end < window.start:
+        raise UsageError("--to is before --from")
+    result = replay(cfg, samples, window)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(result))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    # Until the faces exist, the demo replays the bundled shift and prints what it looked like.
+    ns = argparse.Namespace(
+        config=str(ASSETS / "demo-line.toml"),
+        journal=str(ASSETS / "demo-journal.csv"),
+        start=None,
+        end=None,
+        json=False,
+    )
+    return cmd_replay(ns)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ms5", description="MS5 Floor: the line-side station.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("check", cmd_check, "Validate a config file.")
+    p.add_argument("config", help="the station's TOML config")
+
+    p = add("replay", cmd_replay, "Run a recorded journal through the engine and print the figures.")
+    p.add_argument("config", help="the station's TOML config")
+    p.add_argument("journal", help="journal CSV: ts,equipment,signal,value")
+    p.add_argument("--from", dest="start", metavar="ISO", help="window start (default: first row)")
+    p.add_argument("--to", dest="end", metavar="ISO", help="window end (default: last row)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    add("demo", cmd_demo, "Replay the bundled demo shift and print its figures.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except UsageError as exc:
+        print(f"ms5 {args.command}: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The readable table `ms5 replay` prints without --json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _pct(x: float | None) -> str:
+    return "   -  " if x is None else f"{x * 100:5.1f}%"
+
+
+def _hms(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = round(seconds)
+    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+_COLUMNS = (
+    f"{'':<22} {'OEE':>6} {'Avail':>6} {'Perf':>6} {'Qual':>6} {'PPT':>9} {'Run':>9} {'Down':>9} "
+    f"{'Total':>8} {'Good':>8}"
+)
+
+
+def _row(name: str, m: dict[str, Any]) -> str:
+    flag = " !" if m["flags"] else ""
+    return (
+        f"{name:<22} {_pct(m['oee'])} {_pct(m['availability'])} {_pct(m['performance'])} "
+        f"{_pct(m['quality'])} {_hms(m['planned_production_time_s']):>9} {_hms(m['run_time_s']):>9} "
+        f"{_hms(m['down_time_s']):>9} {m['total_count']:>8} {m['good_count']:>8}{flag}"
+    )
+
+
+def render_text(result: dict[str, Any]) -> str:
+    out = [f"Window {result['window']['from']} .. {result['window']['to']}", ""]
+    out.append(_COLUMNS)
+    for line_id, m in result["lines"].items():
+        out.append(_row(f"line {line_id} ({m['constraint']})", m))
+    for eq_id, m in result["equipment"].items():
+        out.append(_row(f"  {eq_id}", m))
+    if result["shifts"]:
+        out += ["", "Shifts"]
+        for sh in result["shifts"]:
+            out.append(_row(f"{sh['line']} {sh['shift']} {sh['start'][5:16]}", sh))
+    events = [(eq_id, ev) for eq_id, m in result["equipment"].items() for ev in m["downtime_events"]]
+    if events:
+        out += ["", "Downtime events"]
+        for eq_id, ev in events:
+            code = "" if ev["fault_code"] is None else f" (fault {ev['fault_code']})"
+            out.append(f"  {eq_id:<10} {ev['start'][:19]}  {_hms(ev['duration_s']):>8}  {ev['reason']}{code}")
+    if any(m["flags"] for m in result["equipment"].values()):
+        out += ["", "! performance over 100 %: check the ideal cycle time"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,32 @@
+"""The house rules of shared/DESIGN.md section 2 that a machine can check."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("PySide6", "textual", "pyqtgraph", "qasync", "pymodbus", "asyncua", "snap7", "pycomm3", "cpppo")
+
+
+def _modules_loaded_by(statement: str) -> set[str]:
+    code = f"import json, sys\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout))
+
+
+def test_core_loads_no_ui_and_no_protocol_library() -> None:
+    core_modules = sorted(p.stem for p in (ROOT / "core").glob("*.py") if p.stem != "__init__")
+    loaded = _modules_loaded_by("\n".join(f"import core.{name}" for name in core_modules))
+    offenders = sorted(m for m in loaded if m.split(".")[0] in (*FORBIDDEN, "connectors", "hmi"))
+    assert offenders == []
+
+
+def test_core_source_imports_no_outer_package() -> None:
+    for path in (ROOT / "core").rglob("*.py"):
+        for line in path.read_text().splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] in ("import", "from"):
+                assert words[1].split(".")[0] not in (*FORBIDDEN, "connectors", "hmi"), f"{path}: {line}"
