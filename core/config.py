@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import time
 from enum import StrEnum
@@ -173,6 +174,8 @@ class Config(_Model):
 def _path_str(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for a bad dict key: the path already names the key
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:
@@ -278,7 +281,11 @@ def parse_config(text: str, path: Path) -> Config:
         raw: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
-        line = getattr(exc, "lineno", None)
+        # Python 3.11's TOMLDecodeError has no lineno attribute: the line is only in the message.
+        found = re.search(r"\(at line (\d+), column \d+\)$", msg)
+        line: int | None = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+        if line is None and msg.endswith("(at end of document)"):
+            line = max(len(text.splitlines()), 1)
         where = f"{path.name}:{line}" if line else path.name
         raise ConfigError([f"{where}: not valid TOML: {msg}"]) from None
     try:
@@ -303,8 +310,14 @@ def parse_config(text: str, path: Path) -> Config:
 def load_config(path: str | Path) -> Config:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError([f"{p}: cannot read config: {reason}"]) from None
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError([f"{p}: cannot read config: {exc.strerror or exc}"]) from None
+    try:
+        # utf-8-sig: editors on Windows may start the file with a byte-order mark.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        raise ConfigError([f"{p.name}:{line}: not a UTF-8 text file (byte 0x{bad})"]) from None
     return parse_config(text, p)

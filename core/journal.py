@@ -33,7 +33,8 @@ def _parse_ts(text: str) -> float:
 def read_journal(path: str | Path, config: Config) -> list[Sample]:
     p = Path(path)
     try:
-        with p.open(encoding="utf-8", newline="") as fh:
+        # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark before the header.
+        with p.open(encoding="utf-8-sig", newline="") as fh:
             return list(parse_journal(fh, config, p.name))
     except OSError as exc:
         raise JournalError(f"{p}: cannot read journal: {exc.strerror or exc}") from None
@@ -50,10 +51,11 @@ def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -
         raise JournalError(f"{name}:1: {exc}") from None
     if header is None or [h.strip() for h in header] != HEADER:
         raise JournalError(f"{name}:1: the header must be {','.join(HEADER)}")
-    line_no = 1
+    next_line = reader.line_num + 1
     try:
         for row in reader:
-            line_no = reader.line_num
+            # A quoted field may span lines: a row is named by its first line, not its last.
+            line_no, next_line = next_line, reader.line_num + 1
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != 4:
@@ -83,7 +85,7 @@ def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -
                 )
             yield Sample(ts, eq_id, signal, value)
     except csv.Error as exc:
-        raise JournalError(f"{name}:{line_no}: {exc}") from None
+        raise JournalError(f"{name}:{next_line}: {exc}") from None
 
 
 def format_value(value: float) -> str:
