@@ -89,6 +89,57 @@ class Shift(_Model):
         return self
 
 
+AndonKind = Literal["maintenance", "quality", "material", "safety", "help"]
+ANDON_KINDS: tuple[str, ...] = ("maintenance", "quality", "material", "safety", "help")
+
+
+class EscalationLevel(_Model):
+    level: int = Field(ge=1)
+    after_s: float = Field(ge=0)
+    notify: str
+
+
+class AndonPolicy(_Model):
+    levels: list[EscalationLevel] = Field(
+        default_factory=lambda: [EscalationLevel(level=1, after_s=0, notify="line lead")], min_length=1
+    )
+    escalate_until: Literal["acknowledged", "resolved"] = "acknowledged"
+    # Only for the kind that faults raise: a fault lasting this long raises a call by itself.
+    auto_raise_after_s: float | None = Field(default=None, ge=0)
+    priority: int = Field(default=3, ge=1, le=5)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AndonPolicy:
+        for before, after in zip(self.levels, self.levels[1:], strict=False):
+            if after.level <= before.level or after.after_s < before.after_s:
+                raise ValueError("levels must rise in level and in after_s")
+        return self
+
+
+class Andon(_Model):
+    fault_kind: AndonKind = "maintenance"
+    shelve_max_s: float = Field(default=3600, gt=0)
+    policies: dict[AndonKind, AndonPolicy] = {}
+
+    def policy(self, kind: str) -> AndonPolicy:
+        for name, policy in self.policies.items():
+            if name == kind:
+                return policy
+        return _DEFAULT_POLICY
+
+
+_DEFAULT_POLICY = AndonPolicy()
+
+
+class ReplayUser(_Model):
+    name: str
+    role: Literal["operator", "maintenance", "supervisor", "admin"]
+
+
+class ReplaySection(_Model):
+    users: list[ReplayUser] = []
+
+
 class QualityAlert(_Model):
     window_parts: int = Field(default=100, gt=0)
     max_reject_rate: float = Field(default=0.05, gt=0, le=1)
@@ -104,6 +155,7 @@ class Equipment(_Model):
     faults: dict[int, str] = {}
     startup_window_s: float | None = Field(default=None, ge=0)
     quality_alert: QualityAlert | None = None
+    andon_kind: AndonKind = "help"  # the kind of call the PLC's Andon bit raises
 
 
 class Line(_Model):
@@ -150,14 +202,17 @@ class Line(_Model):
 
 
 class Config(_Model):
-    # Sections of later features (connections, andon, users for replay) are accepted here as
-    # plain tables until their models exist, so that one file serves every version of the station.
-    model_config = ConfigDict(extra="allow", frozen=True)
+    # A misspelt section ([[product]]) must be an error, not silently ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     site: Site
     reasons: dict[str, ReasonCategory] = {}
     products: list[Product] = []
     lines: list[Line] = Field(min_length=1)
+    andon: Andon = Andon()
+    replay: ReplaySection = ReplaySection()
+    # PLC connections are modelled by the connectors; until then they are kept as plain tables.
+    connections: list[dict[str, Any]] = []
 
     def reason_category(self, reason: str) -> ReasonCategory:
         if reason in (COMMS_LOSS_REASON, UNASSIGNED_REASON):

@@ -16,8 +16,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.andon import AndonBoard, AndonCall, AndonError
 from core.calendar import Sched, ShiftCalendar, ShiftOccurrence
-from core.config import COMMS_LOSS_REASON, UNASSIGNED_REASON, Config, Equipment, Line, ReasonCategory
+from core.config import (
+    ANDON_KINDS,
+    COMMS_LOSS_REASON,
+    UNASSIGNED_REASON,
+    Config,
+    Equipment,
+    Line,
+    ReasonCategory,
+)
 from core.events import (
     ChangeoverEnded,
     ChangeoverStarted,
@@ -30,6 +39,7 @@ from core.events import (
     StateChanged,
 )
 from core.metrics import Metrics
+from core.permissions import Actor, Target, refusal, refusal_at_all
 from core.samples import PACKML_EXECUTE, SIGNALS, Sample
 
 RUN, STOP, COMMS, CHG, PLANNED = range(5)
@@ -42,7 +52,11 @@ _BUCKET_S = 60.0
 
 
 class CommandError(Exception):
-    """A command the engine refuses; the message says why in one line."""
+    """A command that cannot be carried out; the message says why in one line. Nothing changed."""
+
+
+class Refused(CommandError):
+    """The user may not do this (the permission table says so)."""
 
 
 @dataclass(slots=True)
@@ -129,6 +143,7 @@ class Engine:
         self._marks = sorted(marks)
         self.calendars = {line.id: ShiftCalendar(line) for line in config.lines}
         self.jobs: dict[str, Job] = {}
+        self.andon = AndonBoard(config, self.bus)
         self._eq: dict[str, _Equipment] = {}
         for line in config.lines:
             for eq in line.equipment:
@@ -162,6 +177,8 @@ class Engine:
             return ts
         if ts > now:
             self.now = ts
+            if self.andon.due_by(ts):
+                self.andon.advance(ts)
             return ts
         return now
 
@@ -191,16 +208,18 @@ class Engine:
                 st.packml_state = int(value)
                 st.running = st.packml_state == PACKML_EXECUTE
         elif signal == "fault_code":
-            if value is not None:
+            if value is not None and int(value) != st.fault_code:
                 st.fault_code = int(value)
                 seg = st.segments[-1]
                 if seg.cond == STOP and seg.fault_code == 0:
                     seg.fault_code = st.fault_code
+                self.andon.fault(ts, st.cfg.id, st.fault_code)
         elif signal == "changeover":
             if value is not None:
                 st.changeover_signal = value != 0
-        elif signal == "andon" and value is not None:
+        elif signal == "andon" and value is not None and (value != 0) != st.andon:
             st.andon = value != 0
+            self.andon.andon_bit(ts, st.cfg.id, st.andon, st.cfg.andon_kind)
         self._update_cond(st, ts)
 
     def tick(self, now: float) -> None:
@@ -373,13 +392,32 @@ class Engine:
 
     # ---------------------------------------------------------------- commands
 
-    def command(self, name: str, args: Mapping[str, Any], ts: float) -> str:
-        """Apply an operator command at `ts`; returns what was done, raises CommandError."""
-        handler: Callable[[Mapping[str, Any], float], str] | None = getattr(self, f"_cmd_{name}", None)
+    def command(self, name: str, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        """Carry out an operator command at `ts` for `actor` (None: nobody logged in).
+
+        Returns what was done. Raises Refused when the permission table says no and CommandError
+        when the command cannot apply; in both cases nothing changed.
+        """
+        handler: Callable[[Mapping[str, Any], float, Actor | None], str] | None = getattr(
+            self, f"_cmd_{name}", None
+        )
         if handler is None:
             raise CommandError(f"unknown command {name!r}")
-        ts = self._clock(ts)
-        return handler(args, ts)
+        why = refusal_at_all(actor, name)
+        if why is not None:
+            raise Refused(why)
+        if self.now is None:
+            self._start(ts)
+        ts = max(ts, self.now if self.now is not None else ts)
+        # Escalations due by now decide which level a call has; they would happen anyway.
+        if self.andon.due_by(ts):
+            self.andon.advance(ts)
+        return handler(args, ts, actor)
+
+    def _authorize(self, actor: Actor | None, name: str, target: Target | None = None) -> None:
+        why = refusal(actor, name, target)
+        if why is not None:
+            raise Refused(why)
 
     def _targets(self, args: Mapping[str, Any]) -> list[_Equipment]:
         if "equipment" in args:
@@ -396,67 +434,82 @@ class Engine:
             return list(self._eq.values())
         raise CommandError("name an equipment or a line")
 
-    def _cmd_start_changeover(self, args: Mapping[str, Any], ts: float) -> str:
+    def _names(self, targets: list[_Equipment]) -> str:
+        return ", ".join(st.cfg.id for st in targets)
+
+    def _cmd_start_changeover(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
         targets = self._targets(args)
+        self._authorize(actor, "start_changeover")
+        self._clock(ts)
         for st in targets:
             st.changeover_command = True
             self._update_cond(st, ts)
-        return f"changeover started on {', '.join(st.cfg.id for st in targets)}"
+        return f"changeover started on {self._names(targets)}"
 
-    def _cmd_end_changeover(self, args: Mapping[str, Any], ts: float) -> str:
+    def _cmd_end_changeover(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
         targets = [st for st in self._targets(args) if st.changeover_command]
         if not targets:
             raise CommandError("no changeover is open there")
+        self._authorize(actor, "end_changeover")
+        self._clock(ts)
         for st in targets:
             st.changeover_command = False
             self._update_cond(st, ts)
-        return f"changeover ended on {', '.join(st.cfg.id for st in targets)}"
+        return f"changeover ended on {self._names(targets)}"
 
-    def _cmd_start_planned_stop(self, args: Mapping[str, Any], ts: float) -> str:
+    def _cmd_start_planned_stop(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
         reason = str(args.get("reason", ""))
         if reason not in self.config.reasons:
             raise CommandError(f"unknown reason {reason!r}")
         if self.config.reason_category(reason) != ReasonCategory.EXCLUDED:
             raise CommandError(f"reason {reason!r} is not a planned stop (its category is not 'excluded')")
         targets = self._targets(args)
+        self._authorize(actor, "start_planned_stop")
+        self._clock(ts)
         for st in targets:
             st.declared_stop = reason
             self._update_cond(st, ts)
-        return f"planned stop '{reason}' on {', '.join(st.cfg.id for st in targets)}"
+        return f"planned stop '{reason}' on {self._names(targets)}"
 
-    def _cmd_end_planned_stop(self, args: Mapping[str, Any], ts: float) -> str:
+    def _cmd_end_planned_stop(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
         targets = [st for st in self._targets(args) if st.declared_stop is not None]
         if not targets:
             raise CommandError("no planned stop is open there")
+        self._authorize(actor, "end_planned_stop")
+        self._clock(ts)
         for st in targets:
             st.declared_stop = None
             self._update_cond(st, ts)
-        return f"planned stop ended on {', '.join(st.cfg.id for st in targets)}"
+        return f"planned stop ended on {self._names(targets)}"
 
-    def _cmd_start_job(self, args: Mapping[str, Any], ts: float) -> str:
+    def _cmd_start_job(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
         product_id = str(args.get("product", ""))
         product = self.config.product(product_id)
         if product is None:
             raise CommandError(f"unknown product {product_id!r}")
         quantity = args.get("quantity")
-        if quantity is not None and (not isinstance(quantity, int) or quantity < 0):
+        if quantity is not None and (type(quantity) is not int or quantity < 0):
             raise CommandError("quantity must be a whole number of parts")
-        targets = self._targets(args)
-        line = targets[0].line
+        line = self._targets(args)[0].line
+        self._authorize(actor, "start_job")
+        self._clock(ts)
         for st in (s for s in self._eq.values() if s.line.id == line.id):
             st.ideal = product.ideal_cycle_time_s
         self.jobs[line.id] = Job(line.id, product.id, quantity, ts)
         return f"job {product.id} started on {line.id}"
 
-    def _cmd_end_job(self, args: Mapping[str, Any], ts: float) -> str:
+    def _cmd_end_job(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
         line = self._targets(args)[0].line
-        if self.jobs.pop(line.id, None) is None:
+        if line.id not in self.jobs:
             raise CommandError(f"no job is running on {line.id}")
+        self._authorize(actor, "end_job")
+        self._clock(ts)
+        del self.jobs[line.id]
         for st in (s for s in self._eq.values() if s.line.id == line.id):
             st.ideal = st.cfg.ideal_cycle_time_s
         return f"job ended on {line.id}"
 
-    def _cmd_set_reason(self, args: Mapping[str, Any], ts: float) -> str:
+    def _cmd_set_reason(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
         reason = str(args.get("reason", ""))
         if reason not in self.config.reasons:
             raise CommandError(f"unknown reason {reason!r}")
@@ -464,14 +517,100 @@ class Engine:
         if len(targets) != 1:
             raise CommandError("set_reason needs one equipment")
         st = targets[0]
-        at = float(args.get("at", ts))
+        try:
+            at = float(args.get("at", ts))
+        except (TypeError, ValueError):
+            raise CommandError("'at' must be a time") from None
         i = bisect.bisect_right(st.seg_starts, at) - 1
         seg = st.segments[i] if i >= 0 else None
-        now = self.now if self.now is not None else ts
-        if seg is None or seg.cond != STOP or not seg.is_down_stop(now):
+        if (
+            seg is None
+            or seg.cond != STOP
+            or not seg.is_down_stop(ts)
+            or (seg.end is not None and at >= seg.end)
+        ):
             raise CommandError(f"no downtime event of {st.cfg.id} covers that time")
+        self._authorize(actor, "set_reason", Target(reason_given=seg.reason is not None))
+        self._clock(ts)
         seg.reason = reason
         return f"reason of the stop at {st.cfg.id} set to '{reason}'"
+
+    # Andon ------------------------------------------------------------
+
+    def _call(self, args: Mapping[str, Any]) -> AndonCall:
+        call_id = args.get("call")
+        if call_id is not None and type(call_id) is not int:
+            raise CommandError("'call' must be a call number")
+        equipment = args.get("equipment")
+        if call_id is None and equipment is None:
+            raise CommandError("name a call or an equipment")
+        if equipment is not None and str(equipment) not in self._eq:
+            raise CommandError(f"unknown equipment {equipment!r}")
+        try:
+            return self.andon.find(call_id, None if equipment is None else str(equipment))
+        except AndonError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _call_target(self, call: AndonCall) -> Target:
+        return Target(call_kind=call.kind, call_level=call.level)
+
+    def _cmd_raise_andon(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        kind = str(args.get("kind", ""))
+        if kind not in ANDON_KINDS:
+            raise CommandError(f"unknown Andon kind {kind!r} (one of {', '.join(ANDON_KINDS)})")
+        targets = self._targets(args)
+        if len(targets) != 1:
+            raise CommandError("raise_andon needs one equipment")
+        self._authorize(actor, "raise_andon")
+        self._clock(ts)
+        note = str(args.get("note", "") or "")
+        call = self.andon.raise_call(ts, targets[0].cfg.id, kind, actor.name if actor else None, note)
+        return f"{kind} call #{call.id} raised at {call.equipment}"
+
+    def _andon_command(
+        self,
+        name: str,
+        args: Mapping[str, Any],
+        ts: float,
+        actor: Actor | None,
+        act: Callable[[AndonCall, str], str],
+    ) -> str:
+        call = self._call(args)
+        self._authorize(actor, name, self._call_target(call))
+        assert actor is not None  # only public commands pass without an actor
+        self._clock(ts)
+        try:
+            return act(call, actor.name)
+        except AndonError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _cmd_ack_andon(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        return self._andon_command(
+            "ack_andon", args, ts, actor, lambda c, u: self.andon.acknowledge(ts, c, u)
+        )
+
+    def _cmd_resolve_andon(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        return self._andon_command(
+            "resolve_andon", args, ts, actor, lambda c, u: self.andon.resolve(ts, c, u)
+        )
+
+    def _cmd_take_andon(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        return self._andon_command("take_andon", args, ts, actor, lambda c, u: self.andon.take(ts, c, u))
+
+    def _cmd_note_andon(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        text = str(args.get("text", args.get("note", "")))
+        return self._andon_command(
+            "note_andon", args, ts, actor, lambda c, u: self.andon.note(ts, c, u, text)
+        )
+
+    def _cmd_shelve_andon(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        try:
+            seconds = float(args.get("seconds", 0))
+        except (TypeError, ValueError):
+            raise CommandError("'seconds' must be a number") from None
+        return self._andon_command(
+            "shelve_andon", args, ts, actor, lambda c, u: self.andon.shelve(ts, c, u, seconds)
+        )
 
     # ---------------------------------------------------------------- figures
 
@@ -589,6 +728,24 @@ class Engine:
             return COND_NAMES[COMMS], self.now or 0.0, 0
         seg = st.segments[-1]
         return COND_NAMES[seg.cond], seg.start, st.fault_code
+
+    def status(self, equipment: str) -> dict[str, Any]:
+        """What a face shows of an equipment now."""
+        st = self._eq[equipment]
+        cond, since, fault = self.state_of(equipment)
+        job = self.jobs.get(st.line.id)
+        return {
+            "equipment": equipment,
+            "state": cond,
+            "since": since,
+            "fault_code": fault,
+            "packml_state": st.packml_state,
+            "changeover_open": st.changeover_signal or st.changeover_command,
+            "planned_stop": st.declared_stop,
+            "andon_bit": st.andon,
+            "product": job.product if job else None,
+            "ideal_cycle_time_s": st.ideal,
+        }
 
     def shifts(self, line: str, a: float, b: float) -> list[ShiftOccurrence]:
         return self.calendars[line].occurrences(a, b)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from core.config import Config
@@ -19,15 +20,22 @@ class JournalError(Exception):
     """A journal that cannot be read; the message names the file and line."""
 
 
+# Times a datetime can show in any zone: 'nan', 'inf' or epoch milliseconds are not times.
+_TS_MIN = datetime(2, 1, 1, tzinfo=UTC).timestamp()
+_TS_MAX = datetime(9998, 12, 31, tzinfo=UTC).timestamp()
+
+
 def _parse_ts(text: str) -> float:
     text = text.strip()
     try:
-        return float(text)
+        ts = float(text)
     except ValueError:
-        pass
-    if len(text) >= 10 and not (text.endswith("Z") or "+" in text[10:] or "-" in text[10:]):
-        raise ValueError(f"time {text!r} has no UTC offset")
-    return parse_time(text)
+        if len(text) >= 10 and not (text.endswith("Z") or "+" in text[10:] or "-" in text[10:]):
+            raise ValueError(f"time {text!r} has no UTC offset") from None
+        ts = parse_time(text)
+    if not _TS_MIN <= ts <= _TS_MAX:
+        raise ValueError(f"time {text!r} is out of range")
+    return ts
 
 
 def read_journal(path: str | Path, config: Config) -> list[Sample]:

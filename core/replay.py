@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 
+from core.actions import Action
+from core.andon import AndonCall
+from core.auth import Role
 from core.config import Config
-from core.engine import Engine
+from core.engine import CommandError, Engine
+from core.permissions import Actor
 from core.samples import Sample
 from core.timefmt import iso
 
@@ -24,13 +29,72 @@ def default_window(samples: Sequence[Sample]) -> Window:
     return Window(min(s.ts for s in samples), max(s.ts for s in samples))
 
 
-def run_engine(config: Config, samples: Sequence[Sample], window: Window) -> Engine:
+@dataclass(frozen=True)
+class Rejected:
+    action: Action
+    reason: str
+
+
+def run_engine(
+    config: Config,
+    samples: Sequence[Sample],
+    window: Window,
+    actions: Sequence[Action] = (),
+    users: dict[str, Role] | None = None,
+) -> tuple[Engine, list[Rejected]]:
+    """Feed samples and actions in time order; an action runs after the samples of its second."""
     engine = Engine(config, marks=(window.start, window.end))
+    users = users if users is not None else {u.name: Role(u.role) for u in config.replay.users}
+    rejected: list[Rejected] = []
     # Journals from several connections may interleave slightly out of order; replay them in time
     # order (stable, so same-time rows keep their file order).
-    engine.ingest(sorted(samples, key=lambda s: s.ts))
+    ordered = sorted(samples, key=lambda s: s.ts)
+    pending = sorted(actions, key=lambda a: a.ts)
+    i = 0
+    for action in pending:
+        while i < len(ordered) and ordered[i].ts <= action.ts:
+            engine.ingest_one(ordered[i])
+            i += 1
+        actor = None
+        if action.user is not None:
+            role = users.get(action.user)
+            if role is None:
+                rejected.append(Rejected(action, f"unknown user {action.user!r}"))
+                continue
+            actor = Actor(action.user, role)
+        try:
+            engine.command(action.command, action.args, action.ts, actor)
+        except CommandError as exc:
+            rejected.append(Rejected(action, str(exc)))
+    engine.ingest(ordered[i:])
     engine.tick(window.end)
-    return engine
+    return engine, rejected
+
+
+def _andon_event(call: AndonCall, tz: tzinfo) -> dict[str, Any]:
+    def t(x: float | None) -> str | None:
+        return None if x is None else iso(x, tz)
+
+    return {
+        "id": call.id,
+        "raised_at": t(call.raised_at),
+        "kind": call.kind,
+        "source": call.source.value,
+        "state": call.state.value,
+        "raised_by": call.raised_by,
+        "acknowledged_at": t(call.acknowledged_at),
+        "acknowledged_by": call.acknowledged_by,
+        "resolved_at": t(call.resolved_at),
+        "resolved_by": call.resolved_by,
+        "owner": call.owner,
+        "max_level": call.level,
+        "escalations": [{"level": e.level, "at": t(e.at), "notify": e.notify} for e in call.escalations],
+        "notes": [{"at": t(n.at), "user": n.user, "text": n.text} for n in call.notes],
+        "time_to_acknowledge_s": None
+        if call.acknowledged_at is None
+        else call.acknowledged_at - call.raised_at,
+        "time_to_resolve_s": None if call.resolved_at is None else call.resolved_at - call.raised_at,
+    }
 
 
 def report(engine: Engine, window: Window) -> dict[str, Any]:
@@ -58,6 +122,11 @@ def report(engine: Engine, window: Window) -> dict[str, Any]:
                 }
                 for ev in engine.downtime_events(eq.id, a, b)
             ]
+            figures["andon_events"] = [
+                _andon_event(call, tz)
+                for call in engine.andon.calls
+                if call.equipment == eq.id and a <= call.raised_at <= b
+            ]
             out["equipment"][eq.id] = figures
         constraint = line.constraint_id
         out["lines"][line.id] = {"constraint": constraint, **engine.metrics(constraint, a, b).to_dict()}
@@ -75,8 +144,27 @@ def report(engine: Engine, window: Window) -> dict[str, Any]:
     return out
 
 
-def replay(config: Config, samples: Sequence[Sample], window: Window | None = None) -> dict[str, Any]:
+def replay(
+    config: Config,
+    samples: Sequence[Sample],
+    window: Window | None = None,
+    actions: Sequence[Action] = (),
+    users: dict[str, Role] | None = None,
+) -> dict[str, Any]:
     window = window or default_window(samples)
     if window.end < window.start:
         raise ValueError("the window ends before it starts")
-    return report(run_engine(config, samples, window), window)
+    engine, rejected = run_engine(config, samples, window, actions, users)
+    out = report(engine, window)
+    tz = config.lines[0].tz
+    out["rejected_commands"] = [
+        {
+            "line": r.action.line,
+            "ts": iso(r.action.ts, tz),
+            "user": r.action.user,
+            "command": r.action.command,
+            "reason": r.reason,
+        }
+        for r in rejected
+    ]
+    return out

@@ -11,9 +11,14 @@ def parse_time(text: str, default_tz: tzinfo = UTC) -> float:
     if not text:
         raise ValueError("empty time")
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         pass
+    else:
+        # Years 1970..9999: anything else is a typo, and datetime cannot show it anyway.
+        if not 0 <= value < 253402300800:
+            raise ValueError(f"{text!r} is not a time (epoch seconds out of range)")
+        return value
     try:
         dt = datetime.fromisoformat(text)
     except ValueError:

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
@@ -18,14 +19,28 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit 2."""
+    """Bad input from the user: printed as one line (a line per problem), exit 2.
+
+    Messages that already name their file (config and journal errors) are printed as they are;
+    the others get the command's name in front.
+    """
+
+    def __init__(self, message: str, *, located: bool = False) -> None:
+        super().__init__(message)
+        self.located = located
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block: the user sees what is wrong and where to look.
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _config(path: str) -> Config:
     try:
         return load_config(path)
     except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), located=True) from None
 
 
 def _time_arg(text: str | None, config: Config, name: str) -> float | None:
@@ -49,7 +64,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     try:
         samples = read_journal(args.journal, cfg)
     except JournalError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc), located=True) from None
     if not samples:
         raise UsageError(f"{args.journal}: the journal has no rows")
     window = default_window(samples)
@@ -57,7 +72,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     end = _time_arg(args.end, cfg, "--to")
     window = Window(start if start is not None else window.start, end if end is not None else window.end)
     if window.end < window.start:
-        raise UsageError("--to is before --from")
+        raise UsageError(
+            "--to is before --from" if end is not None else "--from is after the journal's last row"
+        )
     result = replay(cfg, samples, window)
     if args.json:
         json.dump(result, sys.stdout, indent=2)
@@ -80,7 +97,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ms5", description="MS5 Floor: the line-side station.")
+    parser = _Parser(prog="ms5", description="MS5 Floor: the line-side station.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
@@ -108,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except UsageError as exc:
-        print(f"ms5 {args.command}: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        print(str(exc) if exc.located else f"ms5 {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -14,14 +14,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.auth import Role
 from core.config import Config, load_config, parse_config
 from core.engine import CommandError, Engine
 from core.metrics import Metrics
+from core.permissions import Actor
 from core.replay import Window, replay
 from core.samples import Quality, Sample
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DATA = Path(__file__).parent.parent / "data"
+BOSS = Actor("Sam", Role.SUPERVISOR)
 Row = tuple[str, str, str, float | None]
 
 
@@ -46,10 +49,10 @@ def run(
     for s in samples(rows):
         while pending and pending[0][0] <= s.ts:
             ts, name, args = pending.pop(0)
-            engine.command(name, args, ts)
+            engine.command(name, args, ts, BOSS)
         engine.ingest_one(s)
     for ts, name, args in pending:
-        engine.command(name, args, ts)
+        engine.command(name, args, ts, BOSS)
     engine.tick(end)
     return engine
 
@@ -313,7 +316,7 @@ def test_the_line_reports_its_constraint(cfg: Config) -> None:
     result = replay(cfg, samples(rows), Window(t("2026-03-02 06:00"), t("2026-03-02 07:00")))
     assert result["lines"]["L1"]["constraint"] == "FILLER"
     line = {k: v for k, v in result["lines"]["L1"].items() if k != "constraint"}
-    filler = {k: v for k, v in result["equipment"]["FILLER"].items() if k != "downtime_events"}
+    filler = {k: v for k, v in result["equipment"]["FILLER"].items() if not k.endswith("_events")}
     assert line == filler
     assert result["equipment"]["CAPPER"]["down_time_s"] == 600  # PackML Held is a stop
     assert result["lines"]["L1"]["down_time_s"] == 0
@@ -375,7 +378,10 @@ def test_an_excluded_planned_stop_leaves_planned_production_time(cfg: Config) ->
     assert m["availability"] == 1.0
     with pytest.raises(CommandError, match="not a planned stop"):
         engine.command(
-            "start_planned_stop", {"line": "L1", "reason": "Electrical/Drive fault"}, t("2026-03-02 08:00")
+            "start_planned_stop",
+            {"line": "L1", "reason": "Electrical/Drive fault"},
+            t("2026-03-02 08:00"),
+            BOSS,
         )
 
 
@@ -395,6 +401,7 @@ def test_the_fault_code_gives_the_reason_and_an_operator_may_change_it(cfg: Conf
         "set_reason",
         {"equipment": "FILLER", "at": t("2026-03-02 06:15"), "reason": "Meeting"},
         t("2026-03-02 07:00"),
+        BOSS,
     )
     (event,) = engine.downtime_events("FILLER", t("2026-03-02 06:00"), t("2026-03-02 07:00"))
     assert event.reason == "Meeting"

@@ -1,0 +1,330 @@
+"""Andon calls with ISA-18.2 states and escalation (shared/DESIGN.md section 5).
+
+The board is part of the engine: it is driven by the engine's clock, so an escalation happens at
+the instant its level falls due even when nobody ticked at that instant (a restarted station
+catches up with the due times, not the time it noticed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from core.config import Config
+from core.events import Event, EventBus
+
+
+class CallState(StrEnum):
+    ACTIVE_UNACK = "active-unacknowledged"
+    ACTIVE_ACK = "active-acknowledged"
+    RTN_UNACK = "returned-to-normal-unacknowledged"
+    CLOSED = "closed"
+
+
+class Source(StrEnum):
+    PLC_FAULT = "plc_fault"
+    PLC_ANDON = "plc_andon"
+    OPERATOR = "operator"
+
+
+@dataclass
+class Escalation:
+    level: int
+    at: float
+    notify: str
+
+
+@dataclass
+class Note:
+    at: float
+    user: str | None
+    text: str
+
+
+@dataclass
+class AndonCall:
+    id: int
+    equipment: str
+    kind: str
+    source: Source
+    priority: int
+    raised_at: float
+    raised_by: str | None
+    state: CallState = CallState.ACTIVE_UNACK
+    acknowledged_at: float | None = None
+    acknowledged_by: str | None = None
+    resolved_at: float | None = None
+    resolved_by: str | None = None
+    owner: str | None = None
+    shelved_until: float | None = None
+    resumed_at: float = float("-inf")  # when a shelf last ended: levels due meanwhile come then
+    escalations: list[Escalation] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def level(self) -> int:
+        return self.escalations[-1].level if self.escalations else 0
+
+    @property
+    def open(self) -> bool:
+        return self.state != CallState.CLOSED
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "equipment": self.equipment,
+            "kind": self.kind,
+            "source": self.source.value,
+            "priority": self.priority,
+            "state": self.state.value,
+            "raised_at": self.raised_at,
+            "raised_by": self.raised_by,
+            "acknowledged_at": self.acknowledged_at,
+            "acknowledged_by": self.acknowledged_by,
+            "resolved_at": self.resolved_at,
+            "resolved_by": self.resolved_by,
+            "owner": self.owner,
+            "shelved_until": self.shelved_until,
+            "max_level": self.level,
+            "escalations": [{"level": e.level, "at": e.at, "notify": e.notify} for e in self.escalations],
+            "notes": [{"at": n.at, "user": n.user, "text": n.text} for n in self.notes],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AndonChanged(Event):
+    """Any change of a call: raised, escalated, acknowledged, resolved, noted, shelved, taken."""
+
+    call_id: int
+    equipment: str
+    action: (
+        str  # raised, escalated, acknowledged, returned, resolved, closed, noted, shelved, unshelved, taken
+    )
+    user: str | None
+    level: int
+    state: str
+    detail: str = ""
+
+
+class AndonError(Exception):
+    pass
+
+
+class AndonBoard:
+    def __init__(self, config: Config, bus: EventBus) -> None:
+        self.config = config
+        self.bus = bus
+        self.calls: list[AndonCall] = []
+        self._pending_fault: dict[str, float] = {}  # equipment -> when its fault started
+        self._open: list[AndonCall] = []
+        # The engine asks "anything due?" on every sample; the answer is cached until a change.
+        self._due: float | None = None
+        self._due_valid = True
+
+    # ------------------------------------------------------------ time
+
+    def _next_due(self) -> tuple[float, int, Any] | None:
+        """The earliest thing that falls due: (time, order, what)."""
+        best: tuple[float, int, Any] | None = None
+        after = self.config.andon.policy(self.config.andon.fault_kind).auto_raise_after_s
+        if after is not None:
+            for eq, since in self._pending_fault.items():
+                cand: tuple[float, int, Any] = (since + after, 0, ("raise", eq))
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+        for call in self._open:
+            if call.shelved_until is not None:
+                cand = (call.shelved_until, 1, ("unshelve", call))
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+                continue
+            due = self._next_escalation(call)
+            if due is not None:
+                cand = (due, 2, ("escalate", call))
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+        return best
+
+    def _next_escalation(self, call: AndonCall) -> float | None:
+        policy = self.config.andon.policy(call.kind)
+        if policy.escalate_until == "acknowledged" and call.acknowledged:
+            return None
+        done = len(call.escalations)
+        if done >= len(policy.levels):
+            return None
+        due = call.raised_at + policy.levels[done].after_s
+        # Levels that fell due while the call was shelved are announced when the shelf ends.
+        return max(due, call.resumed_at)
+
+    def _changed(self) -> None:
+        self._due_valid = False
+
+    def due_by(self, now: float) -> bool:
+        if not self._due_valid:
+            nxt = self._next_due()
+            self._due = None if nxt is None else nxt[0]
+            self._due_valid = True
+        return self._due is not None and self._due <= now
+
+    def advance(self, now: float) -> None:
+        """Everything due at or before `now` happens, in time order, at its own due time."""
+        while True:
+            nxt = self._next_due()
+            if nxt is None or nxt[0] > now:
+                break
+            self._changed()
+            at, _, (what, obj) = nxt
+            if what == "raise":
+                del self._pending_fault[obj]
+                self._raise(at, obj, self.config.andon.fault_kind, Source.PLC_FAULT, None, "")
+            elif what == "unshelve":
+                obj.shelved_until = None
+                obj.resumed_at = at
+                self._publish(at, obj, "unshelved", None)
+            else:
+                self._escalate(obj, at)
+        self._changed()
+
+    def _escalate(self, call: AndonCall, at: float) -> None:
+        level = self.config.andon.policy(call.kind).levels[len(call.escalations)]
+        call.escalations.append(Escalation(level.level, at, level.notify))
+        self._publish(at, call, "escalated", None, f"level {level.level}: {level.notify}")
+
+    def _publish(self, ts: float, call: AndonCall, action: str, user: str | None, detail: str = "") -> None:
+        self._changed()
+        if call.state == CallState.CLOSED and call in self._open:
+            self._open.remove(call)
+        self.bus.publish(
+            AndonChanged(ts, call.id, call.equipment, action, user, call.level, call.state.value, detail)
+        )
+
+    # ------------------------------------------------------------ PLC conditions
+
+    def fault(self, ts: float, equipment: str, code: int) -> None:
+        self._changed()
+        if code:
+            if (
+                equipment not in self._pending_fault
+                and self._open_plc_call(equipment, Source.PLC_FAULT) is None
+            ):
+                self._pending_fault[equipment] = ts
+            return
+        self._pending_fault.pop(equipment, None)
+        call = self._open_plc_call(equipment, Source.PLC_FAULT)
+        if call is not None:
+            self._condition_cleared(ts, call)
+
+    def andon_bit(self, ts: float, equipment: str, on: bool, kind: str) -> None:
+        call = self._open_plc_call(equipment, Source.PLC_ANDON)
+        if on and call is None:
+            self._raise(ts, equipment, kind, Source.PLC_ANDON, None, "")
+        elif not on and call is not None:
+            self._condition_cleared(ts, call)
+
+    def _open_plc_call(self, equipment: str, source: Source) -> AndonCall | None:
+        for call in self._open:
+            if (
+                call.equipment == equipment
+                and call.source == source
+                and call.state in (CallState.ACTIVE_UNACK, CallState.ACTIVE_ACK)
+            ):
+                return call
+        return None
+
+    def _condition_cleared(self, ts: float, call: AndonCall) -> None:
+        if call.state == CallState.ACTIVE_ACK:
+            call.state = CallState.CLOSED
+            call.resolved_at, call.resolved_by = ts, None
+            self._publish(ts, call, "closed", None, "condition cleared")
+        elif call.state == CallState.ACTIVE_UNACK:
+            call.state = CallState.RTN_UNACK
+            self._publish(ts, call, "returned", None, "condition cleared before acknowledgement")
+
+    # ------------------------------------------------------------ commands
+
+    def _raise(
+        self, ts: float, equipment: str, kind: str, source: Source, user: str | None, note: str
+    ) -> AndonCall:
+        policy = self.config.andon.policy(kind)
+        call = AndonCall(len(self.calls) + 1, equipment, kind, source, policy.priority, ts, user)
+        self.calls.append(call)
+        self._open.append(call)
+        if note:
+            call.notes.append(Note(ts, user, note))
+        self._publish(ts, call, "raised", user, note)
+        # Levels due at once (after_s = 0) belong to the raise itself.
+        while (due := self._next_escalation(call)) is not None and due <= ts:
+            self._escalate(call, due)
+        return call
+
+    def raise_call(self, ts: float, equipment: str, kind: str, user: str | None, note: str = "") -> AndonCall:
+        return self._raise(ts, equipment, kind, Source.OPERATOR, user, note)
+
+    def find(self, call_id: int | None, equipment: str | None) -> AndonCall:
+        """A call by id, or the oldest open call of an equipment."""
+        if call_id is not None:
+            if not 1 <= call_id <= len(self.calls):
+                raise AndonError(f"no Andon call #{call_id}")
+            return self.calls[call_id - 1]
+        for call in self._open:
+            if call.equipment == equipment:
+                return call
+        raise AndonError(f"no open Andon call at {equipment}")
+
+    def acknowledge(self, ts: float, call: AndonCall, user: str) -> str:
+        if call.acknowledged:
+            raise AndonError(f"call #{call.id} was acknowledged already by {call.acknowledged_by}")
+        call.acknowledged_at, call.acknowledged_by = ts, user
+        if call.state == CallState.RTN_UNACK:
+            call.state = CallState.CLOSED
+            call.resolved_at, call.resolved_by = ts, user
+            self._publish(ts, call, "acknowledged", user)
+            self._publish(ts, call, "closed", user, "condition had cleared")
+            return f"call #{call.id} acknowledged and closed"
+        call.state = CallState.ACTIVE_ACK
+        self._publish(ts, call, "acknowledged", user)
+        return f"call #{call.id} acknowledged"
+
+    def resolve(self, ts: float, call: AndonCall, user: str) -> str:
+        if not call.open:
+            raise AndonError(f"call #{call.id} is closed already")
+        if not call.acknowledged:
+            call.acknowledged_at, call.acknowledged_by = ts, user
+        call.state = CallState.CLOSED
+        call.resolved_at, call.resolved_by = ts, user
+        call.shelved_until = None
+        self._publish(ts, call, "resolved", user)
+        return f"call #{call.id} resolved"
+
+    def take(self, ts: float, call: AndonCall, user: str) -> str:
+        if not call.open:
+            raise AndonError(f"call #{call.id} is closed")
+        call.owner = user
+        self._publish(ts, call, "taken", user)
+        return f"call #{call.id} taken by {user}"
+
+    def note(self, ts: float, call: AndonCall, user: str, text: str) -> str:
+        text = " ".join(text.split())
+        if not text:
+            raise AndonError("a note needs text")
+        call.notes.append(Note(ts, user, text))
+        self._publish(ts, call, "noted", user, text)
+        return f"note added to call #{call.id}"
+
+    def shelve(self, ts: float, call: AndonCall, user: str, seconds: float) -> str:
+        limit = self.config.andon.shelve_max_s
+        if not 0 < seconds <= limit:
+            raise AndonError(f"a call can be shelved for 1 to {limit:g} s")
+        if not call.open:
+            raise AndonError(f"call #{call.id} is closed")
+        call.shelved_until = ts + seconds
+        self._publish(ts, call, "shelved", user, f"{seconds:g} s")
+        return f"call #{call.id} shelved for {seconds:g} s"
+
+    def active(self) -> list[AndonCall]:
+        return list(self._open)
