@@ -186,18 +186,26 @@ class Engine:
         for s in samples:
             self.ingest_one(s)
 
-    def ingest_one(self, s: Sample) -> None:
+    def effective_time(self, ts: float) -> float:
+        """The time the engine will use for an input stamped `ts`: never before its newest time."""
+        return ts if self.now is None or ts > self.now else self.now
+
+    def ingest_one(self, s: Sample) -> Sample:
+        """Apply one sample; returns it as the engine used it (stamped no earlier than the engine's
+        newest time), which is what a journal must record for a rebuild to equal the live run."""
         st = self._eq.get(s.equipment)
         if st is None or s.signal not in SIGNALS:
             self.ignored_samples += 1
-            return
+            return s
         ts = self._clock(s.ts)
+        if ts != s.ts:
+            s = s._replace(ts=ts)
         signal = s.signal
         value = s.value if s.valid else None
         if signal in _SIGNAL_SLOT:
             if value is not None:
                 self._count(st, ts, signal, value)
-            return
+            return s
         if signal == "running":
             st.running = None if value is None else value != 0
         elif signal == "state":
@@ -221,6 +229,7 @@ class Engine:
             st.andon = value != 0
             self.andon.andon_bit(ts, st.cfg.id, st.andon, st.cfg.andon_kind)
         self._update_cond(st, ts)
+        return s
 
     def tick(self, now: float) -> None:
         """Advance the clock: stops that crossed their threshold become downtime, figures refresh."""
@@ -258,7 +267,19 @@ class Engine:
             st.segments.pop()
             st.seg_starts.pop()
             if st.segments and st.segments[-1].cond == cond:
-                st.segments[-1].end = None
+                restored = st.segments[-1]
+                restored.end = None
+                if self.bus.wants(StateChanged):
+                    self.bus.publish(
+                        StateChanged(
+                            ts,
+                            st.cfg.id,
+                            COND_NAMES[cond],
+                            COND_NAMES[previous],
+                            st.fault_code,
+                            restored.start,
+                        )
+                    )
                 return
         self._open_segment(st, ts, cond)
         new = st.segments[-1]
@@ -274,7 +295,7 @@ class Engine:
         if cond == STOP:
             self._check_threshold(st, ts)
         if bus.wants(StateChanged):
-            bus.publish(StateChanged(ts, eq_id, COND_NAMES[cond], COND_NAMES[previous], st.fault_code))
+            bus.publish(StateChanged(ts, eq_id, COND_NAMES[cond], COND_NAMES[previous], st.fault_code, ts))
 
     def _close_segment(self, st: _Equipment, seg: Segment, ts: float) -> None:
         seg.end = ts
@@ -306,11 +327,16 @@ class Engine:
     # ---------------------------------------------------------------- counts
 
     def _bucket_key(self, ts: float) -> float:
+        """Counts are cumulative: a count reported at t is of parts made before t. So a bucket is
+        named by its end and holds (previous boundary, end]; boundaries are whole minutes and marks."""
         key = ts - ts % _BUCKET_S
-        if self._marks:
-            i = bisect.bisect_right(self._marks, ts) - 1
-            if i >= 0 and self._marks[i] > key:
-                key = self._marks[i]
+        if key < ts:
+            key += _BUCKET_S
+        marks = self._marks
+        if marks:
+            i = bisect.bisect_left(marks, ts)
+            if i < len(marks) and marks[i] < key:
+                key = marks[i]
         return key
 
     def _count(self, st: _Equipment, ts: float, signal: str, value: float) -> None:
@@ -666,12 +692,11 @@ class Engine:
         return m
 
     def _add_counts(self, st: _Equipment, a: float, b: float, m: Metrics) -> None:
+        """Counts of the buckets ending in (a, b]; a window reaching the engine's newest time
+        takes everything counted so far, though its last bucket ends later."""
         keys = st.bucket_keys
-        lo = bisect.bisect_left(keys, a)
-        hi = bisect.bisect_left(keys, b) if b < float("inf") else len(keys)
-        # The last bucket holds counts up to `now`; when the window ends at now it belongs in.
-        if self.now is not None and b >= self.now:
-            hi = len(keys)
+        lo = bisect.bisect_right(keys, a)
+        hi = len(keys) if self.now is not None and b >= self.now else bisect.bisect_right(keys, b)
         sums = [0.0] * 9
         for key in keys[lo:hi]:
             bucket = st.buckets[key]
@@ -681,11 +706,10 @@ class Engine:
         m.total_count += round(total)
         m.good_count += round(good)
         m.reject_count += round(reject)
-        i_total, i_good, i_reject = self._derive(st, sums[3:6])
+        i_total, i_good, _ = self._derive(st, sums[3:6])
         m.ideal_total_s += i_total
         m.ideal_good_s += i_good
         m.startup_reject_ideal_s += self._derive(st, sums[6:9])[2]
-        del i_reject
 
     def downtime_events(self, equipment: str, a: float, b: float) -> list[DowntimeEvent]:
         """One event per contiguous down period inside [a, b), clipped to the window."""

@@ -19,6 +19,7 @@ class StateChanged(Event):
     state: str  # running, stopped, changeover, planned_stop, no_data
     previous: str
     fault_code: int
+    since: float  # when the current state began: earlier than ts when a zero-length state was undone
 
 
 @dataclass(frozen=True, slots=True)

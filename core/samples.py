@@ -46,4 +46,6 @@ class Sample(NamedTuple):
 
     @property
     def valid(self) -> bool:
-        return self.value is not None and self.quality != Quality.BAD
+        # NaN is what a float register holds when the PLC has no value: not data.
+        v = self.value
+        return v is not None and v == v and self.quality != Quality.BAD

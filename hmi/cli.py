@@ -13,21 +13,11 @@ from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
 from core.replay import Window, default_window, replay
 from core.timefmt import parse_time
+from hmi import cli_people
+from hmi.errors import UsageError
 from hmi.text_report import render_text
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line (a line per problem), exit 2.
-
-    Messages that already name their file (config and journal errors) are printed as they are;
-    the others get the command's name in front.
-    """
-
-    def __init__(self, message: str, *, located: bool = False) -> None:
-        super().__init__(message)
-        self.located = located
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="end", metavar="ISO", help="window end (default: last row)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+    cli_people.register(sub)
     add("demo", cmd_demo, "Replay the bundled demo shift and print its figures.")
     return parser
 

@@ -1,0 +1,159 @@
+"""`ms5 user` and `ms5 audit`: the people of a station and the trail of what they did."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from core.audit import AuditLog
+from core.auth import ROLES, AuthError, UserStore
+from core.store import Store, StoreError
+from core.timefmt import iso, parse_time
+from hmi.errors import UsageError
+from hmi.paths import default_db
+
+SHELL_USER = "shell"
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help=f"the station's database (default: {default_db()})")
+
+
+@contextmanager
+def open_store(db: str | None, *, create: bool = True) -> Iterator[Store]:
+    path = Path(db) if db else default_db()
+    if not create and not path.exists():
+        raise UsageError(f"{path}: no such database")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        store = Store.open(path)
+    except StoreError as exc:
+        raise UsageError(str(exc), located=True) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _read_pin(args: argparse.Namespace) -> str:
+    if args.pin_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise UsageError("--pin-stdin: nothing on standard input")
+        return line.strip()
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask the PIN on: use --pin-stdin")
+    first = getpass.getpass("PIN (4-8 digits): ")
+    second = getpass.getpass("PIN again: ")
+    if first != second:
+        raise UsageError("the two PINs differ; nothing changed")
+    return first
+
+
+def _shell_actor() -> str:
+    # Users are managed from the station's own shell: whoever can write the database file.
+    try:
+        return f"{SHELL_USER}:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return SHELL_USER
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    now = time.time()
+    with open_store(args.db) as store:
+        users = UserStore(store.conn)
+        audit = AuditLog(store.conn)
+        who = _shell_actor()
+        try:
+            if args.action == "add":
+                pin = _read_pin(args)
+                user = users.add(args.name, args.role, pin, now)
+                audit.append(now, who, "admin", "user_add", user.name, "ok", f"role {user.role}")
+                print(f"user {user.name!r} added as {user.role}")
+            elif args.action == "remove":
+                users.remove(args.name)
+                audit.append(now, who, "admin", "user_remove", args.name, "ok")
+                print(f"user {args.name!r} removed")
+            elif args.action == "reset-pin":
+                if users.get(args.name) is None:
+                    raise AuthError(f"unknown user {args.name!r}")
+                users.reset_pin(args.name, _read_pin(args))
+                audit.append(now, who, "admin", "user_reset_pin", args.name, "ok")
+                print(f"PIN of {args.name!r} reset")
+            else:
+                for user in users.list():
+                    locked = ""
+                    if user.locked_until is not None and user.locked_until > now:
+                        locked = f"  locked until {iso(user.locked_until)}"
+                    print(f"{user.name:<24} {user.role}{locked}")
+        except AuthError as exc:
+            if args.action != "list":
+                audit.append(
+                    now, who, "admin", f"user_{args.action.replace('-', '_')}", args.name, "refused", str(exc)
+                )
+            raise UsageError(str(exc)) from None
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    with open_store(args.db, create=False) as store:
+        log = AuditLog(store.conn)
+        if args.action == "verify":
+            rows = log.rows()
+            broken = log.verify()
+            if broken is None:
+                print(f"audit chain holds ({len(rows)} rows)")
+                return 0
+            print(f"audit chain broken at row {broken}")
+            return 1
+        since = None
+        if args.since:
+            try:
+                since = parse_time(args.since)
+            except ValueError as exc:
+                raise UsageError(f"--since: {exc}") from None
+        for row in log.rows(since):
+            role = f" ({row.role})" if row.role else ""
+            target = f" {row.target}" if row.target else ""
+            detail = f" — {row.detail}" if row.detail else ""
+            who = f"{row.user or '-'}{role}"
+            print(f"{row.id:>6} {iso(row.ts)} {who} {row.command}{target}: {row.result}{detail}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("user", help="Manage the station's users.", description="Manage the station's users.")
+    p.set_defaults(func=cmd_user)
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("add", help="Add a user (PIN asked twice, or read with --pin-stdin).")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=ROLES)
+    a.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    add_db_option(a)
+    a = actions.add_parser("list", help="List the users.")
+    add_db_option(a)
+    a = actions.add_parser("remove", help="Remove a user.")
+    a.add_argument("name")
+    add_db_option(a)
+    a = actions.add_parser("reset-pin", help="Give a user a new PIN (and lift a lockout).")
+    a.add_argument("name")
+    a.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    add_db_option(a)
+
+    p = sub.add_parser(
+        "audit", help="Show or verify the audit trail.", description="Show or verify the audit trail."
+    )
+    p.set_defaults(func=cmd_audit)
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser("show", help="Print the audit rows.")
+    a.add_argument("--since", metavar="ISO", help="only rows from this time on")
+    add_db_option(a)
+    a = actions.add_parser(
+        "verify", help="Check the hash chain: exit 0 when it holds, 1 and the first broken row."
+    )
+    add_db_option(a)
