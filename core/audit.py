@@ -146,30 +146,48 @@ class AuditLog:
 
         Raises ``RuntimeError`` if the connection has a transaction open.
         """
+        with _durable_write(self._conn):
+            row = self.append_in_transaction(ts, user, role, command, target, result, detail)
+        return row
+
+    def append_in_transaction(
+        self,
+        ts: float,
+        user: str | None,
+        role: str | None,
+        command: str,
+        target: str | None,
+        result: str,
+        detail: str = "",
+    ) -> AuditRow:
+        """Add one row inside the caller's open write transaction (its commit makes it durable).
+
+        This is how a command's journal row and its audit row become one commit: neither can
+        exist without the other after a crash.
+        """
         ts = float(ts)
         # SQLite stores NaN as NULL and the hash must cover the exact stored value.
         if not math.isfinite(ts):
             raise ValueError(f"audit timestamp must be finite, got {ts!r}")
-        with _durable_write(self._conn):
-            last = self._conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-            new_id, prev = (1, GENESIS_HASH) if last is None else (last[0] + 1, last[1])
-            digest = row_hash(prev, new_id, ts, user, role, command, target, result, detail)
-            row = AuditRow(new_id, ts, user, role, command, target, result, detail, prev, digest)
-            self._conn.execute(
-                f"INSERT INTO audit({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    row.id,
-                    row.ts,
-                    row.user,
-                    row.role,
-                    row.command,
-                    row.target,
-                    row.result,
-                    row.detail,
-                    row.prev_hash,
-                    row.hash,
-                ),
-            )
+        last = self._conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        new_id, prev = (1, GENESIS_HASH) if last is None else (last[0] + 1, last[1])
+        digest = row_hash(prev, new_id, ts, user, role, command, target, result, detail)
+        row = AuditRow(new_id, ts, user, role, command, target, result, detail, prev, digest)
+        self._conn.execute(
+            f"INSERT INTO audit({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.id,
+                row.ts,
+                row.user,
+                row.role,
+                row.command,
+                row.target,
+                row.result,
+                row.detail,
+                row.prev_hash,
+                row.hash,
+            ),
+        )
         return row
 
     def rows(self, since: float | None = None) -> list[AuditRow]:

@@ -24,6 +24,7 @@ from typing import Any
 import sqlite_utils
 
 from core import audit, auth
+from core.andon import AndonChanged
 from core.auth import Role
 from core.engine import Engine
 from core.events import DowntimeEnded, ProductionUpdate, StateChanged
@@ -117,14 +118,39 @@ def _v2_users_and_audit(db: sqlite_utils.Database) -> None:
     audit.ensure_schema(db.conn)
 
 
+_V3_ANDON = """
+CREATE TABLE IF NOT EXISTS andon_events(
+    id INTEGER PRIMARY KEY,
+    call_id INTEGER NOT NULL,
+    equipment TEXT NOT NULL,
+    action TEXT NOT NULL,
+    ts REAL NOT NULL,
+    user TEXT,
+    level INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+-- The engine recomputes due escalations after a restart; the same event must not land twice.
+CREATE UNIQUE INDEX IF NOT EXISTS andon_events_once ON andon_events(call_id, action, ts, level);
+"""
+
+
+def _v3_andon(db: sqlite_utils.Database) -> None:
+    with db.atomic():
+        db.executescript(_V3_ANDON)
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
     _v2_users_and_audit,
+    _v3_andon,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
-_OUR_TABLES = frozenset({"journal", "state_intervals", "minute_counts", "downtime_events", "users", "audit"})
+_OUR_TABLES = frozenset(
+    {"journal", "state_intervals", "minute_counts", "downtime_events", "users", "audit", "andon_events"}
+)
 
 
 def _migrate(db: sqlite_utils.Database, path: Path) -> None:
@@ -170,6 +196,10 @@ _UPSERT_MINUTE = (
     "ON CONFLICT(equipment, minute) DO UPDATE SET "
     "total = excluded.total, good = excluded.good, reject = excluded.reject"
 )
+_INSERT_ANDON = (
+    "INSERT OR IGNORE INTO andon_events(call_id, equipment, action, ts, user, level, state, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _INSERT_DOWNTIME = (
     'INSERT INTO downtime_events(equipment, start, "end", duration_s, reason, fault_code) '
     "VALUES (?, ?, ?, ?, ?, ?)"
@@ -197,6 +227,7 @@ class Store:
         self._minutes: dict[tuple[str, float], tuple[int, int, int]] = {}
         self._dirty_minutes: set[tuple[str, float]] = set()
         self._downtime: list[_DowntimeRow] = []
+        self._andon: list[tuple[int, str, str, float, str | None, int, str, str]] = []
         self._reason_checks: list[tuple[str, float]] = []
         # What the projection says each equipment is doing now, buffered operations included.
         self._open: dict[str, tuple[str, float]] = {}
@@ -271,8 +302,18 @@ class Store:
         # Slicing the NamedTuple gives the five journal columns without a Python call per field.
         self._samples.extend([s[:5] for s in samples])
 
-    def append_command(self, ts: float, user: Actor | None, command: str, args: Mapping[str, Any]) -> None:
+    def append_command(
+        self,
+        ts: float,
+        user: Actor | None,
+        command: str,
+        args: Mapping[str, Any],
+        *,
+        also: Callable[[sqlite3.Connection], object] | None = None,
+    ) -> None:
         """Journal an operator command and commit it durably before returning.
+
+        `also` writes more rows in the same transaction (the command's audit row).
 
         Everything buffered before it is committed in the same transaction: the journal must keep
         the order in which the engine saw samples and commands, or a rebuild would differ. The
@@ -294,7 +335,8 @@ class Store:
                     None if user is None else user.name,
                     None if user is None else str(user.role),
                     args_json,
-                )
+                ),
+                also,
             )
         finally:
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -313,7 +355,7 @@ class Store:
 
     def maybe_flush(self, now: float) -> bool:
         """Flush if at least a second passed since the last flush; `now` is the caller's clock."""
-        if self._last_flush is not None and now - self._last_flush < FLUSH_INTERVAL_S:
+        if not self._andon and self._last_flush is not None and now - self._last_flush < FLUSH_INTERVAL_S:
             return False
         self.flush()
         self._last_flush = now
@@ -356,6 +398,7 @@ class Store:
             bus.subscribe(StateChanged, self._on_state),
             bus.subscribe(ProductionUpdate, self._on_production),
             bus.subscribe(DowntimeEnded, self._on_downtime),
+            bus.subscribe(AndonChanged, self._on_andon),
         ]
 
     def detach(self) -> None:
@@ -383,6 +426,12 @@ class Store:
             end += _BUCKET_S
         self._dirty_minutes.add((ev.equipment, end - _BUCKET_S))
 
+    def _on_andon(self, ev: AndonChanged) -> None:
+        # Committed at the next maybe_flush whatever the interval (or with the command that caused it).
+        self._andon.append(
+            (ev.call_id, ev.equipment, ev.action, ev.ts, ev.user, ev.level, ev.state, ev.detail)
+        )
+
     def _on_downtime(self, ev: DowntimeEnded) -> None:
         self._downtime.append((ev.equipment, ev.start, ev.end, ev.end - ev.start, ev.reason, ev.fault_code))
 
@@ -409,11 +458,20 @@ class Store:
         if self._closed:
             raise StoreError(f"{self.path}: the store is closed")
 
-    def _commit(self, command: tuple[float, str, str | None, str | None, str] | None) -> None:
+    def _commit(
+        self,
+        command: tuple[float, str, str | None, str | None, str] | None,
+        also: Callable[[sqlite3.Connection], object] | None = None,
+    ) -> None:
         self._check_open()
         self._settle()
         if command is None and not (
-            self._samples or self._intervals or self._minutes or self._downtime or self._reason_checks
+            self._samples
+            or self._intervals
+            or self._minutes
+            or self._downtime
+            or self._reason_checks
+            or self._andon
         ):
             return
         conn = self._db.conn
@@ -429,10 +487,14 @@ class Store:
                     )
                 if self._downtime:
                     conn.executemany(_INSERT_DOWNTIME, self._downtime)
+                if self._andon:
+                    conn.executemany(_INSERT_ANDON, self._andon)
                 for eq, at in self._reason_checks:
                     self._refresh_reason(conn, eq, at)
                 if command is not None:
                     conn.execute(_INSERT_COMMAND, command)
+                    if also is not None:
+                        also(conn)
         except sqlite3.Error as exc:
             # The buffers stay as they were, so the next flush tries the same rows again.
             raise StoreError(f"{self.path}: cannot write: {_one_line(exc)}") from None
@@ -440,6 +502,7 @@ class Store:
         self._intervals = []
         self._minutes = {}
         self._downtime = []
+        self._andon = []
         self._reason_checks = []
 
     @staticmethod

@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from core.actions import read_actions
+from core.auth import UserStore
 from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
 from core.replay import Window, default_window, replay
@@ -65,7 +67,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UsageError(
             "--to is before --from" if end is not None else "--from is after the journal's last row"
         )
-    result = replay(cfg, samples, window)
+    actions = []
+    if args.actions:
+        try:
+            actions = read_actions(args.actions)
+        except JournalError as exc:
+            raise UsageError(str(exc), located=True) from None
+    users = None
+    if args.db:
+        with cli_people.open_store(args.db, create=False) as store:
+            users = {u.name: u.role for u in UserStore(store.conn).list()}
+    result = replay(cfg, samples, window, actions, users)
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -79,6 +91,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ns = argparse.Namespace(
         config=str(ASSETS / "demo-line.toml"),
         journal=str(ASSETS / "demo-journal.csv"),
+        actions=None,
+        db=None,
         start=None,
         end=None,
         json=False,
@@ -104,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="start", metavar="ISO", help="window start (default: first row)")
     p.add_argument("--to", dest="end", metavar="ISO", help="window end (default: last row)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--actions", metavar="JSONL", help='operator commands, one {"ts", "user", "command", ...} a line'
+    )
+    p.add_argument("--db", metavar="PATH", help="take the users and roles for --actions from this store")
 
     cli_people.register(sub)
     add("demo", cmd_demo, "Replay the bundled demo shift and print its figures.")

@@ -48,6 +48,23 @@ def render_text(result: dict[str, Any]) -> str:
         for eq_id, ev in events:
             code = "" if ev["fault_code"] is None else f" (fault {ev['fault_code']})"
             out.append(f"  {eq_id:<10} {ev['start'][:19]}  {_hms(ev['duration_s']):>8}  {ev['reason']}{code}")
+    calls = [(eq_id, c) for eq_id, m in result["equipment"].items() for c in m.get("andon_events", [])]
+    if calls:
+        out += ["", "Andon calls"]
+        for eq_id, c in calls:
+            ack = (
+                f"ack {c['acknowledged_by']} +{_hms(c['time_to_acknowledge_s'])}"
+                if c["acknowledged_at"]
+                else "not acked"
+            )
+            done = f"resolved +{_hms(c['time_to_resolve_s'])}" if c["resolved_at"] else c["state"]
+            head = f"  #{c['id']:<3} {eq_id:<10} {c['raised_at'][:19]} {c['kind']:<11}"
+            out.append(f"{head} level {c['max_level']}  {ack}, {done}")
+    rejected = result.get("rejected_commands", [])
+    if rejected:
+        out += ["", "Rejected commands"]
+        for r in rejected:
+            out.append(f"  line {r['line']}: {r['user'] or '-'} {r['command']}: {r['reason']}")
     if any(m["flags"] for m in result["equipment"].values()):
         out += ["", "! performance over 100 %: check the ideal cycle time"]
     return "\n".join(out) + "\n"
