@@ -12,6 +12,7 @@ window are computed from those by cutting them with the shift calendar.
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,10 +69,15 @@ class Segment:
     reason: str | None = None
     down_at: float = float("inf")
     announced: bool = False  # DowntimeStarted sent
+    # A stop interrupted by a communication loss and still stopped after it is one stop: its
+    # parts share the threshold, so a jam is not reported as two small stops.
+    continued_by: Segment | None = None
 
     def is_down_stop(self, now: float) -> bool:
         end = self.end if self.end is not None else now
-        return end >= self.down_at
+        if end >= self.down_at:
+            return True
+        return self.continued_by is not None and self.continued_by.is_down_stop(now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,14 @@ class DowntimeEvent:
     @property
     def duration_s(self) -> float:
         return self.end - self.start
+
+
+@dataclass(slots=True)
+class _QualityWindow:
+    window: deque[tuple[int, int]] = field(default_factory=deque)
+    parts: int = 0
+    rejects: int = 0
+    since_alert: int = 1 << 62  # the first window may alert at once
 
 
 @dataclass(slots=True)
@@ -111,8 +125,10 @@ class _Equipment:
     buckets: dict[float, list[float]] = field(default_factory=dict)
     bucket_keys: list[float] = field(default_factory=list)
     startup_until: float = float("-inf")
-    quality_window: list[tuple[int, int]] = field(default_factory=list)
-    quality_alerting: bool = False
+    quality: _QualityWindow = field(default_factory=lambda: _QualityWindow())
+    bucket_end: float = float("-inf")  # the current count bucket's end: later counts up to it go there
+    bucket: list[float] = field(default_factory=list)
+    watch_quality: bool = False
 
     def cond(self) -> int:
         stopped_or_unknown = not self.running
@@ -155,6 +171,7 @@ class Engine:
                     counter_range=eq.counter_max + 1,
                     startup_window=line.startup_window_for(eq),
                     ideal=eq.ideal_cycle_time_s,
+                    watch_quality=line.quality_alert_for(eq) is not None,
                 )
         self.ignored_samples = 0
 
@@ -223,8 +240,8 @@ class Engine:
                     seg.fault_code = st.fault_code
                 self.andon.fault(ts, st.cfg.id, st.fault_code)
         elif signal == "changeover":
-            if value is not None:
-                st.changeover_signal = value != 0
+            # No valid data says nothing of a changeover: it is not assumed to go on.
+            st.changeover_signal = value is not None and value != 0
         elif signal == "andon" and value is not None and (value != 0) != st.andon:
             st.andon = value != 0
             self.andon.andon_bit(ts, st.cfg.id, st.andon, st.cfg.andon_kind)
@@ -248,8 +265,17 @@ class Engine:
     def _open_segment(self, st: _Equipment, ts: float, cond: int) -> None:
         seg = Segment(ts, cond)
         if cond == STOP:
-            seg.fault_code = st.fault_code
-            seg.down_at = st.calendar.advance(ts, st.threshold)
+            segs = st.segments
+            before = segs[-2] if len(segs) >= 2 and segs[-1].cond == COMMS else None
+            if before is not None and before.cond == STOP and before.end is not None:
+                stopped = st.calendar.scheduled_seconds(before.start, before.end)
+                seg.down_at = st.calendar.advance(ts, max(st.threshold - stopped, 0.0))
+                seg.fault_code = before.fault_code or st.fault_code
+                seg.reason = before.reason
+                before.continued_by = seg
+            else:
+                seg.fault_code = st.fault_code
+                seg.down_at = st.calendar.advance(ts, st.threshold)
         st.segments.append(seg)
         st.seg_starts.append(ts)
 
@@ -357,19 +383,25 @@ class Engine:
             delta = raw  # reset
         if delta == 0:
             return
-        key = self._bucket_key(ts)
-        bucket = st.buckets.get(key)
-        if bucket is None:
-            bucket = [0.0] * 9
-            st.buckets[key] = bucket
-            st.bucket_keys.append(key)
+        if ts <= st.bucket_end:
+            # Time only moves forward, so no boundary lies between the last count and this one.
+            bucket = st.bucket
+        else:
+            key = self._bucket_key(ts)
+            found = st.buckets.get(key)
+            if found is None:
+                found = [0.0] * 9
+                st.buckets[key] = found
+                st.bucket_keys.append(key)
+            bucket = st.bucket = found
+            st.bucket_end = key
         slot = _SIGNAL_SLOT[signal]
         weighted = delta * st.ideal
         bucket[slot] += delta
         bucket[3 + slot] += weighted
         if ts < st.startup_until:
             bucket[6 + slot] += weighted
-        if st.cfg.quality_alert or st.line.quality_alert:
+        if st.watch_quality:
             self._watch_quality(st, ts, slot, delta)
         if self.bus.wants(ProductionUpdate):
             totals = self._derive(st, [bucket[_T], bucket[_G], bucket[_R]])
@@ -396,25 +428,30 @@ class Engine:
         if policy is None:
             return
         has = st.count_signals
-        # Only a signal that counts every part moves the window; rejects ride along with it.
-        if slot == 2:
-            st.quality_window.append((0 if "total_count" in has or "good_count" in has else delta, delta))
-        elif slot == 0 or (slot == 1 and "total_count" not in has):
-            st.quality_window.append((delta, 0))
+        # The window moves by parts: the total, or good + reject where no total is reported.
+        counted = 0 if "total_count" in has else delta
+        if slot == 0:
+            parts, rejects = delta, 0
+        elif slot == 1:
+            parts, rejects = counted, 0
         else:
+            parts, rejects = counted, delta
+        q = st.quality
+        q.window.append((parts, rejects))
+        q.parts += parts
+        q.rejects += rejects
+        q.since_alert += parts
+        while q.window and q.parts - q.window[0][0] >= policy.window_parts:
+            old_parts, old_rejects = q.window.popleft()
+            q.parts -= old_parts
+            q.rejects -= old_rejects
+        if q.parts < policy.window_parts:
             return
-        parts = sum(p for p, _ in st.quality_window)
-        while st.quality_window and parts - st.quality_window[0][0] >= policy.window_parts:
-            parts -= st.quality_window.pop(0)[0]
-        if parts < policy.window_parts:
-            return
-        rejects = sum(r for _, r in st.quality_window)
-        rate = rejects / parts
-        if rate > policy.max_reject_rate and not st.quality_alerting:
-            st.quality_alerting = True
-            self.bus.publish(QualityAlert(ts, st.cfg.id, rate, parts, policy.max_reject_rate))
-        elif rate <= policy.max_reject_rate:
-            st.quality_alerting = False
+        rate = q.rejects / q.parts
+        # At most one alert per window of parts: a line hovering at the limit is not a siren.
+        if rate > policy.max_reject_rate and q.since_alert >= policy.window_parts:
+            q.since_alert = 0
+            self.bus.publish(QualityAlert(ts, st.cfg.id, rate, q.parts, policy.max_reject_rate))
 
     # ---------------------------------------------------------------- commands
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.samples import COUNT_SIGNALS, SIGNALS, Quality, Sample
-from core.timefmt import iso, parse_time
+from core.timefmt import iso
 
 HEADER = ["ts", "equipment", "signal", "value"]
 BAD = "BAD"
@@ -23,16 +23,24 @@ class JournalError(Exception):
 # Times a datetime can show in any zone: 'nan', 'inf' or epoch milliseconds are not times.
 _TS_MIN = datetime(2, 1, 1, tzinfo=UTC).timestamp()
 _TS_MAX = datetime(9998, 12, 31, tzinfo=UTC).timestamp()
+_INFINITIES = (float("inf"), float("-inf"))
 
 
 def _parse_ts(text: str) -> float:
     text = text.strip()
-    try:
-        ts = float(text)
-    except ValueError:
-        if len(text) >= 10 and not (text.endswith("Z") or "+" in text[10:] or "-" in text[10:]):
-            raise ValueError(f"time {text!r} has no UTC offset") from None
-        ts = parse_time(text)
+    # ISO first when it looks like a date: trying float() first would raise for every ISO row.
+    if len(text) >= 10 and text[4] == "-":
+        if not (text.endswith("Z") or "+" in text[10:] or "-" in text[10:]):
+            raise ValueError(f"time {text!r} has no UTC offset")
+        try:
+            ts = datetime.fromisoformat(text).timestamp()
+        except ValueError:
+            raise ValueError(f"{text!r} is not an ISO-8601 time or epoch seconds") from None
+    else:
+        try:
+            ts = float(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not an ISO-8601 time or epoch seconds") from None
     if not _TS_MIN <= ts <= _TS_MAX:
         raise ValueError(f"time {text!r} is out of range")
     return ts
@@ -60,6 +68,9 @@ def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -
     if header is None or [h.strip() for h in header] != HEADER:
         raise JournalError(f"{name}:1: the header must be {','.join(HEADER)}")
     next_line = reader.line_num + 1
+    signals = {name: name for name in SIGNALS}
+    last_ts_text = ""
+    last_ts = 0.0
     try:
         for row in reader:
             # A quoted field may span lines: a row is named by its first line, not its last.
@@ -68,16 +79,30 @@ def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -
                 continue
             if len(row) != 4:
                 raise JournalError(f"{name}:{line_no}: expected 4 fields, found {len(row)}")
-            ts_text, eq_id, signal, value_text = (f.strip() for f in row)
-            try:
-                ts = _parse_ts(ts_text)
-            except ValueError as exc:
-                raise JournalError(f"{name}:{line_no}: {exc}") from None
+            ts_text, eq_id, signal, value_text = row
+            # Rows of one instant share its time: parse each distinct time text once.
+            if ts_text != last_ts_text:
+                try:
+                    last_ts = _parse_ts(ts_text)
+                except ValueError as exc:
+                    raise JournalError(f"{name}:{line_no}: {exc}") from None
+                last_ts_text = ts_text
+            ts = last_ts
             eq = equipment.get(eq_id)
             if eq is None:
-                raise JournalError(f"{name}:{line_no}: unknown equipment {eq_id!r}")
-            if signal not in SIGNALS:
-                raise JournalError(f"{name}:{line_no}: unknown signal {signal!r}")
+                eq_id = eq_id.strip()
+                eq = equipment.get(eq_id)
+                if eq is None:
+                    raise JournalError(f"{name}:{line_no}: unknown equipment {eq_id!r}")
+            eq_id = eq.id  # one string object per equipment, not one per row
+            known = signals.get(signal)
+            if known is None:
+                signal = signal.strip()
+                known = signals.get(signal)
+                if known is None:
+                    raise JournalError(f"{name}:{line_no}: unknown signal {signal!r}")
+            signal = known
+            value_text = value_text.strip()
             if value_text.upper() == BAD:
                 yield Sample(ts, eq_id, signal, None, Quality.BAD)
                 continue
@@ -85,7 +110,7 @@ def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -
                 value = float(value_text)
             except ValueError:
                 raise JournalError(f"{name}:{line_no}: value {value_text!r} is not a number") from None
-            if value != value or value in (float("inf"), float("-inf")):
+            if value != value or value in _INFINITIES:
                 raise JournalError(f"{name}:{line_no}: value {value_text!r} is not a finite number")
             if signal in COUNT_SIGNALS and not (0 <= value <= eq.counter_max and value == int(value)):
                 raise JournalError(

@@ -17,6 +17,7 @@ import pytest
 from core.auth import Role
 from core.config import Config, load_config, parse_config
 from core.engine import CommandError, Engine
+from core.events import QualityAlert
 from core.metrics import Metrics
 from core.permissions import Actor
 from core.replay import Window, replay
@@ -409,3 +410,70 @@ def test_the_fault_code_gives_the_reason_and_an_operator_may_change_it(cfg: Conf
 
 def test_reference_config_loads(cfg: Config) -> None:
     assert load_config(DATA / "reference.toml") == cfg
+
+
+def test_a_stop_interrupted_by_a_communication_loss_is_one_stop(cfg: Config) -> None:
+    # Stopped 07:10-07:11 and 07:12-07:13:30 with the PLC silent in between: 150 s of stop, one jam,
+    # not two small stops.
+    rows: list[Row] = [
+        ("2026-03-02 07:00:00", "FILLER", "running", 1),
+        ("2026-03-02 07:10:00", "FILLER", "fault_code", 101),
+        ("2026-03-02 07:10:00", "FILLER", "running", 0),
+        ("2026-03-02 07:11:00", "FILLER", "running", None),
+        ("2026-03-02 07:12:00", "FILLER", "running", 0),
+        ("2026-03-02 07:13:30", "FILLER", "fault_code", 0),
+        ("2026-03-02 07:13:30", "FILLER", "running", 1),
+    ]
+    engine = run(cfg, rows, "2026-03-02 07:00", "2026-03-02 07:20")
+    m = figures(engine, "FILLER", "2026-03-02 07:00", "2026-03-02 07:20")
+    assert (m["down_time_s"], m["comms_loss_time_s"], m["small_stop_time_s"]) == (210, 60, 0)
+    events = engine.downtime_events("FILLER", t("2026-03-02 07:00"), t("2026-03-02 07:20"))
+    assert [(e.reason, e.duration_s) for e in events] == [
+        ("Mechanical/Jam/Infeed", 60),
+        ("Communication loss", 60),
+        ("Mechanical/Jam/Infeed", 90),
+    ]
+
+
+def test_a_changeover_signal_without_valid_data_is_communication_loss(cfg: Config) -> None:
+    rows: list[Row] = [
+        ("2026-03-02 07:00:00", "FILLER", "running", 0),
+        ("2026-03-02 07:00:00", "FILLER", "changeover", 1),
+        ("2026-03-02 07:10:00", "FILLER", "running", None),
+        ("2026-03-02 07:10:00", "FILLER", "changeover", None),
+        ("2026-03-02 07:15:00", "FILLER", "running", 1),
+        ("2026-03-02 07:15:00", "FILLER", "changeover", 0),
+    ]
+    engine = run(cfg, rows, "2026-03-02 07:00", "2026-03-02 07:20")
+    m = figures(engine, "FILLER", "2026-03-02 07:00", "2026-03-02 07:20")
+    assert (m["changeover_time_s"], m["comms_loss_time_s"]) == (600, 300)
+
+
+def test_a_quality_alert_fires_once_per_window_of_parts(cfg: Config) -> None:
+    text = (
+        (DATA / "reference.toml")
+        .read_text()
+        .replace(
+            "counter_max = 65535",
+            "counter_max = 65535\nquality_alert = { window_parts = 100, max_reject_rate = 0.05 }",
+        )
+    )
+    config = parse_config(text, Path("q.toml"))
+    engine = Engine(config)
+    alerts: list[QualityAlert] = []
+    engine.bus.subscribe(QualityAlert, alerts.append)
+    ts = t("2026-03-02 07:00")
+    engine.ingest([Sample(ts, "FILLER", "total_count", 0), Sample(ts, "FILLER", "reject_count", 0)])
+    total = rejects = 0
+    for i in range(1, 101):  # 10 parts at a time, 1 reject in each ten from the 5th batch on: 10 %
+        total += 10
+        rejects += 1 if i >= 5 else 0
+        engine.ingest(
+            [
+                Sample(ts + i, "FILLER", "total_count", total),
+                Sample(ts + i, "FILLER", "reject_count", rejects),
+            ]
+        )
+    # The window first holds 100 parts at batch 10 (6 rejects: 6 %), then one alert per 100 parts.
+    assert [a.ts - ts for a in alerts] == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+    assert alerts[0].reject_rate == 0.06
