@@ -145,6 +145,40 @@ class QualityAlert(_Model):
     max_reject_rate: float = Field(default=0.05, gt=0, le=1)
 
 
+Protocol = Literal["modbus", "opcua", "s7", "logix"]
+DataType = Literal["bool", "int16", "uint16", "int32", "uint32", "float32", "float64", "string"]
+
+
+class Connection(_Model):
+    """A PLC the station polls. Protocol details (`options`, address syntax) are checked by the
+    protocol's connector, which `ms5 check` asks too."""
+
+    id: str
+    protocol: Protocol
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    poll_interval_s: float = Field(default=1.0, gt=0)
+    timeout_s: float = Field(default=2.0, gt=0)
+    backoff_max_s: float = Field(default=30.0, gt=0)
+    options: dict[str, Any] = {}
+
+
+class SignalBinding(_Model):
+    """Where an equipment's signal lives in a PLC, and how to read it."""
+
+    signal: Literal[
+        "running", "state", "total_count", "good_count", "reject_count", "fault_code", "changeover", "andon"
+    ]
+    connection: str
+    address: str
+    type: DataType = "int16"
+    byte_order: Literal["big", "little"] = "big"
+    word_order: Literal["big", "little"] = "big"
+    length: int = Field(default=0, ge=0, le=256)  # characters, for strings
+    scale: float = 1.0
+    offset: float = 0.0
+
+
 class Equipment(_Model):
     id: str
     name: str = ""
@@ -156,6 +190,7 @@ class Equipment(_Model):
     startup_window_s: float | None = Field(default=None, ge=0)
     quality_alert: QualityAlert | None = None
     andon_kind: AndonKind = "help"  # the kind of call the PLC's Andon bit raises
+    signals: list[SignalBinding] = []
 
 
 class Line(_Model):
@@ -211,8 +246,7 @@ class Config(_Model):
     lines: list[Line] = Field(min_length=1)
     andon: Andon = Andon()
     replay: ReplaySection = ReplaySection()
-    # PLC connections are modelled by the connectors; until then they are kept as plain tables.
-    connections: list[dict[str, Any]] = []
+    connections: list[Connection] = []
 
     def reason_category(self, reason: str) -> ReasonCategory:
         if reason in (COMMS_LOSS_REASON, UNASSIGNED_REASON):
@@ -280,6 +314,10 @@ def _semantic_errors(cfg: Config) -> list[tuple[tuple[int | str, ...], str]]:
     for i, pid in enumerate(product_ids):
         if pid in product_ids[:i]:
             errors.append((("products", i, "id"), f"duplicate product id {pid!r}"))
+    conn_ids = [c.id for c in cfg.connections]
+    for i, cid in enumerate(conn_ids):
+        if cid in conn_ids[:i]:
+            errors.append((("connections", i, "id"), f"duplicate connection id {cid!r}"))
     seen_eq: set[str] = set()
     seen_lines: set[str] = set()
     for li, line in enumerate(cfg.lines):
@@ -295,6 +333,16 @@ def _semantic_errors(cfg: Config) -> list[tuple[tuple[int | str, ...], str]]:
             if eq.id in seen_eq:
                 errors.append((("lines", li, "equipment", ei, "id"), f"duplicate equipment id {eq.id!r}"))
             seen_eq.add(eq.id)
+            bound: set[str] = set()
+            for bi, binding in enumerate(eq.signals):
+                where = ("lines", li, "equipment", ei, "signals", bi)
+                if binding.connection not in conn_ids:
+                    errors.append(((*where, "connection"), f"unknown connection {binding.connection!r}"))
+                if binding.signal in bound:
+                    errors.append(((*where, "signal"), f"{binding.signal!r} is bound twice"))
+                bound.add(binding.signal)
+                if binding.type == "string" and binding.length == 0:
+                    errors.append(((*where, "length"), "a string needs a length"))
             for code, reason in eq.faults.items():
                 if reason not in cfg.reasons:
                     errors.append(

@@ -1,0 +1,283 @@
+"""What every protocol shares: one runner per PLC connection that connects, reads, reconnects
+with capped jittered backoff, turns tags bad within two poll periods of silence, keeps
+diagnostics, and logs a failure once when it starts and once when it ends (never per poll).
+
+A protocol supplies a `Driver`. Drivers of blocking client libraries (python-snap7, pycomm3) set
+`blocking = True`: the runner then calls them in a thread of the connection's own, so a hung PLC
+stalls nothing but its own connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from core.config import Connection, SignalBinding
+from core.samples import Quality, Sample
+
+log = logging.getLogger("ms5.connectors")
+
+
+class ConnectorError(Exception):
+    """A connection-level failure (cannot connect, connection lost); one line."""
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One bound signal of one equipment, as a driver reads it."""
+
+    equipment: str
+    binding: SignalBinding
+
+    @property
+    def signal(self) -> str:
+        return self.binding.signal
+
+    def scaled(self, raw: float) -> float:
+        b = self.binding
+        return raw * b.scale + b.offset if (b.scale != 1.0 or b.offset != 0.0) else raw
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A driver's answer for one tag: a value, or None with the reason it is bad."""
+
+    value: float | None
+    quality: Quality = Quality.GOOD
+    source_ts: float | None = None
+    error: str | None = None
+
+
+BAD_READING = Reading(None, Quality.BAD)
+
+
+class Driver(ABC):
+    """One protocol client for one connection. Addresses are parsed in __init__ (bad ones raise
+    ValueError with a one-line reason, which `ms5 check` shows)."""
+
+    blocking: ClassVar[bool] = False
+
+    def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
+        self.connection = connection
+        self.tags = list(tags)
+
+    @abstractmethod
+    def connect(self) -> Any:
+        """Open the connection (a coroutine for async drivers); raise ConnectorError on failure."""
+
+    @abstractmethod
+    def read(self) -> Any:
+        """Read every tag: a list of Reading, one per tag, in order (a coroutine for async drivers).
+        A tag the PLC refuses is a bad Reading; a lost connection raises ConnectorError."""
+
+    @abstractmethod
+    def close(self) -> Any:
+        """Close quietly; never raises."""
+
+    @classmethod
+    def check_options(cls, connection: Connection) -> None:
+        """Raise ValueError (one line) when the connection's protocol options are wrong."""
+        return None
+
+    @classmethod
+    @abstractmethod
+    def check_binding(cls, binding: SignalBinding) -> None:
+        """Raise ValueError (one line) when the address or its data type is wrong for this protocol."""
+
+    def requests(self) -> int:
+        """Requests sent so far (for the coalescing benchmark); 0 when the driver does not count."""
+        return 0
+
+
+@dataclass
+class Diagnostics:
+    connection: str
+    protocol: str
+    state: str = "connecting"  # connecting, connected, failed, stopped
+    last_error: str | None = None
+    reconnects: int = 0
+    polls: int = 0
+    last_good: float | None = None
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=500))
+    poll_times: deque[float] = field(default_factory=lambda: deque(maxlen=50))
+
+    @property
+    def reads_per_s(self) -> float:
+        t = self.poll_times
+        if len(t) < 2 or t[-1] <= t[0]:
+            return 0.0
+        return (len(t) - 1) / (t[-1] - t[0])
+
+    def latency(self, q: float) -> float | None:
+        if not self.latencies:
+            return None
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "connection": self.connection,
+            "protocol": self.protocol,
+            "state": self.state,
+            "last_error": self.last_error,
+            "reconnects": self.reconnects,
+            "polls": self.polls,
+            "reads_per_s": round(self.reads_per_s, 2),
+            "latency_p50_ms": None if (p := self.latency(0.5)) is None else round(p * 1000, 1),
+            "latency_p99_ms": None if (p := self.latency(0.99)) is None else round(p * 1000, 1),
+            "last_good": self.last_good,
+        }
+
+
+Sink = Callable[[list[Sample]], None]
+
+
+class ConnectionRunner:
+    """Runs one driver for ever (until cancelled), feeding changed values to `sink`."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        sink: Sink,
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+        on_state: Callable[[Diagnostics], None] | None = None,
+    ) -> None:
+        self.driver = driver
+        self.connection = driver.connection
+        self.sink = sink
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.on_state = on_state
+        self.diagnostics = Diagnostics(driver.connection.id, driver.connection.protocol)
+        self.latest: list[tuple[float | None, Quality]] = [(None, Quality.UNCERTAIN)] * len(driver.tags)
+        self._executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"ms5-{self.connection.id}")
+            if driver.blocking
+            else None
+        )
+        self._all_bad = False
+        self._failures = 0
+
+    async def _call(self, method: Callable[[], Any]) -> Any:
+        if self._executor is not None:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, method)
+        return await method()
+
+    def _set_state(self, state: str, error: str | None = None) -> None:
+        d = self.diagnostics
+        if state == d.state and error == d.last_error:
+            return
+        previous = d.state
+        d.state = state
+        if error is not None:
+            d.last_error = error
+        # One line when it breaks and one when it comes back: not one per poll.
+        if state == "failed" and previous != "failed":
+            log.warning("%s: %s", self.connection.id, error)
+        elif state == "connected" and previous == "failed":
+            log.warning("%s: connected again", self.connection.id)
+        if self.on_state is not None:
+            self.on_state(d)
+
+    def _emit(self, readings: Sequence[Reading], received: float) -> None:
+        out = []
+        for i, (tag, r) in enumerate(zip(self.driver.tags, readings, strict=True)):
+            value = None if r.value is None else tag.scaled(r.value)
+            quality = r.quality if value is not None else Quality.BAD
+            if self.latest[i] == (value, quality):
+                continue
+            self.latest[i] = (value, quality)
+            ts = r.source_ts if r.source_ts is not None else received
+            out.append(Sample(ts, tag.equipment, tag.signal, value, quality, received))
+        if out:
+            self.sink(out)
+
+    def _mark_all_bad(self) -> None:
+        if self._all_bad:
+            return
+        self._all_bad = True
+        self._emit([BAD_READING] * len(self.driver.tags), self.clock())
+
+    def _backoff(self) -> float:
+        base: float = min(self.connection.poll_interval_s, 1.0) * float(2 ** min(self._failures, 16))
+        return min(base, self.connection.backoff_max_s) * self.rng.uniform(0.8, 1.2)
+
+    async def _watchdog(self) -> None:
+        """Tags turn bad within two poll periods of no good read, even while a read hangs."""
+        period = self.connection.poll_interval_s
+        while True:
+            await asyncio.sleep(period / 2)
+            last = self.diagnostics.last_good
+            if last is None or self.clock() - last >= 2 * period:
+                self._mark_all_bad()
+
+    async def run(self) -> None:
+        watchdog = asyncio.create_task(self._watchdog())
+        try:
+            while True:
+                try:
+                    await self._session()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a driver's bug must not stop the station
+                    self._failures += 1
+                    self._set_state("failed", _one_line(exc))
+                    self._mark_all_bad()
+                await self._call_close()
+                await asyncio.sleep(self._backoff())
+                self.diagnostics.reconnects += 1
+        finally:
+            watchdog.cancel()
+            self.diagnostics.state = "stopped"
+            await self._call_close()
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _call_close(self) -> None:
+        try:
+            await asyncio.wait_for(self._call(self.driver.close), self.connection.timeout_s)
+        except Exception as exc:  # closing a dead connection may fail in any way; it is closed
+            log.debug("%s: close: %s", self.connection.id, exc)
+
+    async def _session(self) -> None:
+        conn = self.connection
+        await asyncio.wait_for(self._call(self.driver.connect), conn.timeout_s * 2)
+        period = conn.poll_interval_s
+        next_poll = time.monotonic()
+        while True:
+            started = time.monotonic()
+            readings = await asyncio.wait_for(self._call(self.driver.read), max(conn.timeout_s * 2, period))
+            now = self.clock()
+            d = self.diagnostics
+            d.latencies.append(time.monotonic() - started)
+            d.poll_times.append(time.monotonic())
+            d.polls += 1
+            d.last_good = now
+            self._failures = 0
+            self._all_bad = False
+            self._set_state("connected")
+            self._emit(readings, now)
+            next_poll += period
+            delay = next_poll - time.monotonic()
+            if delay < 0:  # fell behind (a slow PLC): skip the missed slots rather than burst
+                next_poll = time.monotonic()
+                delay = 0
+            await asyncio.sleep(delay)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return "no answer (timeout)"
+    return first or type(exc).__name__
