@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.auth import ROLES
 from core.journal import JournalError
 from core.timefmt import parse_time
 
@@ -37,6 +38,7 @@ class Action:
     user: str | None
     command: str
     args: dict[str, Any]
+    role: str | None = None  # the role the user had when a station recorded it (ms5 export-journal)
 
 
 def _time(value: Any) -> float:
@@ -69,13 +71,16 @@ def parse_actions(lines: Iterable[str], name: str = "actions") -> list[Action]:
         user = obj.pop("user", None)
         if user is not None and not isinstance(user, str):
             raise JournalError(f"{name}:{number}: user must be a name")
+        role = obj.pop("role", None)
+        if role is not None and role not in ROLES:
+            raise JournalError(f"{name}:{number}: unknown role {role!r}")
         try:
             ts = _time(obj.pop("ts"))
             if "at" in obj:
                 obj["at"] = _time(obj["at"])
         except ValueError as exc:
             raise JournalError(f"{name}:{number}: {exc}") from None
-        out.append(Action(number, ts, user, command, obj))
+        out.append(Action(number, ts, user, command, obj, role))
     return out
 
 

@@ -260,7 +260,7 @@ class Config(_Model):
         return {eq.id: (line, eq) for line in self.lines for eq in line.equipment}
 
 
-def _path_str(loc: tuple[int | str, ...]) -> str:
+def key_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if part == "[key]":  # pydantic's marker for a bad dict key: the path already names the key
@@ -279,10 +279,11 @@ def _clean_message(msg: str) -> str:
     return msg
 
 
-def _format(path: Path, text: str, loc: tuple[int | str, ...], message: str) -> str:
+def format_error(path: Path, text: str, loc: tuple[int | str, ...], message: str) -> str:
+    """`file:line: key.path: message`, the line found in the text when it can be."""
     line = locate(text, loc)
     where = f"{path.name}:{line}" if line else path.name
-    key = _path_str(loc)
+    key = key_path(loc)
     return f"{where}: {key}: {message}" if key else f"{where}: {message}"
 
 
@@ -402,11 +403,11 @@ def parse_config(text: str, path: Path) -> Config:
                 msg = "required key is missing"
             elif err["type"] == "extra_forbidden":
                 msg = "unknown key"
-            lines.append(_format(path, text, loc, msg))
+            lines.append(format_error(path, text, loc, msg))
         raise ConfigError(lines) from None
     problems = _semantic_errors(cfg)
     if problems:
-        raise ConfigError([_format(path, text, loc, msg) for loc, msg in problems])
+        raise ConfigError([format_error(path, text, loc, msg) for loc, msg in problems])
     return cfg
 
 

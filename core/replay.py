@@ -57,7 +57,7 @@ def run_engine(
             i += 1
         actor = None
         if action.user is not None:
-            role = users.get(action.user)
+            role = Role(action.role) if action.role is not None else users.get(action.user)
             if role is None:
                 rejected.append(Rejected(action, f"unknown user {action.user!r}"))
                 continue

@@ -15,7 +15,7 @@ from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
 from core.replay import Window, default_window, replay
 from core.timefmt import parse_time
-from hmi import cli_people
+from hmi import cli_people, cli_station
 from hmi.errors import UsageError
 from hmi.text_report import render_text
 
@@ -45,7 +45,7 @@ def _time_arg(text: str | None, config: Config, name: str) -> float | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    cfg = _config(args.config)
+    cfg = cli_station.load_station_config(args.config)
     n_eq = sum(len(line.equipment) for line in cfg.lines)
     print(f"{args.config}: ok ({len(cfg.lines)} line(s), {n_eq} equipment, {len(cfg.reasons)} reasons)")
     return 0
@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="PATH", help="take the users and roles for --actions from this store")
 
     cli_people.register(sub)
+    cli_station.register(sub)
     add("demo", cmd_demo, "Replay the bundled demo shift and print its figures.")
     return parser
 

@@ -1,0 +1,163 @@
+"""`ms5 engine` (the headless station), `ms5 report` and `ms5 export-journal`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from connectors.base import Diagnostics
+from connectors.registry import check as check_connections
+from core.config import Config, ConfigError, format_error, load_config
+from core.export import recorded, write_actions, write_samples
+from core.replay import Window, replay
+from core.store import Store, StoreError
+from core.timefmt import parse_time
+from hmi.errors import UsageError
+from hmi.paths import default_db
+from hmi.station import Station
+from hmi.text_report import render_text
+
+
+def load_station_config(path: str) -> Config:
+    """The config with its protocol-level checks (addresses, options) too."""
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        raise UsageError(str(exc), located=True) from None
+    problems = check_connections(cfg)
+    if problems:
+        p = Path(path)
+        text = p.read_text(encoding="utf-8-sig")
+        raise UsageError(
+            "\n".join(format_error(p, text, loc, message) for loc, message in problems), located=True
+        )
+    return cfg
+
+
+def _db_path(db: str | None) -> Path:
+    return Path(db) if db else default_db()
+
+
+def _status_line(d: Diagnostics) -> None:
+    error = f" ({d.last_error})" if d.state == "failed" and d.last_error else ""
+    print(f"{d.connection} [{d.protocol}]: {d.state}{error}", flush=True)
+
+
+async def run_station(cfg: Config, db: Path) -> None:
+    station = Station(cfg, db, on_connection=_status_line)
+    try:
+        station.open()
+    except StoreError as exc:
+        raise UsageError(str(exc), located=True) from None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"station: {len(cfg.connections)} connection(s), store {db}", flush=True)
+    await station.start()
+    try:
+        await stop.wait()
+    finally:
+        await station.stop()
+        print("station: stopped, store closed", flush=True)
+
+
+def cmd_engine(args: argparse.Namespace) -> int:
+    cfg = load_station_config(args.config)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    asyncio.run(run_station(cfg, _db_path(args.db)))
+    return 0
+
+
+def _open_existing(db: str | None) -> Store:
+    path = _db_path(db)
+    if not path.exists():
+        raise UsageError(f"{path}: no such database")
+    try:
+        return Store.open(path)
+    except StoreError as exc:
+        raise UsageError(str(exc), located=True) from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as exc:
+        raise UsageError(str(exc), located=True) from None
+    with contextlib.closing(_open_existing(args.db)) as store:
+        samples, actions = recorded(store)
+    times = [s.ts for s in samples] + [a.ts for a in actions]
+    if not times:
+        raise UsageError("the store holds no journal yet")
+    tz = cfg.lines[0].tz
+    try:
+        start = parse_time(args.start, tz) if args.start else min(times)
+        end = parse_time(args.end, tz) if args.end else max(times)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if end < start:
+        raise UsageError("--to is before --from")
+    result = replay(cfg, samples, Window(start, end), actions)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(result))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with contextlib.closing(_open_existing(args.db)) as store:
+        samples, actions = recorded(store)
+    try:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            n = write_samples(samples, out)
+        m = 0
+        if args.actions:
+            with open(args.actions, "w", encoding="utf-8") as out:
+                m = write_actions(actions, out)
+    except OSError as exc:
+        raise UsageError(f"cannot write: {exc.strerror or exc}") from None
+    print(f"{n} samples to {args.output}" + (f", {m} commands to {args.actions}" if args.actions else ""))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    db_help = f"the station's database (default: {default_db()})"
+    p = sub.add_parser(
+        "engine",
+        help="Run the headless station: PLC connections -> engine -> store.",
+        description="Run the headless station until SIGTERM or Ctrl-C; "
+        "it prints a line when a connection changes state.",
+    )
+    p.set_defaults(func=cmd_engine)
+    p.add_argument("config")
+    p.add_argument("--db", metavar="PATH", help=db_help)
+
+    p = sub.add_parser(
+        "report",
+        help="Figures from a station's store (the same object as ms5 replay).",
+        description="Figures from a station's store: a replay of the journal it recorded.",
+    )
+    p.set_defaults(func=cmd_report)
+    p.add_argument("config")
+    p.add_argument("--db", metavar="PATH", help=db_help)
+    p.add_argument("--from", dest="start", metavar="ISO")
+    p.add_argument("--to", dest="end", metavar="ISO")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser(
+        "export-journal",
+        help="Write a station's journal as CSV (and its commands as JSON Lines) for ms5 replay.",
+        description="Write a station's journal as CSV (and its commands as JSON Lines) for ms5 replay.",
+    )
+    p.set_defaults(func=cmd_export)
+    p.add_argument("--db", metavar="PATH", help=db_help)
+    p.add_argument("-o", "--output", required=True, metavar="CSV")
+    p.add_argument("--actions", metavar="JSONL", help="also write the operator commands here")

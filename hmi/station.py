@@ -1,0 +1,113 @@
+"""The station: PLC connections -> engine -> store, in one asyncio loop.
+
+This is the composition root of shared/DESIGN.md section 2: it builds the connectors and the
+engine from the config and owns the SQLite file. Faces get the engine, the gate and the
+connection diagnostics from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from connectors.base import ConnectionRunner, Diagnostics
+from connectors.registry import build_drivers
+from core.config import Config
+from core.engine import Engine
+from core.gate import CommandGate
+from core.samples import Sample
+from core.station_state import rebuild
+from core.store import Store
+
+log = logging.getLogger("ms5.station")
+
+TICK_S = 0.5  # how often escalations, thresholds and the store's one-second flush are looked at
+
+
+class Station:
+    def __init__(
+        self,
+        config: Config,
+        db_path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        on_connection: Callable[[Diagnostics], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.db_path = db_path
+        self.clock = clock
+        self.on_connection = on_connection
+        self.store: Store | None = None
+        self.engine: Engine | None = None
+        self.gate: CommandGate | None = None
+        self.runners: list[ConnectionRunner] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self.store_error: str | None = None
+
+    def open(self) -> None:
+        """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.store = Store.open(self.db_path)
+        self.engine = rebuild(self.config, self.store)
+        self.engine.tick(self.clock())
+        self.gate = CommandGate(self.engine, self.store, self.clock)
+
+    async def start(self) -> None:
+        if self.engine is None:
+            self.open()
+        self.runners = [
+            ConnectionRunner(driver, self.ingest, clock=self.clock, on_state=self.on_connection)
+            for driver in build_drivers(self.config)
+        ]
+        for runner in self.runners:
+            self._tasks.append(asyncio.create_task(runner.run(), name=f"connection {runner.connection.id}"))
+        self._tasks.append(asyncio.create_task(self._tick_loop(), name="tick"))
+
+    def ingest(self, samples: list[Sample]) -> None:
+        engine, store = self.engine, self.store
+        assert engine is not None and store is not None
+        for s in samples:
+            # The journal records the sample as the engine used it, so a rebuild equals this run.
+            store.append_sample(engine.ingest_one(s))
+
+    def tick(self) -> None:
+        engine, store = self.engine, self.store
+        assert engine is not None and store is not None
+        now = self.clock()
+        engine.tick(now)
+        try:
+            store.maybe_flush(now)
+        except Exception as exc:  # a full or read-only disk must not stop counting
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if message != self.store_error:
+                log.error("store: %s", message)
+            self.store_error = message
+        else:
+            if self.store_error is not None:
+                log.warning("store: writing again")
+            self.store_error = None
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            self.tick()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        if self.store is not None:
+            if self.engine is not None:
+                self.engine.tick(self.clock())
+            self.store.close()
+            self.store = None
+
+    def diagnostics(self) -> list[Diagnostics]:
+        return [r.diagnostics for r in self.runners]

@@ -1,0 +1,101 @@
+"""`ms5 report` from a station's store equals `ms5 replay` of the journal the station recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.auth import Role, UserStore
+from core.config import load_config
+from core.samples import Quality, Sample
+from hmi.station import Station
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = 1772427600.0  # Monday 2026-03-02 06:00 +01:00
+
+
+def ms5(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hmi.cli", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def make_store(tmp_path: Path) -> tuple[Path, Path]:
+    cfg_path = tmp_path / "line.toml"
+    cfg_path.write_text((ROOT / "tests" / "data" / "reference.toml").read_text())
+    db = tmp_path / "station.db"
+    clock = [T0]
+    station = Station(load_config(cfg_path), db, clock=lambda: clock[0])
+    station.open()
+    assert station.store is not None and station.gate is not None
+    UserStore(station.store.conn).add("sam", Role.SUPERVISOR, "2468", T0)
+    total = 0
+    for second in range(0, 7200, 5):
+        clock[0] = T0 + second + 0.25
+        running = 0 if 1800 <= second < 2400 or second % 600 == 300 else 1
+        total += 10 * running
+        batch = [
+            Sample(clock[0], "FILLER", "running", running),
+            Sample(clock[0], "FILLER", "total_count", total % 65536),
+            Sample(clock[0], "CAPPER", "state", 6 if running else 11),
+        ]
+        if second == 3000:
+            batch.append(Sample(clock[0], "CAPPER", "state", None, Quality.BAD))
+        station.ingest(batch)
+        if second == 1900:
+            station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"})
+        if second == 2000:
+            station.gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2468")
+        if second == 2500:
+            at = T0 + 2000
+            station.gate.run(
+                "set_reason",
+                {"equipment": "FILLER", "at": at, "reason": "Changeover/Format"},
+                user="sam",
+                pin="2468",
+            )
+        station.tick()
+    asyncio.run(station.stop())
+    return cfg_path, db
+
+
+def test_report_equals_replay_of_the_exported_journal(tmp_path: Path) -> None:
+    cfg, db = make_store(tmp_path)
+    report = ms5("report", str(cfg), "--db", str(db), "--json")
+    assert report.returncode == 0, report.stderr
+    journal, actions = tmp_path / "journal.csv", tmp_path / "actions.jsonl"
+    exported = ms5("export-journal", "--db", str(db), "-o", str(journal), "--actions", str(actions))
+    assert exported.returncode == 0, exported.stderr
+    assert "3 commands" in exported.stdout
+    replayed = ms5("replay", str(cfg), str(journal), "--actions", str(actions), "--json")
+    assert replayed.returncode == 0, replayed.stderr
+    from_store: dict[str, Any] = json.loads(report.stdout)
+    assert from_store == json.loads(replayed.stdout)
+    filler = from_store["equipment"]["FILLER"]
+    assert filler["down_time_s"] >= 600
+    assert filler["downtime_events"][0]["reason"] == "Changeover/Format"
+    (call,) = filler["andon_events"]
+    assert call["acknowledged_by"] == "sam"
+    assert from_store["rejected_commands"] == []
+
+
+def test_report_window_and_errors(tmp_path: Path) -> None:
+    cfg, db = make_store(tmp_path)
+    narrow = ms5(
+        "report",
+        str(cfg),
+        "--db",
+        str(db),
+        "--json",
+        "--from",
+        "2026-03-02T06:00",
+        "--to",
+        "2026-03-02T07:00",
+    )
+    assert narrow.returncode == 0, narrow.stderr
+    assert json.loads(narrow.stdout)["equipment"]["FILLER"]["all_time_s"] == 3600
+    missing = ms5("report", str(cfg), "--db", str(tmp_path / "nope.db"))
+    assert missing.returncode == 2
+    assert "no such database" in missing.stderr and "Traceback" not in missing.stderr
