@@ -218,7 +218,10 @@ class Engine:
         if ts != s.ts:
             s = s._replace(ts=ts)
         signal = s.signal
-        value = s.value if s.valid else None
+        value = s.value
+        # Sample.valid, inlined: this runs for every sample of a month-long replay.
+        if value is not None and (value != value or s.quality == 0):
+            value = None
         if signal in _SIGNAL_SLOT:
             if value is not None:
                 self._count(st, ts, signal, value)
@@ -370,7 +373,8 @@ class Engine:
         if raw < 0 or raw >= st.counter_range:
             self.ignored_samples += 1
             return
-        st.count_signals.add(signal)
+        if signal not in st.count_signals:
+            st.count_signals.add(signal)
         old = st.counters.get(signal)
         st.counters[signal] = raw
         if old is None or raw == old:
@@ -403,7 +407,7 @@ class Engine:
             bucket[6 + slot] += weighted
         if st.watch_quality:
             self._watch_quality(st, ts, slot, delta)
-        if self.bus.wants(ProductionUpdate):
+        if ProductionUpdate in self.bus.wanted:
             totals = self._derive(st, [bucket[_T], bucket[_G], bucket[_R]])
             self.bus.publish(ProductionUpdate(ts, st.cfg.id, int(totals[0]), int(totals[1]), int(totals[2])))
 

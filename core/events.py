@@ -73,6 +73,12 @@ class QualityAlert(Event):
     limit: float
 
 
+class _Everything:
+    def __contains__(self, kind: object) -> bool:
+        return True
+
+
+_EVERYTHING = _Everything()
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 
@@ -84,19 +90,39 @@ class EventBus:
     def __init__(self) -> None:
         self._handlers: dict[type[Event], list[Handler]] = defaultdict(list)
         self._all: list[Handler] = []
+        # Read on the engine's hot path as a plain attribute: the kinds somebody listens to.
+        self.wanted: frozenset[type[Event]] | _Everything = frozenset()
         self.on_error: Callable[[BaseException, Event], None] | None = None
+
+    def _refresh(self) -> None:
+        if self._all:
+            self.wanted = _EVERYTHING
+        else:
+            self.wanted = frozenset(kind for kind, handlers in self._handlers.items() if handlers)
 
     def subscribe(self, kind: type[E], handler: Callable[[E], None]) -> Callable[[], None]:
         self._handlers[kind].append(handler)
-        return lambda: self._handlers[kind].remove(handler)
+        self._refresh()
+
+        def unsubscribe() -> None:
+            self._handlers[kind].remove(handler)
+            self._refresh()
+
+        return unsubscribe
 
     def subscribe_all(self, handler: Callable[[Event], None]) -> Callable[[], None]:
         self._all.append(handler)
-        return lambda: self._all.remove(handler)
+        self._refresh()
+
+        def unsubscribe() -> None:
+            self._all.remove(handler)
+            self._refresh()
+
+        return unsubscribe
 
     def wants(self, kind: type[Event]) -> bool:
         """Lets the hot path skip building events nobody listens to."""
-        return bool(self._all) or bool(self._handlers.get(kind))
+        return kind in self.wanted
 
     def publish(self, event: Event) -> None:
         for handler in (*self._handlers.get(type(event), ()), *self._all):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.config import Config
+from core.gcpause import gc_paused
 from core.samples import COUNT_SIGNALS, SIGNALS, Quality, Sample
 from core.timefmt import iso
 
@@ -50,7 +51,7 @@ def read_journal(path: str | Path, config: Config) -> list[Sample]:
     p = Path(path)
     try:
         # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark before the header.
-        with p.open(encoding="utf-8-sig", newline="") as fh:
+        with p.open(encoding="utf-8-sig", newline="") as fh, gc_paused():
             return list(parse_journal(fh, config, p.name))
     except OSError as exc:
         raise JournalError(f"{p}: cannot read journal: {exc.strerror or exc}") from None

@@ -12,6 +12,7 @@ from core.andon import AndonCall
 from core.auth import Role
 from core.config import Config
 from core.engine import CommandError, Engine
+from core.gcpause import gc_paused
 from core.permissions import Actor
 from core.samples import Sample
 from core.timefmt import iso
@@ -154,7 +155,8 @@ def replay(
     window = window or default_window(samples)
     if window.end < window.start:
         raise ValueError("the window ends before it starts")
-    engine, rejected = run_engine(config, samples, window, actions, users)
+    with gc_paused():
+        engine, rejected = run_engine(config, samples, window, actions, users)
     out = report(engine, window)
     tz = config.lines[0].tz
     out["rejected_commands"] = [
