@@ -230,10 +230,14 @@ class ConnectionRunner:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # a driver's bug must not stop the station
+                    if _cancelling():
+                        raise asyncio.CancelledError from exc
                     self._failures += 1
                     self._set_state("failed", _one_line(exc))
                     self._mark_all_bad()
                 await self._call_close()
+                if _cancelling():
+                    raise asyncio.CancelledError
                 await asyncio.sleep(self._backoff())
                 self.diagnostics.reconnects += 1
         finally:
@@ -257,6 +261,8 @@ class ConnectionRunner:
         while True:
             started = time.monotonic()
             readings = await asyncio.wait_for(self._call(self.driver.read), max(conn.timeout_s * 2, period))
+            if _cancelling():
+                raise asyncio.CancelledError
             now = self.clock()
             d = self.diagnostics
             d.latencies.append(time.monotonic() - started)
@@ -273,6 +279,13 @@ class ConnectionRunner:
                 next_poll = time.monotonic()
                 delay = 0
             await asyncio.sleep(delay)
+
+
+def _cancelling() -> bool:
+    """Python 3.11's asyncio.wait_for drops a cancellation that arrives as the awaited call
+    finishes (fixed in 3.12), but the task still counts it: check before carrying on."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _one_line(exc: BaseException) -> str:
