@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -15,7 +16,7 @@ from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
 from core.replay import Window, default_window, replay
 from core.timefmt import parse_time
-from hmi import cli_people, cli_station
+from hmi import cli_people, cli_sim, cli_station
 from hmi.errors import UsageError
 from hmi.text_report import render_text
 
@@ -87,17 +88,23 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    # Until the faces exist, the demo replays the bundled shift and prints what it looked like.
-    ns = argparse.Namespace(
-        config=str(ASSETS / "demo-line.toml"),
-        journal=str(ASSETS / "demo-journal.csv"),
-        actions=None,
-        db=None,
-        start=None,
-        end=None,
-        json=False,
-    )
-    return cmd_replay(ns)
+    if args.replay:
+        # The bundled shift, replayed: the same figures on every machine, no ports needed.
+        ns = argparse.Namespace(
+            config=str(ASSETS / "demo-line.toml"),
+            journal=str(ASSETS / "demo-journal.csv"),
+            actions=None,
+            db=None,
+            start=None,
+            end=None,
+            json=False,
+        )
+        return cmd_replay(ns)
+    from hmi.demo import run_demo  # the simulator's protocol servers load only when asked for
+
+    cfg = cli_station.load_station_config(str(ASSETS / "demo-line.toml"))
+    asyncio.run(run_demo(cfg, seconds=args.seconds, every=args.every, speed=args.speed, seed=args.seed))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,7 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_people.register(sub)
     cli_station.register(sub)
-    add("demo", cmd_demo, "Replay the bundled demo shift and print its figures.")
+    cli_sim.register(sub)
+    p = add(
+        "demo", cmd_demo, "The simulated demo line (all four protocols) and a station, figures printed live."
+    )
+    p.add_argument(
+        "--replay", action="store_true", help="replay the bundled demo shift instead and print its figures"
+    )
+    p.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)")
+    p.add_argument(
+        "--every", type=float, default=5.0, metavar="S", help="print figures every S seconds (default 5)"
+    )
+    p.add_argument("--speed", type=float, default=1.0, metavar="X", help="run the machines X times faster")
+    p.add_argument("--seed", type=int, default=1, help="the simulated line's seed")
     return parser
 
 

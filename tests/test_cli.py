@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -289,10 +290,28 @@ def test_replay_without_json_prints_a_table(journal: Path) -> None:
 # --- demo ---------------------------------------------------------------------------------------
 
 
-def test_demo_prints_figures() -> None:
-    # Needs assets/demo-journal.csv (added with the demo); fails until it is there.
-    result = ms5("demo")
+def test_demo_replay_prints_the_bundled_shift() -> None:
+    result = ms5("demo", "--replay")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    assert "OEE" in result.stdout
-    assert "%" in result.stdout
+    for text in ("OEE", "line L1 (FILLER)", "LABELLER", "PACKER", "Downtime events"):
+        assert text in result.stdout, text
+
+
+def test_demo_runs_the_simulated_line_with_a_station(tmp_path: Path) -> None:
+    env = {**os.environ, "MS5_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "hmi.cli", "demo", "--seconds", "8", "--every", "4", "--speed", "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    for conn in ("filler-plc", "capper-plc", "labeller-plc", "packer-plc"):
+        assert f"station: {conn} connected" in result.stdout, conn
+    figures = [line for line in result.stdout.splitlines() if " OEE " in line]
+    assert {line.split()[2] for line in figures} >= {"FILLER", "CAPPER", "LABELLER", "PACKER"}
+    assert (tmp_path / "demo.db").exists()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ctypes
 import logging
 import math
 import os
@@ -64,6 +65,17 @@ _INTEGERS = {"INT": (16, True), "UINT": (16, False), "DINT": (32, True), "UDINT"
 _FORMATS = {"INT": "<h", "UINT": "<H", "DINT": "<i", "UDINT": "<I", "REAL": "<f", "LREAL": "<d"}
 
 _READY = b"Network TCP Server address"
+
+
+def _die_with_parent() -> None:
+    """A simulator killed with SIGKILL runs no clean-up: have Linux end its cpppo child too, so the
+    port is free for the next run."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the atexit clean-up is all there is
+
 
 _live: weakref.WeakSet[subprocess.Popen[bytes]] = weakref.WeakSet()
 
@@ -219,7 +231,12 @@ class LogixSimServer(SimServer):
         args += self._specs or ["_ms5_spare=DINT[1]"]
         with open(logfile, "wb") as out:
             self._proc = proc = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, close_fds=True
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                close_fds=True,
+                preexec_fn=_die_with_parent,
             )
         _live.add(proc)
         try:

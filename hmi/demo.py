@@ -1,0 +1,94 @@
+"""`ms5 demo`: the simulated line and a station together, figures printed as they change.
+
+Until the faces exist this is a plain terminal view: a line per connection when it changes state
+and every few seconds a line per machine with its state, the current shift's OEE and counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from pathlib import Path
+
+from connectors.sim.runner import SimError, SimLine
+from core.config import Config
+from hmi.errors import UsageError
+from hmi.paths import data_dir
+from hmi.station import Station
+
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "assets" / "demo-line.toml"
+
+
+def _pct(x: float | None) -> str:
+    return "  -  " if x is None else f"{x * 100:4.1f}%"
+
+
+def figures_lines(station: Station, now: float) -> list[str]:
+    engine = station.engine
+    assert engine is not None
+    out = []
+    for line in station.config.lines:
+        occ = engine.calendars[line.id].shift_at(now)
+        start = occ.start if occ else now - 3600
+        label = f"{line.id} {occ.name}" if occ else f"{line.id} (no shift)"
+        for eq in line.equipment:
+            state, since, fault = engine.state_of(eq.id)
+            m = engine.metrics(eq.id, start, now)
+            fault_text = f" fault {fault}" if fault else ""
+            out.append(
+                f"{label:<14} {eq.id:<9} {state:<12} {int(now - since):>5}s{fault_text:<10} "
+                f"OEE {_pct(m.oee)} A {_pct(m.availability)} P {_pct(m.performance)} Q {_pct(m.quality)} "
+                f"good {m.good_count:>6} reject {m.reject_count:>4}"
+            )
+    calls = engine.andon.active()
+    if calls:
+        out.append("Andon: " + ", ".join(f"#{c.id} {c.kind} at {c.equipment} level {c.level}" for c in calls))
+    return out
+
+
+async def run_demo(config: Config, *, seconds: float | None, every: float, speed: float, seed: int) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "demo.db"
+    for suffix in ("", "-wal", "-shm"):  # every demo starts from a fresh shift record
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{db}{suffix}").unlink()
+    sim = SimLine(config, seed=seed, speed=speed, on_event=print)
+    try:
+        await sim.start()
+    except SimError as exc:
+        raise UsageError(str(exc)) from None
+    for conn, n in sim.connections:
+        print(f"simulated {conn.protocol} PLC {conn.id} on {conn.host}:{conn.port} ({n} tags)", flush=True)
+
+    def status(d: object) -> None:
+        state = getattr(d, "state", "?")
+        error = getattr(d, "last_error", None)
+        print(
+            f"station: {getattr(d, 'connection', '?')} {state}" + (f" ({error})" if state == "failed" else "")
+        )
+
+    station = Station(config, db, on_connection=status)
+    station.open()
+    await station.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"station: store {db}; Ctrl-C stops", flush=True)
+    started = time.monotonic()
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+            print("", *figures_lines(station, time.time()), sep="\n", flush=True)
+            if seconds is not None and time.monotonic() - started >= seconds:
+                break
+    finally:
+        await station.stop()
+        await sim.stop()
+        print("demo stopped", flush=True)
