@@ -1,0 +1,182 @@
+"""The simulated line and a real station, end to end over Modbus TCP and S7 on 127.0.0.1: the
+station counts exactly the parts the simulator made, and keeps counting through a PLC outage."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from connectors.sim.runner import SimLine
+from connectors.sim.script import parse_script
+from core.config import Config, parse_config
+from core.station_state import rebuild
+from core.store import Store
+from hmi.station import Station
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+CONFIG = """
+[site]
+name = "E2E"
+
+[reasons]
+"Mechanical/Jam" = "unplanned"
+
+[[connections]]
+id = "filler-plc"
+protocol = "modbus"
+host = "127.0.0.1"
+port = {modbus}
+poll_interval_s = 0.1
+timeout_s = 0.5
+backoff_max_s = 0.5
+
+[[connections]]
+id = "labeller-plc"
+protocol = "s7"
+host = "127.0.0.1"
+port = {s7}
+poll_interval_s = 0.1
+timeout_s = 0.5
+backoff_max_s = 0.5
+
+[[lines]]
+id = "L1"
+timezone = "UTC"
+small_stop_threshold_s = 1
+
+[[lines.shifts]]
+name = "All day"
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "00:00"
+end = "23:59"
+
+[[lines.equipment]]
+id = "FILLER"
+ideal_cycle_time_s = 0.5
+counter_max = 65535
+faults = {{ 101 = "Mechanical/Jam" }}
+signals = [
+  {{ signal = "running", connection = "filler-plc", address = "coil:0", type = "bool" }},
+  {{ signal = "total_count", connection = "filler-plc", address = "hr:0", type = "uint16" }},
+  {{ signal = "reject_count", connection = "filler-plc", address = "hr:1", type = "uint16" }},
+  {{ signal = "fault_code", connection = "filler-plc", address = "hr:2", type = "uint16" }},
+]
+
+[[lines.equipment]]
+id = "LABELLER"
+ideal_cycle_time_s = 0.4
+counter_max = 2147483647
+signals = [
+  {{ signal = "running", connection = "labeller-plc", address = "DB1.DBX0.0", type = "bool" }},
+  {{ signal = "total_count", connection = "labeller-plc", address = "DB1.DBD2", type = "int32" }},
+  {{ signal = "reject_count", connection = "labeller-plc", address = "DB1.DBD6", type = "int32" }},
+]
+"""
+
+# Both machines stand still while the station connects and at the end, so the station's first
+# and last reads see counters that do not move: the comparison can be exact.
+SCRIPT = """
+0    stop FILLER for 3
+0    stop LABELLER for 3
+5    down filler-plc for 2
+12   stop FILLER for 60
+12   stop LABELLER for 60
+"""
+
+
+@pytest.fixture
+def config() -> Config:
+    return parse_config(CONFIG.format(modbus=free_port(), s7=free_port()), Path("e2e.toml"))
+
+
+async def _run(config: Config, db: Path) -> tuple[SimLine, Station, float]:
+    sim = SimLine(config, seed=7, script=parse_script(SCRIPT, "e2e.txt", config), speed=20)
+    await sim.start()
+    station = Station(config, db)
+    station.open()
+    await station.start()
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 16:
+            await asyncio.sleep(0.2)
+    finally:
+        await station.stop()
+        await sim.stop()
+    assert sim.started_at is not None
+    return sim, station, sim.started_at
+
+
+def test_the_station_counts_exactly_what_the_simulator_made(tmp_path: Path, config: Config) -> None:
+    db = tmp_path / "station.db"
+    sim, _, started = asyncio.run(_run(config, db))
+    assert sim.model is not None
+    with Store.open(db) as store:
+        engine = rebuild(config, store)
+        end = engine.now
+        assert end is not None
+        for eq in ("FILLER", "LABELLER"):
+            made = sim.model.truth()[eq]
+            before = sim.model.counts_at(eq, started + 2.5)  # what the station's first read saw
+            m = engine.metrics(eq, started - 10, end)
+            assert made.total - before.total > 100, eq  # it really produced while we watched
+            assert m.total_count == made.total - before.total, eq
+            assert m.reject_count == made.reject - before.reject, eq
+        # The Modbus PLC was down for two seconds: communication loss, not running.
+        filler = engine.metrics("FILLER", started, end)
+        assert filler.comms_loss_time_s >= 1.0
+        labeller = engine.metrics("LABELLER", started, end)
+        assert labeller.comms_loss_time_s < filler.comms_loss_time_s
+
+
+def test_ms5_engine_prints_connection_changes_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, config: Config
+) -> None:
+
+    root = Path(__file__).resolve().parent.parent
+    cfg = tmp_path / "e2e.toml"
+    ports = [c.port for c in config.connections]
+    cfg.write_text(CONFIG.format(modbus=ports[0], s7=ports[1]))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "hmi.cli", "sim", str(cfg), "--speed", "10"],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert sim.stdout is not None
+        served = [sim.stdout.readline() for _ in range(2)]
+        assert all(line.startswith("serving") for line in served), served
+        db = tmp_path / "station.db"
+        station = subprocess.Popen(
+            [sys.executable, "-m", "hmi.cli", "engine", str(cfg), "--db", str(db)],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert station.stdout is not None
+        lines = [station.stdout.readline().strip() for _ in range(3)]
+        assert lines[0].startswith("station: 2 connection(s)")
+        assert sorted(lines[1:]) == ["filler-plc [modbus]: connected", "labeller-plc [s7]: connected"]
+        time.sleep(2)
+        station.send_signal(signal.SIGTERM)
+        out, err = station.communicate(timeout=30)
+        assert station.returncode == 0, err
+        assert "station: stopped, store closed" in out
+        assert "Traceback" not in err
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        sim.communicate(timeout=30)
+    with Store.open(db) as store:
+        assert store.last_id > 10  # the samples of those seconds were committed on the way out
