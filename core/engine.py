@@ -381,6 +381,11 @@ class Engine:
             return
         if raw > old:
             delta = raw - old
+            if delta > st.counter_range / 2:
+                # A rise of more than half the range in one step is not believable (it would be a
+                # rollover backwards): a PLC that served 0 before its real value, say. Re-baseline.
+                self.ignored_samples += 1
+                return
         elif old - raw > st.counter_range / 2:
             delta = raw + st.counter_range - old  # rollover
         else:

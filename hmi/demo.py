@@ -26,13 +26,14 @@ def _pct(x: float | None) -> str:
     return "  -  " if x is None else f"{x * 100:4.1f}%"
 
 
-def figures_lines(station: Station, now: float) -> list[str]:
+def figures_lines(station: Station, now: float, since: float) -> list[str]:
+    """Figures of the current shift, from when the station started (before it nobody watched)."""
     engine = station.engine
     assert engine is not None
     out = []
     for line in station.config.lines:
         occ = engine.calendars[line.id].shift_at(now)
-        start = occ.start if occ else now - 3600
+        start = max(occ.start if occ else now - 3600, since)
         label = f"{line.id} {occ.name}" if occ else f"{line.id} (no shift)"
         for eq in line.equipment:
             state, since, fault = engine.state_of(eq.id)
@@ -81,11 +82,12 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
         loop.add_signal_handler(sig, stop.set)
     print(f"station: store {db}; Ctrl-C stops", flush=True)
     started = time.monotonic()
+    since = time.time()
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)
-            print("", *figures_lines(station, time.time()), sep="\n", flush=True)
+            print("", *figures_lines(station, time.time(), since), sep="\n", flush=True)
             if seconds is not None and time.monotonic() - started >= seconds:
                 break
     finally:

@@ -245,9 +245,16 @@ class SimLine:
     async def _start_server(self, served: _Served) -> None:
         # A fresh instance each time: the SimServer contract does not promise a restartable one.
         server = served.server_class(served.connection, served.tags)
-        await server.start()
+        # Values go in before the port opens: a station's first read must not see a fresh
+        # server's zeros (a counter read as 0 and then as its value counts a bogus jump).
         served.server = server
         served.last = [None] * len(served.tags)
+        self._push(served)
+        try:
+            await server.start()
+        except BaseException:
+            served.server = None
+            raise
         self._push(served)
 
     async def _stop_server(self, served: _Served) -> None:

@@ -477,3 +477,15 @@ def test_a_quality_alert_fires_once_per_window_of_parts(cfg: Config) -> None:
     # The window first holds 100 parts at batch 10 (6 rejects: 6 %), then one alert per 100 parts.
     assert [a.ts - ts for a in alerts] == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
     assert alerts[0].reject_rate == 0.06
+
+
+def test_a_counter_that_jumps_up_by_more_than_half_its_range_is_rebaselined(cfg: Config) -> None:
+    rows: list[Row] = [
+        ("2026-03-02 06:00:00", "FILLER", "running", 1),
+        ("2026-03-02 06:00:00", "FILLER", "total_count", 0),  # a PLC that served 0 before its value
+        ("2026-03-02 06:00:01", "FILLER", "total_count", 40000),  # +40000 in a second: not parts
+        ("2026-03-02 06:10:00", "FILLER", "total_count", 41200),
+    ]
+    engine = run(cfg, rows, "2026-03-02 06:00", "2026-03-02 06:30")
+    m = figures(engine, "FILLER", "2026-03-02 06:00", "2026-03-02 06:30")
+    assert m["total_count"] == 1200
