@@ -3,10 +3,8 @@ the real protocol servers, and `ms5 sim` as a user runs it."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import importlib.util
 import itertools
 import json
 import signal
@@ -34,13 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "assets" / "demo-line.toml"
 T0 = 1_772_430_000.0  # a Monday morning in March 2026
 PROTOCOLS = ("modbus", "opcua", "s7", "logix")
-
-
-def _has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def _free_port() -> int:
@@ -476,10 +467,6 @@ def _with_free_ports(path: Path) -> Config:
     return config.model_copy(update={"connections": conns})
 
 
-def _ready(protocol: str) -> bool:
-    return _has_module(f"connectors.{protocol}") and _has_module(f"connectors.sim.{protocol}_server")
-
-
 async def _read_once(config: Config, conn: Connection) -> list[Any]:
     tags = registry.tags_by_connection(config)[conn.id]
     driver = registry.driver_class(conn.protocol)(conn, tags)
@@ -496,8 +483,6 @@ async def _read_once(config: Config, conn: Connection) -> list[Any]:
 @pytest.mark.asyncio
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 async def test_each_protocols_driver_reads_back_what_the_simulator_serves(protocol: str) -> None:
-    if not _ready(protocol):
-        pytest.skip(f"no {protocol} driver or simulated server in this tree")
     config = _with_free_ports(DEMO)
     conn = next(c for c in config.connections if c.protocol == protocol)
     config = config.model_copy(update={"connections": [conn]})
@@ -537,13 +522,7 @@ def test_the_demo_binds_every_signal_of_every_equipment_and_uses_every_protocol(
 
 
 def _sim_command() -> list[str]:
-    """`ms5 sim` once hmi/cli.py registers it; until then the same command through hmi.cli_sim."""
-    from hmi.cli import build_parser
-
-    actions = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    if actions and "sim" in actions[0].choices:
-        return [sys.executable, "-m", "hmi.cli", "sim"]
-    return [sys.executable, "-m", "hmi.cli_sim"]
+    return [sys.executable, "-m", "hmi.cli", "sim"]
 
 
 def _run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -592,17 +571,8 @@ def _demo_on_free_ports(tmp_path: Path) -> tuple[Path, Config]:
     return path, load_config(path)
 
 
-def _missing_servers(config: Config) -> list[str]:
-    return sorted(
-        {c.protocol for c in config.connections if not _has_module(f"connectors.sim.{c.protocol}_server")}
-    )
-
-
 def test_sim_serves_the_demo_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     path, config = _demo_on_free_ports(tmp_path)
-    missing = _missing_servers(config)
-    if missing:
-        pytest.skip(f"no simulated server yet for {', '.join(missing)}")
     proc = subprocess.Popen(
         [*_sim_command(), str(path), "--seed", "3", "--speed", "5"],
         cwd=ROOT,
@@ -640,8 +610,6 @@ def test_sim_serves_the_demo_and_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
 
 def test_sim_says_which_port_is_in_use(tmp_path: Path) -> None:
     path, config = _demo_on_free_ports(tmp_path)
-    if _missing_servers(config):
-        pytest.skip("a simulated server is missing")
     with socket.socket() as busy:
         conn = config.connections[-1]
         busy.bind(("127.0.0.1", conn.port or 0))
@@ -653,8 +621,6 @@ def test_sim_says_which_port_is_in_use(tmp_path: Path) -> None:
 
 @pytest.mark.asyncio
 async def test_a_station_sees_a_silent_plc_go_bad_and_come_back() -> None:
-    if not _ready("modbus"):
-        pytest.skip("no modbus driver or simulated server in this tree")
     port = _free_port()
     config = _bound_config(port)
     conn = config.connections[0].model_copy(update={"poll_interval_s": 0.1, "timeout_s": 0.3})
