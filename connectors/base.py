@@ -167,6 +167,7 @@ class ConnectionRunner:
         )
         self._all_bad = False
         self._failures = 0
+        self._tag_errors: list[str | None] = [None] * len(driver.tags)
 
     async def _call(self, method: Callable[[], Any]) -> Any:
         if self._executor is not None:
@@ -175,7 +176,9 @@ class ConnectionRunner:
 
     def _set_state(self, state: str, error: str | None = None) -> None:
         d = self.diagnostics
-        if state == d.state and error == d.last_error:
+        # last_error outlives the failure (the faces show it); only a new state, or a new error
+        # while failed, is a change worth a line.
+        if state == d.state and (state != "failed" or error == d.last_error):
             return
         previous = d.state
         d.state = state
@@ -192,6 +195,14 @@ class ConnectionRunner:
     def _emit(self, readings: Sequence[Reading], received: float) -> None:
         out = []
         for i, (tag, r) in enumerate(zip(self.driver.tags, readings, strict=True)):
+            if r.error != self._tag_errors[i] and r is not BAD_READING:
+                # A refused address or a missing node: said once when it starts and once when it ends.
+                where = f"{self.connection.id}: {tag.equipment}.{tag.signal} at {tag.binding.address}"
+                if r.error is not None:
+                    log.warning("%s: %s", where, r.error)
+                else:
+                    log.warning("%s: good again", where)
+                self._tag_errors[i] = r.error
             value = None if r.value is None else tag.scaled(r.value)
             quality = r.quality if value is not None else Quality.BAD
             if self.latest[i] == (value, quality):
@@ -210,13 +221,14 @@ class ConnectionRunner:
 
     def _backoff(self) -> float:
         base: float = min(self.connection.poll_interval_s, 1.0) * float(2 ** min(self._failures, 16))
-        return min(base, self.connection.backoff_max_s) * self.rng.uniform(0.8, 1.2)
+        # Jitter first, then the cap: the cap is a promise to whoever waits for the PLC to return.
+        return min(base * self.rng.uniform(0.8, 1.2), self.connection.backoff_max_s)
 
     async def _watchdog(self) -> None:
         """Tags turn bad within two poll periods of no good read, even while a read hangs."""
         period = self.connection.poll_interval_s
         while True:
-            await asyncio.sleep(period / 2)
+            await asyncio.sleep(period / 4)
             last = self.diagnostics.last_good
             if last is None or self.clock() - last >= 2 * period:
                 self._mark_all_bad()
@@ -239,7 +251,7 @@ class ConnectionRunner:
                 if _cancelling():
                     raise asyncio.CancelledError
                 await asyncio.sleep(self._backoff())
-                self.diagnostics.reconnects += 1
+                self.diagnostics.reconnects += 1  # attempts: a dead PLC shows the station still trying
         finally:
             watchdog.cancel()
             self.diagnostics.state = "stopped"

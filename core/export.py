@@ -5,14 +5,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import TextIO
 
 from core.actions import Action
-from core.journal import BAD, HEADER, format_value
+from core.journal import exact_time_text
 from core.samples import Sample
 from core.store import CommandRecord, Store
 
@@ -29,27 +27,10 @@ def recorded(store: Store) -> tuple[list[Sample], list[Action]]:
     return samples, actions
 
 
-def _time_text(ts: float) -> str:
-    """ISO-8601 in UTC when that reads back as the same float, else exact epoch seconds."""
-    text = datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds").replace(".000000", "")
-    return text if datetime.fromisoformat(text).timestamp() == ts else repr(ts)
-
-
-def write_samples(samples: Iterable[Sample], out: TextIO) -> int:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    n = 0
-    for s in samples:
-        value = format_value(s.value) if s.valid and s.value is not None else BAD
-        writer.writerow([_time_text(s.ts), s.equipment, s.signal, value])
-        n += 1
-    return n
-
-
 def write_actions(actions: Iterable[Action], out: TextIO) -> int:
     n = 0
     for a in actions:
-        obj = {"ts": _time_text(a.ts), "user": a.user, "role": a.role, "command": a.command, **a.args}
+        obj = {"ts": exact_time_text(a.ts), "user": a.user, "role": a.role, "command": a.command, **a.args}
         out.write(json.dumps(obj, sort_keys=False) + "\n")
         n += 1
     return n

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from core.config import Config
 from core.gcpause import gc_paused
 from core.samples import COUNT_SIGNALS, SIGNALS, Quality, Sample
-from core.timefmt import iso
 
 HEADER = ["ts", "equipment", "signal", "value"]
 BAD = "BAD"
@@ -126,12 +125,19 @@ def format_value(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
 
 
-def write_journal(samples: Iterable[Sample], out: io.TextIOBase | io.StringIO) -> int:
+def exact_time_text(ts: float) -> str:
+    """ISO-8601 in UTC when that reads back as the same float, else exact epoch seconds: a journal
+    written out and read back must give the same figures to the last digit."""
+    text = datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds").replace(".000000", "")
+    return text if datetime.fromisoformat(text).timestamp() == ts else repr(ts)
+
+
+def write_journal(samples: Iterable[Sample], out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     n = 0
     for s in samples:
         value = format_value(s.value) if s.valid and s.value is not None else BAD
-        writer.writerow([iso(s.ts), s.equipment, s.signal, value])
+        writer.writerow([exact_time_text(s.ts), s.equipment, s.signal, value])
         n += 1
     return n

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from core.replay import Window, default_window, replay
 from core.timefmt import parse_time
 from hmi import cli_people, cli_sim, cli_station
 from hmi.errors import UsageError
-from hmi.text_report import render_text
+from hmi.text_report import print_result
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -78,12 +77,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.db:
         with cli_people.open_store(args.db, create=False) as store:
             users = {u.name: u.role for u in UserStore(store.conn).list()}
-    result = replay(cfg, samples, window, actions, users)
-    if args.json:
-        json.dump(result, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(render_text(result))
+    print_result(replay(cfg, samples, window, actions, users), as_json=args.json)
     return 0
 
 

@@ -5,23 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import signal
-import sys
 from pathlib import Path
 
 from connectors.base import Diagnostics
 from connectors.registry import check as check_connections
 from core.config import Config, ConfigError, format_error, load_config
-from core.export import recorded, write_actions, write_samples
+from core.export import recorded, write_actions
+from core.journal import write_journal
 from core.replay import Window, replay
 from core.store import Store, StoreError
 from core.timefmt import parse_time
 from hmi.errors import UsageError
 from hmi.paths import default_db
 from hmi.station import Station
-from hmi.text_report import render_text
+from hmi.text_report import print_result
 
 
 def load_station_config(path: str) -> Config:
@@ -103,12 +102,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if end < start:
         raise UsageError("--to is before --from")
-    result = replay(cfg, samples, Window(start, end), actions)
-    if args.json:
-        json.dump(result, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(render_text(result))
+    print_result(replay(cfg, samples, Window(start, end), actions), as_json=args.json)
     return 0
 
 
@@ -117,7 +111,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         samples, actions = recorded(store)
     try:
         with open(args.output, "w", encoding="utf-8", newline="") as out:
-            n = write_samples(samples, out)
+            n = write_journal(samples, out)
         m = 0
         if args.actions:
             with open(args.actions, "w", encoding="utf-8") as out:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Any
 
 
@@ -68,3 +70,12 @@ def render_text(result: dict[str, Any]) -> str:
     if any(m["flags"] for m in result["equipment"].values()):
         out += ["", "! performance over 100 %: check the ideal cycle time"]
     return "\n".join(out) + "\n"
+
+
+def print_result(result: dict[str, Any], *, as_json: bool) -> None:
+    """What `ms5 replay` and `ms5 report` print: one JSON object, or the table."""
+    if as_json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(result))

@@ -30,6 +30,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 from core.config import Config, Equipment, Line
+from core.samples import SIGNALS as ENGINE_SIGNALS
 
 # PackML state numbers (ISA-TR88.00.02).
 EXECUTE = 6
@@ -37,16 +38,8 @@ SUSPENDED = 5
 HELD = 11
 STOPPED = 2
 
-SIGNALS = (
-    "running",
-    "state",
-    "total_count",
-    "good_count",
-    "reject_count",
-    "fault_code",
-    "changeover",
-    "andon",
-)
+# Every signal the engine knows, in a fixed order (core's set has none).
+SIGNALS = tuple(sorted(ENGINE_SIGNALS))
 
 # What a machine is doing; the PackML state it shows for each.
 _RUN, _SMALL, _FAULT, _CHANGEOVER, _STOP = range(5)
