@@ -269,7 +269,10 @@ class ConnectionRunner:
         conn = self.connection
         await asyncio.wait_for(self._call(self.driver.connect), conn.timeout_s * 2)
         period = conn.poll_interval_s
-        next_poll = time.monotonic()
+        # Connections started together would poll in step and queue behind each other every
+        # interval (the station benchmark's jitter): the first poll is at once, the schedule after
+        # it runs at a random phase.
+        next_poll = time.monotonic() + self.rng.uniform(0.0, period)
         while True:
             started = time.monotonic()
             readings = await asyncio.wait_for(self._call(self.driver.read), max(conn.timeout_s * 2, period))
