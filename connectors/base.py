@@ -68,6 +68,9 @@ class Driver(ABC):
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         self.connection = connection
         self.tags = list(tags)
+        # Set by the runner: a driver that is told of changes (OPC UA subscriptions) calls it from
+        # the event loop so the runner reads at once instead of at its next poll.
+        self.wake: Callable[[], None] | None = None
 
     @abstractmethod
     def connect(self) -> Any:
@@ -167,6 +170,8 @@ class ConnectionRunner:
         )
         self._all_bad = False
         self._failures = 0
+        self._woken = asyncio.Event()
+        driver.wake = self._woken.set
         self._tag_errors: list[str | None] = [None] * len(driver.tags)
 
     async def _call(self, method: Callable[[], Any]) -> Any:
@@ -273,27 +278,40 @@ class ConnectionRunner:
         # interval (the station benchmark's jitter): the first poll is at once, the schedule after
         # it runs at a random phase.
         next_poll = time.monotonic() + self.rng.uniform(0.0, period)
+        await self._poll_once()
         while True:
-            started = time.monotonic()
-            readings = await asyncio.wait_for(self._call(self.driver.read), max(conn.timeout_s * 2, period))
-            if _cancelling():
-                raise asyncio.CancelledError
-            now = self.clock()
-            d = self.diagnostics
-            d.latencies.append(time.monotonic() - started)
-            d.poll_times.append(time.monotonic())
-            d.polls += 1
-            d.last_good = now
-            self._failures = 0
-            self._all_bad = False
-            self._set_state("connected")
-            self._emit(readings, now)
-            next_poll += period
             delay = next_poll - time.monotonic()
             if delay < 0:  # fell behind (a slow PLC): skip the missed slots rather than burst
                 next_poll = time.monotonic()
                 delay = 0
-            await asyncio.sleep(delay)
+            self._woken.clear()
+            try:
+                await asyncio.wait_for(self._woken.wait(), delay)
+                woken = True
+            except TimeoutError:
+                woken = False
+            await self._poll_once()
+            if not woken:  # a pushed change is read at once; the scheduled poll stays due
+                next_poll += period
+
+    async def _poll_once(self) -> None:
+        conn = self.connection
+        started = time.monotonic()
+        readings = await asyncio.wait_for(
+            self._call(self.driver.read), max(conn.timeout_s * 2, conn.poll_interval_s)
+        )
+        if _cancelling():
+            raise asyncio.CancelledError
+        now = self.clock()
+        d = self.diagnostics
+        d.latencies.append(time.monotonic() - started)
+        d.poll_times.append(time.monotonic())
+        d.polls += 1
+        d.last_good = now
+        self._failures = 0
+        self._all_bad = False
+        self._set_state("connected")
+        self._emit(readings, now)
 
 
 def _cancelling() -> bool:

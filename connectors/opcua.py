@@ -628,6 +628,8 @@ class OpcUaDriver(Driver):
         if handler is not self._handler:  # a late notification from a closed session
             return
         self._store(node, dv)
+        if self.wake is not None:  # a change is news now, not at the next poll
+            self.wake()
 
     def _on_status(self, handler: _Handler, status: ua.StatusCode) -> None:
         if handler is self._handler and not status.is_good():
