@@ -22,7 +22,11 @@ test: lint
 	$(VENV)/bin/pytest
 
 bench: setup
-	$(PY) -m scripts.bench_replay
+	$(PY) -m scripts.bench_replay --days 30 --machines 10
+	$(PY) -m scripts.bench_modbus
+	$(PY) -m scripts.bench_latency_modbus --changes 200 --poll 0.1
+	$(PY) -m scripts.bench_latency_opcua
+	$(PY) -m scripts.bench_station --connections 20 --tags 100 --poll 0.2 --seconds 60
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
