@@ -13,6 +13,7 @@ import signal
 import time
 from pathlib import Path
 
+from connectors.base import Diagnostics
 from connectors.sim.runner import SimError, SimLine
 from core.config import Config
 from hmi.errors import UsageError
@@ -66,12 +67,9 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
     for conn, n in sim.connections:
         print(f"simulated {conn.protocol} PLC {conn.id} on {conn.host}:{conn.port} ({n} tags)", flush=True)
 
-    def status(d: object) -> None:
-        state = getattr(d, "state", "?")
-        error = getattr(d, "last_error", None)
-        print(
-            f"station: {getattr(d, 'connection', '?')} {state}" + (f" ({error})" if state == "failed" else "")
-        )
+    def status(d: Diagnostics) -> None:
+        error = f" ({d.last_error})" if d.state == "failed" else ""
+        print(f"station: {d.connection} {d.state}{error}", flush=True)
 
     station = Station(config, db, on_connection=status)
     station.open()
