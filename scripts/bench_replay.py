@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from connectors.sim.line import Truth
 from core.config import Config, load_config
 from core.journal import read_journal
 from core.replay import replay
 from core.timefmt import parse_time
-from scripts.gen_journal import Truth, generate, write_file
+from scripts.gen_journal import generate, write_file
 
 T = TypeVar("T")
 

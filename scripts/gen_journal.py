@@ -30,6 +30,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
 
+from connectors.sim.line import Truth  # what an equipment really made: the figure a replay must find
 from core.calendar import ShiftCalendar
 from core.config import Config, ConfigError, Equipment, Line, load_config
 from core.journal import BAD, HEADER, format_value
@@ -74,18 +75,6 @@ class Behaviour:
     equipment_jitter_s: tuple[int, int] = (0, 20)  # one line decision, each machine a bit apart
     reject_rate: tuple[float, float] = (0.004, 0.02)
     startup_reject_rate: tuple[float, float] = (0.04, 0.10)
-
-
-@dataclass(frozen=True)
-class Truth:
-    """What an equipment really made inside the window: the figure a replay must find."""
-
-    total: int
-    reject: int
-
-    @property
-    def good(self) -> int:
-        return self.total - self.reject
 
 
 @dataclass(frozen=True)
