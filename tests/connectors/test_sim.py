@@ -582,7 +582,7 @@ def test_sim_serves_the_demo_and_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
     )
     try:
         assert proc.stdout is not None
-        lines = []
+        lines: list[str] = []
         deadline = time.monotonic() + 60
         while len(lines) < len(config.connections) and time.monotonic() < deadline:
             line = proc.stdout.readline()

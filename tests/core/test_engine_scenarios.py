@@ -7,6 +7,7 @@ Night Sun-Thu 22:00-06:00; FILLER ideal 0.5 s, 16-bit counters, small-stop thres
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,8 @@ def samples(rows: list[Row]) -> list[Sample]:
 
 
 def run(
-    cfg: Config, rows: list[Row], a: str, b: str, commands: list[tuple[str, str, dict[str, Any]]] = ()
-) -> Engine:  # type: ignore[assignment]
+    cfg: Config, rows: list[Row], a: str, b: str, commands: Sequence[tuple[str, str, dict[str, Any]]] = ()
+) -> Engine:
     start, end = t(a), t(b)
     engine = Engine(cfg, marks=(start, end))
     pending = sorted(((t(when), name, args) for when, name, args in commands), key=lambda c: c[0])
