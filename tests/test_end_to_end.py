@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,7 @@ from core.config import Config, parse_config
 from core.station_state import rebuild
 from core.store import Store
 from hmi.station import Station
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
+from tests.ports import free_port
 
 CONFIG = """
 [site]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import time
 
 from connectors.base import ConnectionRunner, Diagnostics, Tag
@@ -13,13 +12,7 @@ from connectors.modbus import ModbusDriver
 from connectors.sim.modbus_server import ModbusSimServer
 from core.config import Connection, SignalBinding
 from core.samples import Sample
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 def connection(port: int, backoff_max_s: float = 0.3) -> Connection:
