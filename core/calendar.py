@@ -6,7 +6,6 @@ really lasts 7 or 9 hours; everything here works in epoch seconds after that con
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum
@@ -136,22 +135,3 @@ class ShiftCalendar:
                 remaining -= e - s
             cursor += step
         return float("inf")
-
-
-class PieceIndex:
-    """Pieces of a long span, computed once, for many window look-ups."""
-
-    def __init__(self, calendar: ShiftCalendar, a: float, b: float) -> None:
-        self.pieces = calendar.pieces(a, b)
-        self._starts = [p[0] for p in self.pieces]
-
-    def between(self, a: float, b: float) -> list[tuple[float, float, Sched]]:
-        i = max(bisect.bisect_right(self._starts, a) - 1, 0)
-        out = []
-        while i < len(self.pieces) and self.pieces[i][0] < b:
-            s, e, kind = self.pieces[i]
-            s, e = max(s, a), min(e, b)
-            if e > s:
-                out.append((s, e, kind))
-            i += 1
-        return out

@@ -819,6 +819,3 @@ class Engine:
 
     def shifts(self, line: str, a: float, b: float) -> list[ShiftOccurrence]:
         return self.calendars[line].occurrences(a, b)
-
-    def line_of(self, equipment: str) -> Line:
-        return self._eq[equipment].line
