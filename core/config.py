@@ -131,6 +131,13 @@ class Andon(_Model):
 _DEFAULT_POLICY = AndonPolicy()
 
 
+class Panel(_Model):
+    """How the faces behave at this station."""
+
+    idle_lock_s: float = Field(default=120, gt=0)  # the panel locks after this long untouched
+    sound: bool = True  # the Andon sound; a station beside a quiet lab may switch it off
+
+
 class ReplayUser(_Model):
     name: str
     role: Literal["operator", "maintenance", "supervisor", "admin"]
@@ -246,6 +253,7 @@ class Config(_Model):
     lines: list[Line] = Field(min_length=1)
     andon: Andon = Andon()
     replay: ReplaySection = ReplaySection()
+    panel: Panel = Panel()
     connections: list[Connection] = []
 
     def reason_category(self, reason: str) -> ReasonCategory:

@@ -52,6 +52,24 @@ _SIGNAL_SLOT = {"total_count": 0, "good_count": 1, "reject_count": 2}
 _BUCKET_S = 60.0
 
 
+def _category(kind: Sched, seg: Segment | None, now: float) -> str:
+    """The time category of a piece of a segment (shared/DESIGN.md section 4)."""
+    cond = seg.cond if seg is not None else COMMS
+    if kind == Sched.UNSCHEDULED:
+        return "unscheduled"
+    if cond == RUN:
+        return "running"
+    if kind == Sched.BREAK or cond == PLANNED:
+        return "planned_stop"
+    if cond == CHG:
+        return "changeover"
+    if cond == COMMS:
+        return "no_data"
+    if seg is not None and seg.is_down_stop(now):
+        return "down"
+    return "small_stop"
+
+
 class CommandError(Exception):
     """A command that cannot be carried out; the message says why in one line. Nothing changed."""
 
@@ -716,19 +734,19 @@ class Engine:
         small_stops: set[int] = set()
         for s, e, kind, seg in self._overlaps(st, a, b):
             d = e - s
-            cond = seg.cond if seg is not None else COMMS
-            if kind == Sched.UNSCHEDULED:
+            category = _category(kind, seg, now)
+            if category == "unscheduled":
                 m.unscheduled_time_s += d
-            elif cond == RUN:
+            elif category == "running":
                 m.running_time_s += d
-            elif kind == Sched.BREAK or cond == PLANNED:
+            elif category == "planned_stop":
                 m.planned_stop_time_s += d
-            elif cond == CHG:
+            elif category == "changeover":
                 m.changeover_time_s += d
-            elif cond == COMMS:
+            elif category == "no_data":
                 m.down_time_s += d
                 m.comms_loss_time_s += d
-            elif seg is not None and seg.is_down_stop(now):
+            elif category == "down":
                 m.down_time_s += d
             else:
                 m.small_stop_time_s += d
@@ -736,6 +754,31 @@ class Engine:
         m.small_stop_count = len(small_stops)
         self._add_counts(st, a, b, m)
         return m
+
+    def timeline(self, equipment: str, a: float, b: float) -> list[tuple[float, float, str]]:
+        """(start, end, time category) pieces of [a, b), the categories of shared/DESIGN.md
+        section 4 (no_data is down for lack of data); adjacent pieces of one category merged."""
+        st = self._eq[equipment]
+        now = self.now if self.now is not None else b
+        b = min(b, max(now, a))
+        out: list[tuple[float, float, str]] = []
+        for s, e, kind, seg in self._overlaps(st, a, b):
+            category = _category(kind, seg, now)
+            if out and out[-1][2] == category and out[-1][1] == s:
+                out[-1] = (out[-1][0], e, category)
+            else:
+                out.append((s, e, category))
+        return out
+
+    def counts_per_bucket(self, equipment: str, a: float, b: float) -> list[tuple[float, int, int, int]]:
+        """(bucket end, total, good, reject) of every one-minute count bucket ending in (a, b]."""
+        st = self._eq[equipment]
+        keys = st.bucket_keys
+        out = []
+        for key in keys[bisect.bisect_right(keys, a) : bisect.bisect_right(keys, b)]:
+            total, good, reject = self._derive(st, st.buckets[key][0:3])
+            out.append((key, round(total), round(good), round(reject)))
+        return out
 
     def _add_counts(self, st: _Equipment, a: float, b: float, m: Metrics) -> None:
         """Counts of the buckets ending in (a, b]; a window reaching the engine's newest time

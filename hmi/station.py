@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
+from core.andon import AndonChanged
 from core.config import Config
 from core.engine import Engine
+from core.events import (
+    ChangeoverEnded,
+    ChangeoverStarted,
+    DowntimeEnded,
+    DowntimeStarted,
+    Event,
+    QualityAlert,
+    StateChanged,
+)
 from core.gate import CommandGate
 from core.samples import Sample
 from core.station_state import rebuild
@@ -26,6 +39,34 @@ from core.store import Store
 log = logging.getLogger("ms5.station")
 
 TICK_S = 0.5  # how often escalations, thresholds and the store's one-second flush are looked at
+EVENT_TAIL = 500  # engine events kept for a face that opens later (console's Events screen)
+
+# What the faces list as events; production counts change many times a second and reach them as
+# figures instead.
+FACE_EVENTS: tuple[type[Event], ...] = (
+    StateChanged,
+    DowntimeStarted,
+    DowntimeEnded,
+    ChangeoverStarted,
+    ChangeoverEnded,
+    QualityAlert,
+    AndonChanged,
+)
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    """An engine event as plain JSON-ready data, its kind under "type"."""
+    return {"type": type(event).__name__, **dataclasses.asdict(event)}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TagValue:
+    """The last value the station got for one signal of one equipment."""
+
+    value: float | None
+    quality: int
+    ts: float  # source time
+    received: float
 
 
 class Station:
@@ -47,6 +88,10 @@ class Station:
         self.runners: list[ConnectionRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.store_error: str | None = None
+        self.started_at: float | None = None
+        self.tags: dict[tuple[str, str], TagValue] = {}  # (equipment, signal) -> last value
+        self.events: deque[dict[str, Any]] = deque(maxlen=EVENT_TAIL)
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
@@ -55,6 +100,25 @@ class Station:
         self.engine = rebuild(self.config, self.store)
         self.engine.tick(self.clock())
         self.gate = CommandGate(self.engine, self.store, self.clock)
+        self.started_at = self.clock()
+        for kind in FACE_EVENTS:
+            self.engine.bus.subscribe(kind, self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        data = event_dict(event)
+        self.events.append(data)
+        for listener in list(self._listeners):
+            listener(data)
+
+    def listen(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Call `listener` with every face event (see FACE_EVENTS); returns the unsubscribe."""
+        self._listeners.append(listener)
+
+        def unlisten() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unlisten
 
     async def start(self) -> None:
         if self.engine is None:
@@ -70,9 +134,12 @@ class Station:
     def ingest(self, samples: list[Sample]) -> None:
         engine, store = self.engine, self.store
         assert engine is not None and store is not None
+        received = self.clock()
+        tags = self.tags
         for s in samples:
             # The journal records the sample as the engine used it, so a rebuild equals this run.
             store.append_sample(engine.ingest_one(s))
+            tags[s.equipment, s.signal] = TagValue(s.value, int(s.quality), s.ts, s.received or received)
 
     def tick(self) -> None:
         engine, store = self.engine, self.store

@@ -1,0 +1,108 @@
+"""How a face talks to a station: the same four calls in-process and over the station socket.
+
+`LocalLink` wraps a `Station` hosted in the face's own process (the panel, `ms5 console --demo`);
+`hmi.socket_client.RemoteLink` speaks the socket protocol of docs/SOCKET.md to a station hosted by
+another process. A face is written against `StationLink` and cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from core.gate import GateError
+from hmi.station import Station
+from hmi.views import VIEWS
+
+
+class LinkError(Exception):
+    """The station cannot be reached, or answered something this face does not understand."""
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    ok: bool
+    message: str  # what was done, or why not: shown to the user as it is
+    refused: bool = False  # a permission or PIN refusal (audited), not a failure of the command
+
+
+class StationLink(Protocol):
+    async def view(self, name: str, **args: Any) -> Any:
+        """One of hmi.views.VIEWS, computed now."""
+        ...
+
+    async def command(
+        self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None
+    ) -> CommandResult:
+        """An engine command on behalf of `user` (PIN checked by the station, audited there)."""
+        ...
+
+    async def login(self, user: str, pin: str) -> str:
+        """Check a PIN; returns the user's role or raises LinkError with the reason."""
+        ...
+
+    def listen(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Call `callback` with every engine event (hmi.station.event_dict); returns the unsubscribe."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def run_command(
+    station: Station, command: str, args: Mapping[str, Any], user: str | None, pin: str | None
+) -> CommandResult:
+    """The one place both links turn a command into a gate call and its outcome into a result."""
+    gate = station.gate
+    if gate is None:
+        return CommandResult(False, "the station is not open")
+    try:
+        return CommandResult(True, gate.run(command, args, user=user, pin=pin))
+    except GateError as exc:
+        return CommandResult(False, str(exc), refused=exc.refused)
+
+
+def login(station: Station, user: str, pin: str) -> str:
+    gate = station.gate
+    if gate is None:
+        raise LinkError("the station is not open")
+    try:
+        return str(gate.login(user, pin).role)
+    except GateError as exc:
+        raise LinkError(str(exc)) from None
+
+
+def compute_view(station: Station, name: str, args: Mapping[str, Any]) -> Any:
+    view = VIEWS.get(name)
+    if view is None:
+        raise LinkError(f"unknown view {name!r}")
+    try:
+        return view(station, station.clock(), **args)
+    except TypeError as exc:
+        raise LinkError(f"bad arguments for view {name!r}: {exc}") from None
+    except KeyError as exc:
+        raise LinkError(f"view {name!r}: unknown {exc}") from None
+
+
+class LocalLink:
+    """A station in this process."""
+
+    def __init__(self, station: Station) -> None:
+        self.station = station
+
+    async def view(self, name: str, **args: Any) -> Any:
+        return compute_view(self.station, name, args)
+
+    async def command(
+        self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None
+    ) -> CommandResult:
+        return run_command(self.station, command, args, user, pin)
+
+    async def login(self, user: str, pin: str) -> str:
+        return login(self.station, user, pin)
+
+    def listen(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        return self.station.listen(callback)
+
+    async def close(self) -> None:
+        return None

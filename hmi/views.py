@@ -1,0 +1,306 @@
+"""What the faces show, as plain JSON-ready data computed from the station.
+
+Both faces render these dicts and nothing else: the panel calls them in-process, the console gets
+them over the station socket (hmi/socket_server.py). Every figure comes from the engine; this module
+only picks windows (the current shift, the previous one) and names things. No Qt, no Textual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from core.calendar import ShiftOccurrence
+from core.config import ANDON_KINDS, Line
+from core.engine import Engine
+from core.metrics import Metrics
+
+if TYPE_CHECKING:
+    from hmi.station import Station
+
+# Without a shift (a line with no calendar now) the faces show the last hour.
+NO_SHIFT_WINDOW_S = 3600.0
+
+
+def _engine(station: Station) -> Engine:
+    if station.engine is None:
+        raise RuntimeError("the station is not open")
+    return station.engine
+
+
+def metrics_dict(m: Metrics) -> dict[str, Any]:
+    return m.to_dict()
+
+
+def shift_window(engine: Engine, line: Line, now: float, *, previous: bool = False) -> dict[str, Any]:
+    """The current (or previous) shift of `line` as {name, start, end, target_count}; without a
+    shift now, the last hour under the name None."""
+    calendar = engine.calendars[line.id]
+    occ: ShiftOccurrence | None = calendar.shift_at(now)
+    if previous:
+        before = occ.start if occ else now
+        earlier = calendar.occurrences(before - 7 * 86400, before)
+        occ = earlier[-1] if earlier else None
+        if occ is None:
+            return {"name": None, "start": before - NO_SHIFT_WINDOW_S, "end": before, "target_count": None}
+    if occ is None:
+        return {"name": None, "start": now - NO_SHIFT_WINDOW_S, "end": now, "target_count": None}
+    return {"name": occ.name, "start": occ.start, "end": occ.end, "target_count": occ.target_count}
+
+
+def target_so_far(engine: Engine, line: Line, shift: dict[str, Any], now: float) -> int | None:
+    """The shift's target count pro rata of its scheduled time so far: flat during breaks."""
+    target = shift.get("target_count")
+    if target is None:
+        return None
+    calendar = engine.calendars[line.id]
+    whole = calendar.scheduled_seconds(shift["start"], shift["end"])
+    if whole <= 0:
+        return None
+    done = calendar.scheduled_seconds(shift["start"], min(now, shift["end"]))
+    return round(int(target) * done / whole)
+
+
+def job_view(engine: Engine, line: Line, now: float) -> dict[str, Any] | None:
+    job = engine.jobs.get(line.id)
+    if job is None:
+        return None
+    m = engine.metrics(line.constraint_id, job.started, now)
+    calendar = engine.calendars[line.id]
+    estimated_end: float | None = None
+    if job.quantity is not None and m.good_count > 0:
+        remaining = max(job.quantity - m.good_count, 0)
+        worked = calendar.scheduled_seconds(job.started, now) or (now - job.started)
+        rate = m.good_count / worked if worked > 0 else 0.0
+        if remaining == 0:
+            estimated_end = now
+        elif rate > 0:
+            estimated_end = calendar.advance(now, remaining / rate)
+    return {
+        "product": job.product,
+        "quantity": job.quantity,
+        "started": job.started,
+        "good_count": m.good_count,
+        "progress": (m.good_count / job.quantity) if job.quantity else None,
+        "estimated_end": estimated_end,
+    }
+
+
+def _connection_of(station: Station) -> dict[tuple[str, str], str]:
+    return {
+        (eq.id, b.signal): b.connection
+        for line in station.config.lines
+        for eq in line.equipment
+        for b in eq.signals
+    }
+
+
+def connections_view(station: Station) -> list[dict[str, Any]]:
+    return [d.as_dict() for d in station.diagnostics()]
+
+
+def health_view(station: Station) -> dict[str, Any]:
+    """What is wrong with the station itself: shown loudly on every face."""
+    lost = [d.connection for d in station.diagnostics() if d.state == "failed"]
+    return {"store_error": station.store_error, "connections_lost": lost}
+
+
+def equipment_view(station: Station, eq_id: str, shift: dict[str, Any], now: float) -> dict[str, Any]:
+    engine = _engine(station)
+    line, eq = station.config.equipment_by_id()[eq_id]
+    status = engine.status(eq_id)
+    fault = status["fault_code"]
+    m = engine.metrics(eq_id, shift["start"], now)
+    connections = sorted({b.connection for b in eq.signals})
+    lost = {d.connection for d in station.diagnostics() if d.state == "failed"}
+    return {
+        **status,
+        "name": eq.name or eq.id,
+        "line": line.id,
+        "fault_reason": eq.faults.get(fault) if fault else None,
+        "metrics": metrics_dict(m),
+        "connections": connections,
+        "connection_lost": any(c in lost for c in connections),
+    }
+
+
+def overview(station: Station, now: float) -> dict[str, Any]:
+    """Everything the line overview, the Andon banner and the console's header need."""
+    engine = _engine(station)
+    lines = []
+    for line in station.config.lines:
+        shift = shift_window(engine, line, now)
+        constraint = engine.metrics(line.constraint_id, shift["start"], now)
+        lines.append(
+            {
+                "id": line.id,
+                "name": line.name or line.id,
+                "constraint": line.constraint_id,
+                "target_oee": line.target_oee,
+                "shift": shift,
+                "metrics": metrics_dict(constraint),
+                "target_so_far": target_so_far(engine, line, shift, now),
+                "job": job_view(engine, line, now),
+                "equipment": [equipment_view(station, eq.id, shift, now) for eq in line.equipment],
+            }
+        )
+    return {
+        "now": now,
+        "site": station.config.site.name,
+        "lines": lines,
+        "andon": [c.to_dict() for c in engine.andon.active()],
+        "health": health_view(station),
+        "connections": connections_view(station),
+    }
+
+
+def machine_view(station: Station, eq_id: str, now: float) -> dict[str, Any]:
+    """Machine detail: the shift's rate per minute, state timeline, counts and downtime events."""
+    engine = _engine(station)
+    line, _eq = station.config.equipment_by_id()[eq_id]
+    shift = shift_window(engine, line, now)
+    a = shift["start"]
+    return {
+        **equipment_view(station, eq_id, shift, now),
+        "shift": shift,
+        "rate": [
+            {"end": end, "total": total, "good": good, "reject": reject}
+            for end, total, good, reject in engine.counts_per_bucket(eq_id, a, now + 60)
+        ],
+        "timeline": [{"start": s, "end": e, "category": c} for s, e, c in engine.timeline(eq_id, a, now)],
+        "downtime": downtime_view(station, eq_id, a, now),
+    }
+
+
+def downtime_view(station: Station, eq_id: str, a: float, b: float) -> list[dict[str, Any]]:
+    engine = _engine(station)
+    return [
+        {
+            "equipment": ev.equipment,
+            "start": ev.start,
+            "end": ev.end,
+            "duration_s": ev.duration_s,
+            "reason": ev.reason,
+            "fault_code": ev.fault_code,
+            "open": ev.open,
+        }
+        for ev in engine.downtime_events(eq_id, a, b)
+    ]
+
+
+def shift_downtime(station: Station, now: float, *, previous: bool = False) -> list[dict[str, Any]]:
+    """The shift's stops of every machine, newest first, those needing a reason before the rest."""
+    engine = _engine(station)
+    out: list[dict[str, Any]] = []
+    for line in station.config.lines:
+        shift = shift_window(engine, line, now, previous=previous)
+        for eq in line.equipment:
+            out.extend(downtime_view(station, eq.id, shift["start"], min(now, shift["end"])))
+    out.sort(key=lambda ev: (ev["reason"] != "Unassigned", -ev["start"]))
+    return out
+
+
+def oee_view(station: Station, now: float, *, previous: bool = False) -> list[dict[str, Any]]:
+    """Per machine and line for the current (or previous) shift, with an hourly OEE series."""
+    engine = _engine(station)
+    out = []
+    for line in station.config.lines:
+        shift = shift_window(engine, line, now, previous=previous)
+        end = min(now, shift["end"])
+        for eq_id in [eq.id for eq in line.equipment] + [None]:
+            target = eq_id or line.constraint_id
+            m = engine.metrics(target, shift["start"], end)
+            hourly = []
+            t = shift["start"]
+            while t < end:
+                hourly.append(engine.metrics(target, t, min(t + 3600, end)).oee)
+                t += 3600
+            out.append(
+                {
+                    "line": line.id,
+                    "equipment": eq_id,  # None: the line (its constraint)
+                    "shift": shift,
+                    "metrics": metrics_dict(m),
+                    "hourly_oee": hourly,
+                }
+            )
+    return out
+
+
+def tags_view(station: Station, now: float) -> list[dict[str, Any]]:
+    """Every bound signal with its last value, quality and age."""
+    connection_of = _connection_of(station)
+    out = []
+    for line in station.config.lines:
+        for eq in line.equipment:
+            for b in eq.signals:
+                tag = station.tags.get((eq.id, b.signal))
+                out.append(
+                    {
+                        "equipment": eq.id,
+                        "signal": b.signal,
+                        "connection": connection_of[eq.id, b.signal],
+                        "address": b.address,
+                        "value": tag.value if tag else None,
+                        "quality": ("bad", "uncertain", "good")[tag.quality] if tag else "none",
+                        "age_s": (now - tag.received) if tag else None,
+                    }
+                )
+    return out
+
+
+def audit_view(station: Station, limit: int = 100) -> list[dict[str, Any]]:
+    gate = station.gate
+    if gate is None:
+        return []
+    rows = gate.audit.rows()[-limit:]
+    return [
+        {
+            "id": r.id,
+            "ts": r.ts,
+            "user": r.user,
+            "role": r.role,
+            "command": r.command,
+            "target": r.target,
+            "result": r.result,
+            "detail": r.detail,
+        }
+        for r in rows
+    ]
+
+
+def reasons_view(station: Station) -> dict[str, str]:
+    """The reason tree: path -> category ("Mechanical/Jam/Infeed" -> "unplanned")."""
+    return {name: str(category) for name, category in station.config.reasons.items()}
+
+
+def config_view(station: Station) -> dict[str, Any]:
+    """The parts of the config a face needs to offer choices: products, reasons, kinds, machines."""
+    return {
+        "site": station.config.site.name,
+        "products": [
+            {"id": p.id, "name": p.name or p.id, "ideal_cycle_time_s": p.ideal_cycle_time_s}
+            for p in station.config.products
+        ],
+        "reasons": reasons_view(station),
+        "andon_kinds": list(ANDON_KINDS),
+        "lines": [
+            {"id": line.id, "name": line.name or line.id, "equipment": [eq.id for eq in line.equipment]}
+            for line in station.config.lines
+        ],
+        "panel": {"idle_lock_s": station.config.panel.idle_lock_s, "sound": station.config.panel.sound},
+    }
+
+
+# The named views a remote face may ask for; each takes the station, the time and its arguments.
+VIEWS: dict[str, Callable[..., Any]] = {
+    "overview": lambda st, now: overview(st, now),
+    "machine": lambda st, now, equipment: machine_view(st, str(equipment), now),
+    "downtime": lambda st, now, previous=False: shift_downtime(st, now, previous=bool(previous)),
+    "oee": lambda st, now, previous=False: oee_view(st, now, previous=bool(previous)),
+    "tags": lambda st, now: tags_view(st, now),
+    "connections": lambda st, now: connections_view(st),
+    "events": lambda st, now: list(st.events),
+    "audit": lambda st, now, limit=100: audit_view(st, int(limit)),
+    "config": lambda st, now: config_view(st),
+}
