@@ -86,15 +86,6 @@ def job_view(engine: Engine, line: Line, now: float) -> dict[str, Any] | None:
     }
 
 
-def _connection_of(station: Station) -> dict[tuple[str, str], str]:
-    return {
-        (eq.id, b.signal): b.connection
-        for line in station.config.lines
-        for eq in line.equipment
-        for b in eq.signals
-    }
-
-
 def connections_view(station: Station) -> list[dict[str, Any]]:
     return [d.as_dict() for d in station.diagnostics()]
 
@@ -228,24 +219,29 @@ def oee_view(station: Station, now: float, *, previous: bool = False) -> list[di
 
 
 def tags_view(station: Station, now: float) -> list[dict[str, Any]]:
-    """Every bound signal with its last value, quality and age."""
-    connection_of = _connection_of(station)
+    """Every bound signal, and every other signal seen, with its last value, quality and age."""
+    bound: dict[tuple[str, str], tuple[str | None, str | None]] = {
+        (eq.id, str(b.signal)): (b.connection, b.address)
+        for line in station.config.lines
+        for eq in line.equipment
+        for b in eq.signals
+    }
+    keys = list(bound) + sorted(k for k in station.tags if k not in bound)
     out = []
-    for line in station.config.lines:
-        for eq in line.equipment:
-            for b in eq.signals:
-                tag = station.tags.get((eq.id, b.signal))
-                out.append(
-                    {
-                        "equipment": eq.id,
-                        "signal": b.signal,
-                        "connection": connection_of[eq.id, b.signal],
-                        "address": b.address,
-                        "value": tag.value if tag else None,
-                        "quality": ("bad", "uncertain", "good")[tag.quality] if tag else "none",
-                        "age_s": (now - tag.received) if tag else None,
-                    }
-                )
+    for key in keys:
+        tag = station.tags.get(key)
+        connection, address = bound.get(key, (None, None))
+        out.append(
+            {
+                "equipment": key[0],
+                "signal": key[1],
+                "connection": connection,
+                "address": address,
+                "value": tag.value if tag else None,
+                "quality": ("bad", "uncertain", "good")[tag.quality] if tag else "none",
+                "age_s": (now - tag.received) if tag else None,
+            }
+        )
     return out
 
 
