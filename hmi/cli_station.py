@@ -18,7 +18,8 @@ from core.replay import Window, replay
 from core.store import Store, StoreError
 from core.timefmt import parse_time
 from hmi.errors import UsageError
-from hmi.paths import default_db
+from hmi.paths import default_db, socket_path
+from hmi.socket_server import ServerError, StationServer
 from hmi.station import Station
 from hmi.text_report import print_result
 
@@ -50,19 +51,27 @@ def _status_line(d: Diagnostics) -> None:
 
 async def run_station(cfg: Config, db: Path) -> None:
     station = Station(cfg, db, on_connection=_status_line)
+    server = StationServer(station, socket_path(db))
+    try:
+        # The socket first: a second station on this store refuses before it touches the PLCs.
+        await server.start()
+    except ServerError as exc:
+        raise UsageError(str(exc)) from None
     try:
         station.open()
     except StoreError as exc:
+        await server.stop()
         raise UsageError(str(exc), located=True) from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    print(f"station: {len(cfg.connections)} connection(s), store {db}", flush=True)
+    print(f"station: {len(cfg.connections)} connection(s), store {db}, socket {server.path}", flush=True)
     await station.start()
     try:
         await stop.wait()
     finally:
+        await server.stop()
         await station.stop()
         print("station: stopped, store closed", flush=True)
 

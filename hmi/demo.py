@@ -17,7 +17,8 @@ from connectors.base import Diagnostics
 from connectors.sim.runner import SimError, SimLine
 from core.config import Config
 from hmi.errors import UsageError
-from hmi.paths import data_dir
+from hmi.paths import data_dir, socket_path
+from hmi.socket_server import ServerError, StationServer
 from hmi.station import Station
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "assets" / "demo-line.toml"
@@ -56,6 +57,18 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "demo.db"
+
+    def status(d: Diagnostics) -> None:
+        error = f" ({d.last_error})" if d.state == "failed" else ""
+        print(f"station: {d.connection} {d.state}{error}", flush=True)
+
+    station = Station(config, db, on_connection=status)
+    server = StationServer(station, socket_path(db))
+    try:
+        # Before the store is wiped: a demo already running keeps its record.
+        await server.start()
+    except ServerError as exc:
+        raise UsageError(str(exc)) from None
     for suffix in ("", "-wal", "-shm"):  # every demo starts from a fresh shift record
         with contextlib.suppress(FileNotFoundError):
             Path(f"{db}{suffix}").unlink()
@@ -63,22 +76,18 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
     try:
         await sim.start()
     except SimError as exc:
+        await server.stop()
         raise UsageError(str(exc)) from None
     for conn, n in sim.connections:
         print(f"simulated {conn.protocol} PLC {conn.id} on {conn.host}:{conn.port} ({n} tags)", flush=True)
 
-    def status(d: Diagnostics) -> None:
-        error = f" ({d.last_error})" if d.state == "failed" else ""
-        print(f"station: {d.connection} {d.state}{error}", flush=True)
-
-    station = Station(config, db, on_connection=status)
     station.open()
     await station.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    print(f"station: store {db}; Ctrl-C stops", flush=True)
+    print(f"station: store {db}, socket {server.path}; Ctrl-C stops", flush=True)
     started = time.monotonic()
     since = time.time()
     try:
@@ -89,6 +98,7 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
             if seconds is not None and time.monotonic() - started >= seconds:
                 break
     finally:
+        await server.stop()
         await station.stop()
         await sim.stop()
         print("demo stopped", flush=True)

@@ -7,6 +7,7 @@ another process. A face is written against `StationLink` and cannot tell them ap
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -76,10 +77,16 @@ def compute_view(station: Station, name: str, args: Mapping[str, Any]) -> Any:
     view = VIEWS.get(name)
     if view is None:
         raise LinkError(f"unknown view {name!r}")
+    params = list(inspect.signature(view).parameters)[2:]  # after the station and the time
+    unknown = sorted(set(args) - set(params))
+    if unknown:
+        raise LinkError(
+            f"view {name!r} takes no argument {unknown[0]!r} (it takes: {', '.join(params) or 'none'})"
+        )
     try:
         return view(station, station.clock(), **args)
-    except TypeError as exc:
-        raise LinkError(f"bad arguments for view {name!r}: {exc}") from None
+    except TypeError:
+        raise LinkError(f"view {name!r} needs the arguments: {', '.join(params)}") from None
     except KeyError as exc:
         raise LinkError(f"view {name!r}: unknown {exc}") from None
 
