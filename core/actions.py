@@ -21,6 +21,8 @@ COMMANDS = frozenset(
         "note_andon",
         "shelve_andon",
         "set_reason",
+        "split_stop",
+        "note_stop",
         "start_changeover",
         "end_changeover",
         "start_job",

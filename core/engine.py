@@ -12,8 +12,9 @@ window are computed from those by cutting them with the shift calendar.
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,9 @@ COND_NAMES = ("running", "stopped", "no_data", "changeover", "planned_stop")
 _T, _G, _R, _IT, _IG, _IR, _ST, _SG, _SR = range(9)
 _SIGNAL_SLOT = {"total_count": 0, "good_count": 1, "reject_count": 2}
 _BUCKET_S = 60.0
+_BUCKET_WIDTH = 9
+_EMPTY_BUCKET = array("d", bytes(8 * _BUCKET_WIDTH))
+NOTE_MAX = 200  # characters of one note on a stop: a line on the panel, not a report
 
 
 def _category(kind: Sched, seg: Segment | None, now: float) -> str:
@@ -87,6 +91,7 @@ class Segment:
     reason: str | None = None
     down_at: float = float("inf")
     announced: bool = False  # DowntimeStarted sent
+    note: str | None = None  # what people wrote about this stop (note_stop)
     # A stop interrupted by a communication loss and still stopped after it is one stop: its
     # parts share the threshold, so a jam is not reported as two small stops.
     continued_by: Segment | None = None
@@ -106,6 +111,7 @@ class DowntimeEvent:
     reason: str
     fault_code: int | None
     open: bool = False
+    note: str | None = None
 
     @property
     def duration_s(self) -> float:
@@ -140,12 +146,15 @@ class _Equipment:
     count_signals: set[str] = field(default_factory=set)
     segments: list[Segment] = field(default_factory=list)
     seg_starts: list[float] = field(default_factory=list)
-    buckets: dict[float, list[float]] = field(default_factory=dict)
-    bucket_keys: list[float] = field(default_factory=list)
+    # Count buckets as two flat arrays (bucket ends, and _BUCKET_WIDTH figures per bucket): a
+    # station keeps every minute of every machine in memory, and Python floats in lists cost
+    # five times as much (the soak's memory growth per hour).
+    counts: array[float] = field(default_factory=lambda: array("d"))
+    bucket_keys: array[float] = field(default_factory=lambda: array("d"))
     startup_until: float = float("-inf")
     quality: _QualityWindow = field(default_factory=lambda: _QualityWindow())
     bucket_end: float = float("-inf")  # the current count bucket's end: later counts up to it go there
-    bucket: list[float] = field(default_factory=list)
+    bucket: int = -1  # offset of the current count bucket in `counts`
     watch_quality: bool = False
 
     def cond(self) -> int:
@@ -410,31 +419,30 @@ class Engine:
             delta = raw  # reset
         if delta == 0:
             return
+        counts = st.counts
         if ts <= st.bucket_end:
             # Time only moves forward, so no boundary lies between the last count and this one.
-            bucket = st.bucket
+            base = st.bucket
         else:
+            # ...and for the same reason a later count never belongs to an earlier bucket.
             key = self._bucket_key(ts)
-            found = st.buckets.get(key)
-            if found is None:
-                found = [0.0] * 9
-                st.buckets[key] = found
-                st.bucket_keys.append(key)
-            bucket = st.bucket = found
+            st.bucket_keys.append(key)
+            base = st.bucket = len(counts)
+            counts.extend(_EMPTY_BUCKET)
             st.bucket_end = key
         slot = _SIGNAL_SLOT[signal]
         weighted = delta * st.ideal
-        bucket[slot] += delta
-        bucket[3 + slot] += weighted
+        counts[base + slot] += delta
+        counts[base + 3 + slot] += weighted
         if ts < st.startup_until:
-            bucket[6 + slot] += weighted
+            counts[base + 6 + slot] += weighted
         if st.watch_quality:
             self._watch_quality(st, ts, slot, delta)
         if ProductionUpdate in self.bus.wanted:
-            totals = self._derive(st, [bucket[_T], bucket[_G], bucket[_R]])
+            totals = self._derive(st, counts[base : base + 3])
             self.bus.publish(ProductionUpdate(ts, st.cfg.id, int(totals[0]), int(totals[1]), int(totals[2])))
 
-    def _derive(self, st: _Equipment, trio: list[float]) -> tuple[float, float, float]:
+    def _derive(self, st: _Equipment, trio: Sequence[float]) -> tuple[float, float, float]:
         """Any two of total/good/reject give the third; one alone means the others are implied."""
         total, good, reject = trio
         has = st.count_signals
@@ -625,6 +633,78 @@ class Engine:
         seg.reason = reason
         return f"reason of the stop at {st.cfg.id} set to '{reason}'"
 
+    def _cmd_split_stop(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        """One down stop becomes two downtime events at `at`, each taking its own reason (a jam
+        cleared, then a wait for material). The down time is the same before and after."""
+        targets = self._targets(args)
+        if len(targets) != 1:
+            raise CommandError("split_stop needs one equipment")
+        st = targets[0]
+        try:
+            at = float(args["at"])
+        except (KeyError, TypeError, ValueError):
+            raise CommandError("'at' must be a time inside the stop") from None
+        i = bisect.bisect_right(st.seg_starts, at) - 1
+        seg = st.segments[i] if i >= 0 else None
+        end = ts if seg is None or seg.end is None else seg.end
+        if seg is None or seg.cond != STOP or not seg.is_down_stop(ts):
+            raise CommandError(f"no downtime event of {st.cfg.id} covers that time")
+        if not seg.start < at < end:
+            raise CommandError("split a stop strictly inside it, not at its start or end")
+        self._authorize(actor, "split_stop", Target(reason_given=seg.reason is not None))
+        self._clock(ts)
+        # Both parts are down from their first second: a split divides a down stop, it does not
+        # turn either part back into a small stop.
+        second = Segment(
+            at,
+            STOP,
+            end=seg.end,
+            fault_code=seg.fault_code,
+            reason=seg.reason,
+            down_at=at,
+            announced=True,
+            continued_by=seg.continued_by,
+        )
+        was_open = seg.end is None
+        seg.end = at
+        seg.down_at = min(seg.down_at, seg.start)
+        seg.continued_by = None
+        st.segments.insert(i + 1, second)
+        st.seg_starts.insert(i + 1, at)
+        if was_open and self.bus.wants(DowntimeEnded):
+            # The first part ended at `at`; the second goes on and ends like any stop.
+            fault = seg.fault_code or None
+            self.bus.publish(DowntimeEnded(ts, st.cfg.id, seg.start, at, self._reason(st, seg), fault))
+        return f"stop at {st.cfg.id} split at the time given: two downtime events"
+
+    def _cmd_note_stop(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        text = " ".join(str(args.get("text", "")).split())
+        if not text:
+            raise CommandError("a note needs text")
+        if len(text) > NOTE_MAX:
+            raise CommandError(f"a note is at most {NOTE_MAX} characters")
+        targets = self._targets(args)
+        if len(targets) != 1:
+            raise CommandError("note_stop needs one equipment")
+        st = targets[0]
+        try:
+            at = float(args["at"])
+        except (KeyError, TypeError, ValueError):
+            raise CommandError("'at' must be a time inside the stop") from None
+        i = bisect.bisect_right(st.seg_starts, at) - 1
+        seg = st.segments[i] if i >= 0 else None
+        if (
+            seg is None
+            or seg.cond != STOP
+            or not seg.is_down_stop(ts)
+            or (seg.end is not None and at >= seg.end)
+        ):
+            raise CommandError(f"no downtime event of {st.cfg.id} covers that time")
+        self._authorize(actor, "note_stop")
+        self._clock(ts)
+        seg.note = text if seg.note is None else f"{seg.note} / {text}"
+        return f"note added to the stop at {st.cfg.id}"
+
     # Andon ------------------------------------------------------------
 
     def _call(self, args: Mapping[str, Any]) -> AndonCall:
@@ -773,11 +853,11 @@ class Engine:
     def counts_per_bucket(self, equipment: str, a: float, b: float) -> list[tuple[float, int, int, int]]:
         """(bucket end, total, good, reject) of every one-minute count bucket ending in (a, b]."""
         st = self._eq[equipment]
-        keys = st.bucket_keys
+        keys, counts = st.bucket_keys, st.counts
         out = []
-        for key in keys[bisect.bisect_right(keys, a) : bisect.bisect_right(keys, b)]:
-            total, good, reject = self._derive(st, st.buckets[key][0:3])
-            out.append((key, round(total), round(good), round(reject)))
+        for i in range(bisect.bisect_right(keys, a), bisect.bisect_right(keys, b)):
+            total, good, reject = self._derive(st, counts[_BUCKET_WIDTH * i : _BUCKET_WIDTH * i + 3])
+            out.append((keys[i], round(total), round(good), round(reject)))
         return out
 
     def _add_counts(self, st: _Equipment, a: float, b: float, m: Metrics) -> None:
@@ -786,11 +866,8 @@ class Engine:
         keys = st.bucket_keys
         lo = bisect.bisect_right(keys, a)
         hi = len(keys) if self.now is not None and b >= self.now else bisect.bisect_right(keys, b)
-        sums = [0.0] * 9
-        for key in keys[lo:hi]:
-            bucket = st.buckets[key]
-            for k in range(9):
-                sums[k] += bucket[k]
+        w, counts = _BUCKET_WIDTH, st.counts
+        sums = [sum(counts[w * lo + k : w * hi : w]) for k in range(w)]
         total, good, reject = self._derive(st, sums[0:3])
         m.total_count += round(total)
         m.good_count += round(good)
@@ -817,7 +894,8 @@ class Engine:
             else:
                 reason, fault = self._reason(st, seg), (seg.fault_code or None)
             is_open = seg is not None and seg.end is None and e >= now
-            events.append(DowntimeEvent(equipment, s, e, reason, fault, is_open))
+            note = seg.note if seg is not None else None
+            events.append(DowntimeEvent(equipment, s, e, reason, fault, is_open, note))
 
         for s, e, kind, seg in self._overlaps(st, a, b):
             cond = seg.cond if seg is not None else COMMS

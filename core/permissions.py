@@ -45,6 +45,13 @@ TABLE: dict[str, dict[Role, Scope]] = {
         SUP: Scope.ANY,
         ADMIN: Scope.ANY,
     },
+    "split_stop": {
+        OP: Scope.UNEXPLAINED_STOPS,
+        MAINT: Scope.UNEXPLAINED_STOPS,
+        SUP: Scope.ANY,
+        ADMIN: Scope.ANY,
+    },
+    "note_stop": _EVERYONE,
     "start_changeover": _EVERYONE,
     "end_changeover": _EVERYONE,
     "start_job": _EVERYONE,
