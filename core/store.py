@@ -13,6 +13,7 @@ is what lets `core.auth` and `core.audit` write their rows on the same connectio
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,13 +30,20 @@ from core.auth import Role
 from core.engine import Engine
 from core.events import DowntimeEnded, ProductionUpdate, StateChanged
 from core.permissions import Actor
+from core.sample_pace import COUNTER_SIGNALS
 from core.samples import Quality, Sample
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CommandRecord", "Store", "StoreError"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CommandRecord", "Store", "StoreError", "write_failure"]
 
 # "MS5F": tells our files from other applications' SQLite files that happen to be at user_version 0.
 APPLICATION_ID = 0x4D533546
 FLUSH_INTERVAL_S = 1.0
+# Samples kept in memory while the file cannot be written (a full or read-only disk): about ten
+# minutes of a busy line polled at 100 ms, some 10 MB. Beyond it the oldest are dropped and counted.
+BACKLOG_MAX = 50_000
+_BACKLOG_KEEP = 0.9  # dropping down to 90 % of the bound makes dropping rare, not every sample
+# SQLite's primary result codes for the failures a station meets on a plant PC.
+_WHY = {13: "disk full", 8: "read-only", 10: "disk I/O error", 14: "cannot open the file", 5: "file locked"}
 _BUCKET_S = 60.0
 
 
@@ -235,6 +243,11 @@ class Store:
         self._unsubscribe: list[Callable[[], None]] = []
         self._last_flush: float | None = None
         self._closed = False
+        self.backlog_max = BACKLOG_MAX
+        # Set while commits fail (why, in a few words); None when the last commit went through.
+        self.write_error: str | None = None
+        # Samples dropped from the backlog since the store was opened: journal rows lost for good.
+        self.dropped_samples = 0
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -297,10 +310,41 @@ class Store:
 
     def append_sample(self, s: Sample) -> None:
         self._samples.append(s[:5])
+        if self.write_error is not None and len(self._samples) > self.backlog_max:
+            self._drop_oldest()
 
     def append_samples(self, samples: Iterable[Sample]) -> None:
         # Slicing the NamedTuple gives the five journal columns without a Python call per field.
         self._samples.extend([s[:5] for s in samples])
+        if self.write_error is not None and len(self._samples) > self.backlog_max:
+            self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        """Bound the backlog while the file cannot be written: the engine goes on counting in
+        memory, and the backlog must not grow until the process runs out of memory.
+
+        Counter rows go first, oldest first, when a later row of the same counter is still kept:
+        counts are cumulative, so a rebuild counts the same parts (at the later row's time).
+        Only when no such row is left do the oldest rows go, whatever they are.
+        """
+        rows = self._samples
+        excess = len(rows) - int(self.backlog_max * _BACKLOG_KEEP)
+        seen: set[tuple[str, str]] = set()
+        redundant: list[int] = []
+        for i in range(len(rows) - 1, -1, -1):
+            _ts, eq, signal, value, quality = rows[i]
+            if signal in COUNTER_SIGNALS and value is not None and quality != 0:
+                if (eq, signal) in seen:
+                    redundant.append(i)
+                else:
+                    seen.add((eq, signal))
+        drop = set(redundant[::-1][:excess])
+        i = 0
+        while len(drop) < excess:
+            drop.add(i)
+            i += 1
+        self._samples = [row for i, row in enumerate(rows) if i not in drop]
+        self.dropped_samples += len(drop)
 
     def append_command(
         self,
@@ -340,9 +384,10 @@ class Store:
             )
         finally:
             conn.execute("PRAGMA synchronous=NORMAL")
-        if command == "set_reason" and "equipment" in args:
-            # The engine publishes nothing when a reason changes. Checked at the next flush, not in
-            # this transaction: the caller may journal the command before handing it to the engine.
+        if command in ("set_reason", "split_stop") and "equipment" in args:
+            # The engine publishes nothing when a reason changes or a closed stop is split. Checked
+            # at the next flush, not in this transaction: the caller may journal the command before
+            # handing it to the engine.
             try:
                 at = float(args.get("at", ts))
             except (TypeError, ValueError):
@@ -496,8 +541,15 @@ class Store:
                     if also is not None:
                         also(conn)
         except sqlite3.Error as exc:
+            # A failed COMMIT (a full disk shows up there, when the WAL grows) can leave the
+            # transaction open; the next attempt must start clean.
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.rollback()
             # The buffers stay as they were, so the next flush tries the same rows again.
+            self.write_error = write_failure(exc)
             raise StoreError(f"{self.path}: cannot write: {_one_line(exc)}") from None
+        self.write_error = None
         self._samples = []
         self._intervals = []
         self._minutes = {}
@@ -532,8 +584,22 @@ class Store:
         if row is None:
             return  # still open: DowntimeEnded will carry the reason
         events = engine.downtime_events(eq, row[1], row[2])
-        if events:
+        if len(events) == 1:
             conn.execute("UPDATE downtime_events SET reason = ? WHERE id = ?", (events[0].reason, row[0]))
+        elif events:  # split_stop: the row becomes the engine's events over its time
+            conn.execute("DELETE FROM downtime_events WHERE id = ?", (row[0],))
+            conn.executemany(
+                _INSERT_DOWNTIME,
+                [(eq, ev.start, ev.end, ev.duration_s, ev.reason, ev.fault_code) for ev in events],
+            )
+
+
+def write_failure(exc: sqlite3.Error) -> str:
+    """Why a write failed, in the words an operator understands ("disk full", "read-only")."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _WHY:
+        return _WHY[code & 0xFF]
+    return _one_line(exc)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -32,9 +32,10 @@ from core.events import (
     StateChanged,
 )
 from core.gate import CommandGate
+from core.sample_pace import CounterPace
 from core.samples import Sample
 from core.station_state import rebuild
-from core.store import Store
+from core.store import Store, StoreError
 
 log = logging.getLogger("ms5.station")
 
@@ -87,7 +88,9 @@ class Station:
         self.gate: CommandGate | None = None
         self.runners: list[ConnectionRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
+        # Said loudly on every face (hmi.views.health_view) while the database cannot be written.
         self.store_error: str | None = None
+        self.pace = CounterPace()
         self.started_at: float | None = None
         self.tags: dict[tuple[str, str], TagValue] = {}  # (equipment, signal) -> last value
         self.events: deque[dict[str, Any]] = deque(maxlen=EVENT_TAIL)
@@ -136,27 +139,46 @@ class Station:
         assert engine is not None and store is not None
         received = self.clock()
         tags = self.tags
+        feed = self.pace.feed
+        ingest_one, append = engine.ingest_one, store.append_sample
         for s in samples:
-            # The journal records the sample as the engine used it, so a rebuild equals this run.
-            store.append_sample(engine.ingest_one(s))
+            # Counters reach the engine at most once a second (core.sample_pace); the journal
+            # records each sample as the engine used it, so a rebuild equals this run.
+            for used in feed(s):
+                append(ingest_one(used))
             tags[s.equipment, s.signal] = TagValue(s.value, int(s.quality), s.ts, s.received or received)
+
+    def _release(self, samples: list[Sample]) -> None:
+        engine, store = self.engine, self.store
+        assert engine is not None and store is not None
+        for s in samples:
+            store.append_sample(engine.ingest_one(s))
 
     def tick(self) -> None:
         engine, store = self.engine, self.store
         assert engine is not None and store is not None
         now = self.clock()
+        self._release(self.pace.due(now))
         engine.tick(now)
         try:
             store.maybe_flush(now)
         except Exception as exc:  # a full or read-only disk must not stop counting
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            if message != self.store_error:
+            message = self._store_trouble(store, exc)
+            if self.store_error is None:
                 log.error("store: %s", message)
             self.store_error = message
         else:
             if self.store_error is not None:
-                log.warning("store: writing again")
+                log.warning("store: writing again (%d samples were not kept)", store.dropped_samples)
             self.store_error = None
+
+    @staticmethod
+    def _store_trouble(store: Store, exc: Exception) -> str:
+        why = store.write_error or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        text = f"database not writable: {why} ({store.path}); counting goes on in memory"
+        if store.dropped_samples:
+            text += f", {store.dropped_samples} samples not kept"
+        return text
 
     async def _tick_loop(self) -> None:
         while True:
@@ -172,8 +194,12 @@ class Station:
         self._tasks = []
         if self.store is not None:
             if self.engine is not None:
+                self._release(self.pace.drain())
                 self.engine.tick(self.clock())
-            self.store.close()
+            try:
+                self.store.close()
+            except StoreError as exc:  # a full disk at the very end: said, not a traceback
+                log.error("store: %s", exc)
             self.store = None
 
     def diagnostics(self) -> list[Diagnostics]:

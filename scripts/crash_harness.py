@@ -1,0 +1,404 @@
+"""Crash harness: a station killed with SIGKILL again and again, checked after every kill.
+
+    python -m scripts.crash_harness [--kills 20] [--seed 1] [--speed 10] [--keep DIR]
+
+The simulated line (connectors.sim.runner.SimLine, seeded, in this process: its own record of what
+it made is at hand) serves two machines over Modbus TCP on a free port of 127.0.0.1, `--speed`
+times faster than real. `ms5 engine CONFIG --db FILE` runs as a child process polling it every
+50 ms, and is killed with SIGKILL `--kills` times, each time restarted on the same file:
+- two kills in three at a random moment 0.2-3 s after the station connected (a commit happens
+  every second, so some land in or near one; the timing is random, nothing in the product waits
+  for the harness);
+- every third right after an acknowledgement: through the station socket (hmi.socket_client), an
+  Andon call is raised and acknowledged with a supervisor's PIN, and the station is killed the
+  moment the answer "acknowledged" arrives.
+
+After every kill, with the station down: `PRAGMA integrity_check` is "ok"; an engine fed the
+file's journal counts no fewer parts than after the kill before (counts never go backwards);
+every acknowledgement answered "ok" is in the journal and the audit trail; the audit chain holds.
+At the end the station runs once more and stops cleanly, then the simulator, and the parts the
+station counted are compared with the simulator's own record (LineModel.history and counts_at):
+the parts made between the value of the station's first read and that of its last. A kill may cost
+at most the samples of its last second; the allowance printed is that in parts (the machines'
+rate x 1 s x kills); counters are cumulative, so the figure is in fact expected to be exact.
+`ms5 audit verify` is run on the file last. Exit status 0 when everything holds, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import os
+import random
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from connectors.sim.line import Truth
+from connectors.sim.runner import SimLine
+from core.audit import AuditLog
+from core.auth import Role, UserStore
+from core.config import Config, parse_config
+from core.engine import CommandError, Engine
+from core.samples import Sample
+from core.store import Store
+from hmi.paths import socket_path
+from hmi.socket_client import RemoteLink
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIPMENT = ("FILLER", "CAPPER")
+START_TIMEOUT_S = 60.0
+
+CONFIG = """
+[site]
+name = "Crash harness"
+
+[reasons]
+"Mechanical/Jam" = "unplanned"
+
+[andon.policies.maintenance]
+levels = [{{ level = 1, after_s = 0, notify = "line lead" }}]
+
+[[connections]]
+id = "line-plc"
+protocol = "modbus"
+host = "127.0.0.1"
+port = {port}
+poll_interval_s = 0.05
+timeout_s = 0.5
+backoff_max_s = 0.5
+
+[[lines]]
+id = "L1"
+timezone = "UTC"
+small_stop_threshold_s = 5
+
+[[lines.shifts]]
+name = "All day"
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "00:00"
+end = "23:59"
+
+[[lines.equipment]]
+id = "FILLER"
+ideal_cycle_time_s = 0.5
+counter_max = 65535
+faults = {{ 101 = "Mechanical/Jam" }}
+signals = [
+  {{ signal = "running", connection = "line-plc", address = "coil:0", type = "bool" }},
+  {{ signal = "total_count", connection = "line-plc", address = "hr:0", type = "uint16" }},
+  {{ signal = "reject_count", connection = "line-plc", address = "hr:1", type = "uint16" }},
+  {{ signal = "fault_code", connection = "line-plc", address = "hr:2", type = "uint16" }},
+]
+
+[[lines.equipment]]
+id = "CAPPER"
+ideal_cycle_time_s = 0.4
+counter_max = 65535
+signals = [
+  {{ signal = "running", connection = "line-plc", address = "coil:8", type = "bool" }},
+  {{ signal = "total_count", connection = "line-plc", address = "hr:10", type = "uint16" }},
+  {{ signal = "reject_count", connection = "line-plc", address = "hr:11", type = "uint16" }},
+]
+"""
+
+
+class HarnessError(Exception):
+    """The harness itself could not go on (a station that does not start); one line."""
+
+
+@dataclass
+class Check:
+    """What the file says after one kill."""
+
+    kill: int
+    mode: str
+    ran_s: float
+    integrity: str
+    journal_rows: int
+    totals: dict[str, int]
+    audit_rows: int
+    acks_kept: int
+    acks_shown: int
+    chain_ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def journal_engine(config: Config, store: Store) -> Engine:
+    """An engine fed the file's committed journal, as a rebuild does, without writing anything."""
+    engine = Engine(config)
+    for _id, record in store.journal():
+        if isinstance(record, Sample):
+            engine.ingest_one(record)
+            continue
+        with contextlib.suppress(CommandError):
+            engine.command(record.command, record.args, record.ts, record.actor)
+    return engine
+
+
+def total_counts(engine: Engine) -> dict[str, tuple[int, int]]:
+    now = engine.now or 0.0
+    out = {}
+    for eq in EQUIPMENT:
+        m = engine.metrics(eq, 0.0, now + 1)
+        out[eq] = (m.total_count, m.reject_count)
+    return out
+
+
+def inspect(config: Config, db: Path, acks_shown: set[int]) -> tuple[str, int, Engine, int, set[int], bool]:
+    conn = sqlite3.connect(db)
+    try:
+        integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+    with Store.open(db) as store:
+        engine = journal_engine(config, store)
+        rows = int(store.conn.execute("SELECT count(*) FROM journal").fetchone()[0])
+        audit = AuditLog(store.conn)
+        audit_rows = audit.rows()
+        acked_in_audit = {
+            int(r.target.split()[-1])
+            for r in audit_rows
+            if r.command == "ack_andon" and r.result == "ok" and r.target and r.target.startswith("call ")
+        }
+        chain_ok = audit.verify() is None
+    acked = {c.id for c in engine.andon.calls if c.acknowledged_by == "sam"}
+    kept = {n for n in acks_shown if n in acked and n in acked_in_audit}
+    return integrity, rows, engine, len(audit_rows), kept, chain_ok
+
+
+class Station:
+    """`ms5 engine` as a child process."""
+
+    def __init__(self, cfg: Path, db: Path) -> None:
+        self.cfg = cfg
+        self.db = db
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "hmi.cli", "engine", str(self.cfg), "--db", str(self.db),
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        try:
+            async with asyncio.timeout(START_TIMEOUT_S):
+                while True:
+                    line = (await self.proc.stdout.readline()).decode()
+                    if not line:
+                        err = (await self.proc.stderr.read()).decode() if self.proc.stderr else ""
+                        raise HarnessError(f"ms5 engine exited: {err.strip().splitlines()[-1:] or '?'}")
+                    if line.startswith("line-plc") and "connected" in line:
+                        break
+        except TimeoutError:
+            raise HarnessError("ms5 engine did not connect within a minute") from None
+        # Drain its output from now on, so a full pipe never blocks it.
+        asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        with contextlib.suppress(Exception):
+            while await self.proc.stdout.readline():
+                pass
+
+    async def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        await self.proc.wait()
+
+    async def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return await self.proc.wait()
+
+
+async def acknowledge(db: Path, equipment: str) -> int | None:
+    """Raise a call and acknowledge it through the socket; the call's number if "ok" came back."""
+    link = await RemoteLink.connect(socket_path(db), subscribe=False)
+    try:
+        raised = await link.command("raise_andon", {"equipment": equipment, "kind": "maintenance"})
+        if not raised.ok:
+            return None
+        call = int(raised.message.split("#")[1].split()[0])
+        answer = await link.command("ack_andon", {"call": call}, user="sam", pin="2222")
+        return call if answer.ok else None
+    finally:
+        with contextlib.suppress(Exception):
+            await link.close()
+
+
+def served_truth(sim: SimLine, equipment: str, signal_name: str, value: float, before: float) -> Truth:
+    """The simulator's record of its parts when it served `value` on `signal_name` (the latest
+    time at or before `before`, when a station read it)."""
+    assert sim.model is not None
+    when = None
+    for ts, eq, sig, v in sim.model.history:
+        if eq == equipment and sig == signal_name and v == value and ts <= before:
+            when = ts
+    if when is None:
+        raise HarnessError(f"{equipment} {signal_name} {value:g} is not in the simulator's record")
+    return sim.model.counts_at(equipment, when)
+
+
+def first_and_last(store: Store, equipment: str, signal_name: str) -> tuple[Sample, Sample]:
+    found = [
+        r
+        for _id, r in store.journal()
+        if isinstance(r, Sample)
+        and r.equipment == equipment
+        and r.signal == signal_name
+        and r.value is not None
+    ]
+    return found[0], found[-1]
+
+
+async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
+    rng = random.Random(seed)
+    cfg_path = folder / "line.toml"
+    cfg_path.write_text(CONFIG.format(port=free_port()))
+    config = parse_config(cfg_path.read_text(), cfg_path)
+    db = folder / "station.db"
+    with Store.open(db) as store:
+        UserStore(store.conn).add("sam", Role.SUPERVISOR, "2222", time.time())
+    sim = SimLine(config, seed=seed, speed=speed)
+    await sim.start()
+    station = Station(cfg_path, db)
+    checks: list[Check] = []
+    acks_shown: set[int] = set()
+    previous = {eq: 0 for eq in EQUIPMENT}
+    previous_audit = 0
+    ok = True
+    try:
+        for k in range(1, kills + 1):
+            await station.start()
+            started = time.monotonic()
+            if k % 3 == 0:
+                mode = "after ack"
+                await asyncio.sleep(rng.uniform(0.2, 1.5))
+                call = await acknowledge(db, rng.choice(EQUIPMENT))
+                if call is not None:
+                    acks_shown.add(call)
+            else:
+                mode = "random"
+                await asyncio.sleep(rng.uniform(0.2, 3.0))
+            await station.kill()
+            ran = time.monotonic() - started
+            integrity, rows, engine, audit_rows, kept, chain_ok = inspect(config, db, acks_shown)
+            totals = {eq: t for eq, (t, _r) in total_counts(engine).items()}
+            check = Check(
+                k, mode, ran, integrity, rows, totals, audit_rows, len(kept), len(acks_shown), chain_ok
+            )
+            if integrity != "ok":
+                check.problems.append(f"integrity_check: {integrity}")
+            for eq in EQUIPMENT:
+                if totals[eq] < previous[eq]:
+                    check.problems.append(f"{eq} went back from {previous[eq]} to {totals[eq]}")
+            if audit_rows < previous_audit:
+                check.problems.append(f"audit rows went back from {previous_audit} to {audit_rows}")
+            if len(kept) != len(acks_shown):
+                check.problems.append(f"acknowledgements lost: {sorted(acks_shown - kept)}")
+            if not chain_ok:
+                check.problems.append("the audit chain is broken")
+            previous = {eq: max(previous[eq], totals[eq]) for eq in EQUIPMENT}
+            previous_audit = max(previous_audit, audit_rows)
+            checks.append(check)
+            ok = ok and not check.problems
+        # One last clean run, then the simulator stops: the final comparison.
+        await station.start()
+        await asyncio.sleep(2.0)
+        if await station.stop() != 0:
+            ok = False
+            print("the last clean stop of ms5 engine failed")
+    finally:
+        if station.proc is not None and station.proc.returncode is None:
+            await station.kill()
+        await sim.stop()
+
+    print(f"{'kill':>4} {'moment':<10} {'ran s':>6} {'integrity':<9} {'journal':>8} "
+          f"{'FILLER':>7} {'CAPPER':>7} {'audit':>5} {'acks kept':>9}  problems")  # fmt: skip
+    for c in checks:
+        print(
+            f"{c.kill:>4} {c.mode:<10} {c.ran_s:6.1f} {c.integrity:<9} {c.journal_rows:>8} "
+            f"{c.totals['FILLER']:>7} {c.totals['CAPPER']:>7} {c.audit_rows:>5} "
+            f"{c.acks_kept:>4}/{c.acks_shown:<4}  {'; '.join(c.problems) or '-'}"
+        )
+    ok = compare_with_simulator(config, db, sim, kills) and ok
+    verify = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hmi.cli", "audit", "verify", "--db", str(db),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await verify.communicate()
+    print(f"ms5 audit verify: exit {verify.returncode}: {out.decode().strip()}")
+    ok = ok and verify.returncode == 0
+    print("RESULT: " + ("all checks hold" if ok else "FAILED"))
+    return ok
+
+
+def compare_with_simulator(config: Config, db: Path, sim: SimLine, kills: int) -> bool:
+    ok = True
+    with Store.open(db) as store:
+        engine = journal_engine(config, store)
+        counted = total_counts(engine)
+        print("final figures against the simulator's own record:")
+        for eq in EQUIPMENT:
+            first, last = first_and_last(store, eq, "total_count")
+            first_r, last_r = first_and_last(store, eq, "reject_count")
+            t0 = served_truth(sim, eq, "total_count", float(first.value or 0), first.ts)
+            t1 = served_truth(sim, eq, "total_count", float(last.value or 0), last.ts)
+            r0 = served_truth(sim, eq, "reject_count", float(first_r.value or 0), first_r.ts)
+            r1 = served_truth(sim, eq, "reject_count", float(last_r.value or 0), last_r.ts)
+            made, rejected = t1.total - t0.total, r1.reject - r0.reject
+            ideal = next(e.ideal_cycle_time_s for line in config.lines for e in line.equipment if e.id == eq)
+            allowance = kills * math.ceil(sim.speed / ideal)  # parts of one second before each kill
+            total, reject = counted[eq]
+            within = abs(total - made) <= allowance and abs(reject - rejected) <= allowance
+            ok = ok and within
+            print(
+                f"  {eq}: station {total} parts ({reject} rejects), simulator {made} ({rejected}); "
+                f"difference {total - made} ({reject - rejected}), allowance {allowance}: "
+                f"{'ok' if within else 'OUTSIDE'}"
+            )
+    return ok
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m scripts.crash_harness", description=__doc__.split("\n")[0])
+    p.add_argument("--kills", type=int, default=20, help="SIGKILLs of the station (default 20)")
+    p.add_argument("--seed", type=int, default=1, help="the simulator's and the kill moments' seed")
+    p.add_argument("--speed", type=float, default=10.0, help="the simulated machines' speed (default 10)")
+    p.add_argument("--keep", metavar="DIR", help="work in DIR and keep the files (default: a temporary one)")
+    args = p.parse_args(argv)
+    if args.kills < 1 or not args.speed > 0:
+        p.error("--kills must be at least 1 and --speed positive")
+    print(f"Crash harness: {args.kills} SIGKILLs of ms5 engine, seed {args.seed}, speed {args.speed:g}")
+    try:
+        if args.keep:
+            folder = Path(args.keep)
+            folder.mkdir(parents=True, exist_ok=True)
+            return 0 if asyncio.run(run(args.kills, args.seed, args.speed, folder)) else 1
+        with tempfile.TemporaryDirectory(prefix="ms5-crash-") as tmp:
+            return 0 if asyncio.run(run(args.kills, args.seed, args.speed, Path(tmp))) else 1
+    except HarnessError as exc:
+        print(f"crash harness: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
