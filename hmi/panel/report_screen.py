@@ -1,0 +1,335 @@
+"""The panel's shift report screen: the supervisor's end-of-shift read, and its PDF and CSV.
+
+It shows the "report" view (hmi/report_view.py) of the current or the previous shift: the
+losses waterfall, the downtime Pareto, production per hour against target and the Andon
+response times, with the charts the PDF prints (hmi/report_charts.py). Export writes the report
+on screen to the station's reports folder; a touch panel has no file dialog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmi.link import LocalLink
+from hmi.panel import theme
+from hmi.paths import data_dir
+from hmi.report_charts import ChartColors, hms, paint_hourly, paint_pareto, paint_waterfall
+from hmi.report_export import pct, write_csv, write_pdf
+from hmi.report_view import shift_report
+
+REFRESH_S = 5.0
+ANDON_COLUMNS = ("Machine", "Kind", "Raised", "Acknowledged", "Resolved")
+
+Painter = Callable[[QPainter, QRectF, dict[str, Any]], None]
+
+
+class ChartView(QWidget):
+    """One chart of the report line on screen, drawn by a painter of hmi/report_charts.py."""
+
+    def __init__(self, heading: str, paint: Painter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reportChart")
+        self.heading = heading
+        self._paint = paint
+        self.line: dict[str, Any] | None = None
+        self.setMinimumSize(300, 180)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def show_line(self, line: dict[str, Any] | None) -> None:
+        self.line = line
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        text = self.palette().color(self.foregroundRole())
+        head = QFont(self.font())
+        head.setBold(True)
+        head.setPixelSize(min(20, max(14, self.height() // 16)))
+        p.setFont(head)
+        p.setPen(text)
+        head_h = head.pixelSize() * 1.6
+        p.drawText(QRectF(4, 0, self.width() - 8, head_h), Qt.AlignmentFlag.AlignVCenter, self.heading)
+        p.setFont(self.font())
+        if self.line is not None:
+            area = QRectF(6, head_h, self.width() - 12, self.height() - head_h - 4)
+            self._paint(p, area, self.line)
+        p.end()
+
+
+class ReportScreen(QWidget):
+    """The report screen. `refresh(now)` reads the report view again; the buttons choose the
+    shift and export what is shown."""
+
+    def __init__(
+        self, link: LocalLink, *, export_dir: Path | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("reportScreen")
+        self.link = link
+        self.export_dir = export_dir
+        self.previous = False
+        self.report: dict[str, Any] | None = None
+        self._read_at: float | None = None
+        self.line_index = 0
+        self._build()
+
+    # ------------------------------------------------------------------ layout
+
+    def _button(self, text: str, name: str) -> QPushButton:
+        b = QPushButton(text)
+        b.setObjectName(name)
+        b.setAccessibleName(f"report {text.lower()}")
+        b.setMinimumHeight(theme.TOUCH_PX)
+        b.setMinimumWidth(theme.TOUCH_PX * 2)
+        return b
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(12, 8, 12, 8)
+        root.setSpacing(8)
+
+        bar = QHBoxLayout()
+        self.title_label = QLabel("Shift report")
+        self.title_label.setObjectName("heading")
+        self.title_label.setWordWrap(True)
+        bar.addWidget(self.title_label, 1)
+        self.current_button = self._button("This shift", "reportCurrent")
+        self.previous_button = self._button("Previous shift", "reportPrevious")
+        group = QButtonGroup(self)
+        for b in (self.current_button, self.previous_button):
+            b.setCheckable(True)
+            group.addButton(b)
+            bar.addWidget(b)
+        self.current_button.setChecked(True)
+        self.current_button.clicked.connect(lambda: self._choose(previous=False))
+        self.previous_button.clicked.connect(lambda: self._choose(previous=True))
+        self.line_button = self._button("Line", "reportLine")
+        self.line_button.clicked.connect(self._next_line)
+        self.line_button.hide()
+        bar.addWidget(self.line_button)
+        self.pdf_button = self._button("Export PDF", "reportPdf")
+        self.csv_button = self._button("Export CSV", "reportCsv")
+        self.pdf_button.clicked.connect(lambda: self.export("pdf"))
+        self.csv_button.clicked.connect(lambda: self.export("csv"))
+        bar.addWidget(self.pdf_button)
+        bar.addWidget(self.csv_button)
+        root.addLayout(bar)
+
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("message")
+        self.status_label.setWordWrap(True)
+        self.status_label.hide()  # until an export has something to say
+        root.addWidget(self.status_label)
+
+        kpis = QHBoxLayout()
+        self.kpi: dict[str, QLabel] = {}
+        self.kpi_caption: dict[str, QLabel] = {}
+        for key, caption in (
+            ("oee", "OEE"),
+            ("availability", "Availability"),
+            ("performance", "Performance"),
+            ("quality", "Quality"),
+            ("good", "Good parts"),
+        ):
+            box = QFrame()
+            box.setObjectName("tile")
+            v = QVBoxLayout(box)
+            v.setContentsMargins(10, 4, 10, 4)
+            v.setSpacing(0)
+            cap = QLabel(caption)
+            cap.setObjectName("caption")
+            value = QLabel("-")
+            value.setObjectName("figureSmall")
+            v.addWidget(cap)
+            v.addWidget(value)
+            if key == "good":
+                self.good_target = QLabel("")
+                self.good_target.setObjectName("caption")
+                v.addWidget(self.good_target)
+            kpis.addWidget(box, 1)
+            self.kpi[key] = value
+            self.kpi_caption[key] = cap
+        root.addLayout(kpis)
+
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.waterfall = ChartView(
+            "Losses: planned production time to fully productive time",
+            lambda p, r, line: paint_waterfall(p, r, line["waterfall"], self._colors()),
+        )
+        self.pareto = ChartView(
+            "Downtime by reason (every machine)",
+            lambda p, r, line: paint_pareto(p, r, line["pareto"], self._colors()),
+        )
+        self.hourly = ChartView(
+            "Good parts per hour against target",
+            lambda p, r, line: paint_hourly(p, r, line["hourly"], line["timezone"], self._colors()),
+        )
+        andon_box = QWidget()
+        av = QVBoxLayout(andon_box)
+        av.setContentsMargins(0, 0, 0, 0)
+        self.andon_label = QLabel("Andon response times")
+        self.andon_label.setObjectName("caption")
+        self.andon_label.setWordWrap(True)
+        self.andon_table = QTableWidget(0, len(ANDON_COLUMNS))
+        self.andon_table.setObjectName("reportAndon")
+        # A report is read up close: smaller type than the live screens, so a shift's calls fit.
+        self.andon_table.setStyleSheet(
+            "QTableWidget { font-size: 16px; } QHeaderView::section { font-size: 16px; }"
+        )
+        self.andon_table.setHorizontalHeaderLabels(list(ANDON_COLUMNS))
+        self.andon_table.verticalHeader().hide()
+        self.andon_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.andon_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = self.andon_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.andon_table.verticalHeader().setDefaultSectionSize(theme.TOUCH_PX - 8)
+        av.addWidget(self.andon_label)
+        av.addWidget(self.andon_table, 1)
+        grid.addWidget(self.waterfall, 0, 0)
+        grid.addWidget(self.pareto, 0, 1)
+        grid.addWidget(self.hourly, 1, 0)
+        grid.addWidget(andon_box, 1, 1)
+        root.addLayout(grid, 1)
+
+    def _colors(self) -> ChartColors:
+        """The panel's ISA-101 greys for what is normal, its alarm colours for the losses."""
+        return ChartColors(
+            text=QColor(theme.TEXT),
+            grid=QColor(theme.MUTED),
+            total=QColor(theme.CATEGORY_COLOURS["changeover"]),
+            availability=QColor(theme.ALARM),
+            performance=QColor(theme.WARNING),
+            quality=QColor(theme.CATEGORY_COLOURS["no_data"]),
+            good=QColor(theme.CATEGORY_COLOURS["running"]),
+            target=QColor(theme.TEXT),
+        )
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def line(self) -> dict[str, Any] | None:
+        if not self.report or not self.report["lines"]:
+            return None
+        line: dict[str, Any] = self.report["lines"][self.line_index % len(self.report["lines"])]
+        return line
+
+    def refresh(self, now: float, *, force: bool = False) -> None:
+        """Read the report view again: at most every REFRESH_S (the window repaints up to ten
+        times a second while samples flow; a shift's report moves slower), or at once when
+        `force`d by a button here."""
+        if not force and self._read_at is not None and 0 <= now - self._read_at < REFRESH_S:
+            return
+        self._read_at = now
+        self.report = shift_report(self.link.station, now, previous=self.previous)
+        lines = self.report["lines"]
+        self.line_button.setVisible(len(lines) > 1)
+        line = self.line
+        if line is None:
+            return
+        self.line_button.setText(f"Line {line['id']}")
+        # The checked button says which shift; the title says which one that is.
+        self.title_label.setText(short_title(line))
+        self._show_kpis(line)
+        for chart in (self.waterfall, self.pareto, self.hourly):
+            chart.show_line(line)
+        self._show_andon(line)
+
+    def _show_kpis(self, line: dict[str, Any]) -> None:
+        m = line["metrics"]
+        for key in ("oee", "availability", "performance", "quality"):
+            self.kpi[key].setText(pct(m[key]))
+        target = line["target_so_far"]
+        self.kpi["good"].setText(str(m["good_count"]))
+        self.good_target.setText("no target" if target is None else f"target so far {target}")
+
+    def _show_andon(self, line: dict[str, Any]) -> None:
+        s = line["andon_summary"]
+        self.andon_label.setText(
+            f"Andon: {s['calls']} calls · to acknowledge {hms(s['mean_to_acknowledge_s'])} mean, "
+            f"{hms(s['max_to_acknowledge_s'])} longest · to resolve {hms(s['mean_to_resolve_s'])} mean"
+        )
+        tz = ZoneInfo(line["timezone"])
+        calls = line["andon"]
+        self.andon_table.setRowCount(len(calls))
+        for row, c in enumerate(calls):
+            cells = (
+                c["equipment"],
+                c["kind"],
+                datetime.fromtimestamp(c["raised_at"], tz).strftime("%H:%M"),
+                _after(c["time_to_acknowledge_s"], c["acknowledged_by"]),
+                _after(c["time_to_resolve_s"], c["resolved_by"]),
+            )
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                self.andon_table.setItem(row, col, item)
+
+    # ------------------------------------------------------------------ actions
+
+    def _choose(self, *, previous: bool) -> None:
+        self.previous = previous
+        self.refresh(self.link.station.clock(), force=True)
+
+    def _next_line(self) -> None:
+        self.line_index += 1
+        self.refresh(self.link.station.clock(), force=True)
+
+    def export(self, kind: str) -> Path | None:
+        """Write the report as it is now as a PDF or CSV into the reports folder; says where."""
+        self.refresh(self.link.station.clock(), force=True)
+        line = self.line
+        if self.report is None or line is None:
+            self.status_label.setText("Nothing to export yet")
+            self.status_label.show()
+            return None
+        folder = self.export_dir or data_dir() / "reports"
+        shift = line["shift"]
+        stamp = datetime.fromtimestamp(shift["start"], ZoneInfo(line["timezone"])).strftime("%Y-%m-%d-%H%M")
+        path = folder / f"shift-report-{line['id']}-{shift['name'] or 'no-shift'}-{stamp}.{kind}"
+        try:
+            written = write_pdf(self.report, path) if kind == "pdf" else write_csv(self.report, path)
+        except OSError as exc:
+            self.status_label.setText(f"Export failed: {exc.strerror or exc}")
+            self.status_label.show()
+            return None
+        self.status_label.setText(f"Report written to {written}")
+        self.status_label.show()
+        return written
+
+
+def _after(seconds: float | None, user: str | None) -> str:
+    """How long until someone answered, and who ("PLC": the condition cleared by itself)."""
+    return "open" if seconds is None else f"{hms(seconds)} {user or 'PLC'}"
+
+
+def short_title(line: dict[str, Any]) -> str:
+    """ "Early 2026-03-02 06:00-14:00" (the line's id too when the station has more than one)."""
+    shift = line["shift"]
+    tz = ZoneInfo(line["timezone"])
+    start = datetime.fromtimestamp(shift["start"], tz)
+    end = datetime.fromtimestamp(shift["end"], tz)
+    name = shift["name"] or "Last hour"
+    return f"{name} {start:%Y-%m-%d %H:%M}\u2013{end:%H:%M}"

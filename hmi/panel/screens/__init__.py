@@ -1,0 +1,1 @@
+"""The panel's screens, one module each; every screen has `refresh(now)`."""

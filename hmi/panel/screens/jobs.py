@@ -1,0 +1,152 @@
+"""Jobs and changeovers: start a job from the product list with a target quantity, start and end
+a changeover, the running job's progress and estimated end."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from hmi.panel.context import PanelContext
+from hmi.panel.widgets.common import button, clock_time, count, duration, label, pct
+from hmi.panel.widgets.pinpad import Keypad
+
+QUANTITY_DIGITS = 7
+
+
+class JobsScreen(QWidget):
+    def __init__(self, ctx: PanelContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("screen")
+        self.ctx = ctx
+        config = ctx.model.view("config")
+        self.line_id = str(config["lines"][0]["id"])
+        self.product: str | None = None
+        self.product_buttons: dict[str, QPushButton] = {}
+        layout = QHBoxLayout(self)
+
+        left = QVBoxLayout()
+        left.addWidget(label("Running job", "heading"))
+        self.job = label("", "figureSmall", wrap=True)
+        left.addWidget(self.job)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        left.addWidget(self.progress)
+        self.eta = label("", "heading")
+        left.addWidget(self.eta)
+        self.end_job_button = button("End job", self.end_job, name="end_job")
+        left.addWidget(self.end_job_button)
+        left.addSpacing(24)
+        left.addWidget(label("Changeover", "heading"))
+        self.changeover = label("", "heading", wrap=True)
+        left.addWidget(self.changeover)
+        row = QHBoxLayout()
+        self.start_changeover_button = button(
+            "Start changeover", self.start_changeover, name="start_changeover"
+        )
+        self.end_changeover_button = button("End changeover", self.end_changeover, name="end_changeover")
+        row.addWidget(self.start_changeover_button)
+        row.addWidget(self.end_changeover_button)
+        left.addLayout(row)
+        left.addStretch(1)
+        layout.addLayout(left, 1)
+
+        right = QVBoxLayout()
+        right.addWidget(label("New job: product", "heading"))
+        grid = QGridLayout()
+        for i, p in enumerate(config["products"]):
+            b = button(
+                str(p["name"]),
+                partial(self.choose, str(p["id"])),
+                checkable=True,
+                name=f"product {p['id']}",
+            )
+            b.setMinimumHeight(64)
+            self.product_buttons[str(p["id"])] = b
+            grid.addWidget(b, i // 3, i % 3)
+        right.addLayout(grid)
+        right.addWidget(label("Target quantity (empty: none)", "caption"))
+        self.quantity = label("", "figureSmall")
+        right.addWidget(self.quantity)
+        self.keypad = Keypad(max_len=QUANTITY_DIGITS)
+        self.keypad.changed.connect(lambda text: self.quantity.setText(count(int(text)) if text else "–"))
+        right.addWidget(self.keypad)
+        self.start_job_button = button("Start job", self.start_job, name="start_job")
+        self.start_job_button.setMinimumHeight(72)
+        right.addWidget(self.start_job_button)
+        layout.addLayout(right, 1)
+        self.keypad.set_text("")
+        self._update_start()
+
+    def choose(self, product: str) -> None:
+        self.product = product
+        for pid, b in self.product_buttons.items():
+            b.setChecked(pid == product)
+        self._update_start()
+
+    def _update_start(self) -> None:
+        self.start_job_button.setEnabled(self.product is not None)
+
+    def refresh(self, now: float) -> None:
+        data = self.ctx.model.view("overview")
+        line = next((ln for ln in data["lines"] if ln["id"] == self.line_id), None)
+        if line is None:
+            return
+        self._show_job(line["job"], now)
+        open_at = [eq for eq in line["equipment"] if eq["changeover_open"]]
+        if open_at:
+            in_changeover = [float(eq["since"]) for eq in open_at if eq["state"] == "changeover"]
+            since = min(in_changeover) if in_changeover else None
+            names = ", ".join(str(eq["name"]) for eq in open_at)
+            self.changeover.setText(f"Open on {names}" + (f" for {duration(now - since)}" if since else ""))
+        else:
+            self.changeover.setText("No changeover open")
+
+    def _show_job(self, job: dict[str, Any] | None, now: float) -> None:
+        if job is None:
+            self.job.setText("No job")
+            self.progress.hide()
+            self.eta.setText("")
+            self.end_job_button.setEnabled(False)
+            return
+        self.end_job_button.setEnabled(True)
+        target = f" / {count(job['quantity'])}" if job["quantity"] is not None else ""
+        self.job.setText(f"{job['product']}: {count(job['good_count'])}{target} good")
+        if job["progress"] is None:
+            self.progress.hide()
+        else:
+            self.progress.show()
+            self.progress.setValue(int(min(float(job["progress"]), 1.0) * 1000))
+            self.progress.setFormat(pct(job["progress"]))
+        end = job["estimated_end"]
+        started = f"started {clock_time(job['started'], self.ctx.tz)}"
+        self.eta.setText(f"{started} · estimated end {clock_time(end, self.ctx.tz)}" if end else started)
+
+    def start_job(self) -> None:
+        if self.product is None:
+            return
+        args: dict[str, Any] = {"line": self.line_id, "product": self.product}
+        if self.keypad.text:
+            args["quantity"] = int(self.keypad.text)
+        self.ctx.act("start_job", args, purpose=f"Start job {self.product}", then=self._started)
+
+    def _started(self, result: Any) -> None:
+        if result.ok:
+            self.keypad.set_text("")
+            self.choose_none()
+
+    def choose_none(self) -> None:
+        self.product = None
+        for b in self.product_buttons.values():
+            b.setChecked(False)
+        self._update_start()
+
+    def end_job(self) -> None:
+        self.ctx.act("end_job", {"line": self.line_id}, purpose="End the job")
+
+    def start_changeover(self) -> None:
+        self.ctx.act("start_changeover", {"line": self.line_id}, purpose="Start a changeover")
+
+    def end_changeover(self) -> None:
+        self.ctx.act("end_changeover", {"line": self.line_id}, purpose="End the changeover")

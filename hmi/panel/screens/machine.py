@@ -1,0 +1,145 @@
+"""Machine detail: the shift's rate trend, its state timeline, counts, small stops, downtime."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmi.panel.context import PanelContext
+from hmi.panel.theme import CATEGORY_COLOURS, STATE_LABELS
+from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
+from hmi.panel.widgets.timeline import TimelineStrip
+
+BUCKET_S = 60.0  # the engine's count buckets are minutes
+LEGEND = ("running", "small_stop", "down", "no_data", "changeover", "planned_stop")
+
+
+class MachineScreen(QWidget):
+    def __init__(self, ctx: PanelContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("screen")
+        self.ctx = ctx
+        self.equipment: str = next(iter(ctx.names))
+        layout = QVBoxLayout(self)
+
+        picker = QHBoxLayout()
+        self.machine_buttons: dict[str, QPushButton] = {}
+        for eq_id, name in ctx.names.items():
+            b = button(name, partial(self.choose, eq_id), checkable=True, name=f"machine {eq_id}")
+            self.machine_buttons[eq_id] = b
+            picker.addWidget(b)
+        layout.addLayout(picker)
+
+        figures = QHBoxLayout()
+        self.state = FigureTile("State", small=True)
+        self.oee = FigureTile("OEE", small=True)
+        self.counts = FigureTile("Good / total", small=True)
+        self.small_stops = FigureTile("Small stops", small=True)
+        self.down = FigureTile("Down time", small=True)
+        for tile in (self.state, self.oee, self.counts, self.small_stops, self.down):
+            figures.addWidget(tile)
+        layout.addLayout(figures)
+
+        layout.addWidget(label("Parts per minute (good), this shift", "caption"))
+        self.axis = pg.DateAxisItem()
+        self.plot = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.plot.setBackground("#e6e8ea")
+        self.plot.setMinimumHeight(160)
+        self.plot.showGrid(x=False, y=True, alpha=0.3)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        # One bar per count bucket (a minute): minutes without counts stay empty, not bridged.
+        self.rate_bars = pg.BarGraphItem(x=[], height=[], width=BUCKET_S * 0.9, brush="#6f7b86", pen=None)
+        self.plot.addItem(self.rate_bars)
+        self.ideal_line = pg.InfiniteLine(
+            angle=0, pen=pg.mkPen("#3d454d", width=2, style=Qt.PenStyle.DashLine)
+        )
+        self.plot.addItem(self.ideal_line)
+        layout.addWidget(self.plot, 2)
+
+        self.timeline = TimelineStrip()
+        layout.addWidget(self.timeline)
+        legend = QHBoxLayout()
+        for cat in LEGEND:
+            chip = label(cat.replace("_", " "), "caption")
+            chip.setStyleSheet(f"border-left: 18px solid {CATEGORY_COLOURS[cat]}; padding-left: 6px;")
+            legend.addWidget(chip)
+        legend.addStretch(1)
+        layout.addLayout(legend)
+
+        self.events = QTableWidget(0, 5)
+        self.events.setHorizontalHeaderLabels(["Start", "End", "Duration", "Reason", "Fault"])
+        self.events.verticalHeader().setVisible(False)
+        self.events.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.events.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.events, 2)
+        self._shown: tuple[Any, ...] = ()
+        self.choose(self.equipment)
+
+    def choose(self, eq_id: str) -> None:
+        if eq_id not in self.ctx.names:
+            return
+        self.equipment = eq_id
+        for e, b in self.machine_buttons.items():
+            b.setChecked(e == eq_id)
+        self._shown = ()
+
+    def refresh(self, now: float) -> None:
+        data = self.ctx.model.view("machine", equipment=self.equipment)
+        tz = self.ctx.tz
+        m = data["metrics"]
+        state = str(data["state"])
+        self.state.show_value(STATE_LABELS.get(state, state), f"for {duration(now - float(data['since']))}")
+        self.oee.show_value(pct(m["oee"]), f"A {pct(m['availability'])} P {pct(m['performance'])}")
+        self.counts.show_value(
+            f"{count(m['good_count'])} / {count(m['total_count'])}", f"rejects {count(m['reject_count'])}"
+        )
+        self.small_stops.show_value(str(m["small_stop_count"]), duration(m["small_stop_time_s"]))
+        self.down.show_value(
+            duration(m["down_time_s"]), f"of which no data {duration(m['comms_loss_time_s'])}"
+        )
+
+        shift = data["shift"]
+        self.timeline.show_pieces(data["timeline"], float(shift["start"]), float(shift["end"]))
+        rate = data["rate"]
+        key = (self.equipment, len(rate), rate[-1]["good"] if rate else None, len(data["downtime"]))
+        if key != self._shown:
+            self._shown = key
+            self.rate_bars.setOpts(
+                x=[float(r["end"]) - BUCKET_S / 2 for r in rate], height=[float(r["good"]) for r in rate]
+            )
+            ideal = data.get("ideal_cycle_time_s")
+            if ideal:
+                self.ideal_line.setPos(60.0 / float(ideal))
+            self._events(data["downtime"], tz)
+        offset = tz.utcoffset(datetime.fromtimestamp(now, tz))
+        # pyqtgraph wants seconds west of UTC; the axis shows the line's local time.
+        self.axis.utcOffset = -int(offset.total_seconds()) if offset is not None else None
+        self.plot.setXRange(float(shift["start"]), max(float(shift["end"]), now), padding=0)
+
+    def _events(self, events: list[dict[str, Any]], tz: Any) -> None:
+        self.events.setRowCount(len(events))
+        for row, ev in enumerate(reversed(events)):
+            cells = [
+                clock_time(ev["start"], tz),
+                "open" if ev["open"] else clock_time(ev["end"], tz),
+                duration(ev["duration_s"]),
+                str(ev["reason"]) + (f" — {ev['note']}" if ev.get("note") else ""),
+                str(ev["fault_code"] or ""),
+            ]
+            for col, text in enumerate(cells):
+                self.events.setItem(row, col, QTableWidgetItem(text))

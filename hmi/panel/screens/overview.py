@@ -1,0 +1,155 @@
+"""Line overview: the constraint's OEE against target, good count against the shift's target so
+far, a tile per machine, the running job and the connection health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
+
+from hmi.panel.context import PanelContext
+from hmi.panel.theme import ALARM, STATE_ALARM, STATE_LABELS, WARNING
+from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
+
+
+class MachineTile(QFrame):
+    """State, time in state and current fault of one machine; a tap opens its detail."""
+
+    def __init__(self, eq_id: str, name: str, ctx: PanelContext) -> None:
+        super().__init__()
+        self.setObjectName("tile")
+        layout = QVBoxLayout(self)
+        self.open_button = button(name, lambda: ctx.open_machine(eq_id), name=f"open {eq_id}")
+        self.open_button.setStyleSheet("font-size: 26px; font-weight: 700;")
+        self.state = label("–", "figureSmall")
+        self.since = label("", "heading")
+        self.fault = label("", "caption", wrap=True)
+        for w in (self.open_button, self.state, self.since, self.fault):
+            layout.addWidget(w)
+
+    def show_state(self, eq: dict[str, Any], now: float) -> None:
+        state = str(eq["state"])
+        text = STATE_LABELS.get(state, state)
+        colour = STATE_ALARM.get(state, "")
+        if eq.get("connection_lost"):
+            text, colour = "PLC lost", ALARM
+        self.state.setText(text)
+        self.state.setStyleSheet(f"color: {colour};" if colour else "")
+        self.since.setText(duration(now - float(eq["since"])))
+        fault = eq.get("fault_code") or 0
+        reason = eq.get("fault_reason")
+        self.fault.setText(f"Fault {fault}: {reason or 'no reason mapped'}" if fault else "")
+
+
+class OverviewScreen(QWidget):
+    def __init__(self, ctx: PanelContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("screen")
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        head = QHBoxLayout()
+        self.title = label("", "heading")
+        self.health = label("", "caption")
+        head.addWidget(self.title, 1)
+        head.addWidget(self.health)
+        layout.addLayout(head)
+
+        figures = QHBoxLayout()
+        self.oee = FigureTile("OEE")
+        self.availability = FigureTile("Availability")
+        self.performance = FigureTile("Performance")
+        self.quality = FigureTile("Quality")
+        self.good = FigureTile("Good parts")
+        for tile in (self.oee, self.availability, self.performance, self.quality, self.good):
+            figures.addWidget(tile)
+        layout.addLayout(figures)
+
+        job = QHBoxLayout()
+        self.job = label("", "heading")
+        self.job_progress = QProgressBar()
+        self.job_progress.setRange(0, 1000)
+        self.job_progress.setTextVisible(True)
+        job.addWidget(self.job, 2)
+        job.addWidget(self.job_progress, 3)
+        layout.addLayout(job)
+
+        self.tiles_grid = QGridLayout()
+        self.tiles: dict[str, MachineTile] = {}
+        layout.addLayout(self.tiles_grid, 1)
+
+    def refresh(self, now: float) -> None:
+        data = self.ctx.model.view("overview")
+        if not data["lines"]:
+            return
+        line = data["lines"][0]  # one station, one line (shared/DESIGN.md section 1)
+        shift = line["shift"]
+        when = f"{clock_time(shift['start'], self.ctx.tz)}–{clock_time(shift['end'], self.ctx.tz)}"
+        shift_text = f"{shift['name']} {when}" if shift["name"] else "no shift (last hour)"
+        self.title.setText(f"{line['name']} · {shift_text}")
+        self._figures(line)
+        self._job(line["job"], now)
+        self._tiles(line["equipment"], now)
+        self._health(data["health"], data["connections"])
+
+    def _figures(self, line: dict[str, Any]) -> None:
+        m = line["metrics"]
+        target = line["target_oee"]
+        behind = target is not None and m["oee"] is not None and m["oee"] < target
+        self.oee.show_value(
+            pct(m["oee"]), f"target {pct(target)}" if target is not None else "", WARNING if behind else None
+        )
+        self.availability.show_value(pct(m["availability"]), f"down {duration(m['down_time_s'])}")
+        self.performance.show_value(pct(m["performance"]), f"small stops {m['small_stop_count']}")
+        self.quality.show_value(pct(m["quality"]), f"rejects {count(m['reject_count'])}")
+        so_far = line["target_so_far"]
+        good = m["good_count"]
+        if so_far is None:
+            self.good.show_value(count(good), "no target this shift")
+        else:
+            gap = good - so_far
+            sign = "+" if gap >= 0 else "−"
+            self.good.show_value(
+                count(good),
+                f"target so far {count(so_far)} ({sign}{count(abs(gap))})",
+                WARNING if gap < 0 else None,
+            )
+
+    def _job(self, job: dict[str, Any] | None, now: float) -> None:
+        if job is None:
+            self.job.setText("No job running")
+            self.job_progress.hide()
+            return
+        quantity = job["quantity"]
+        end = job["estimated_end"]
+        eta = f" · ends about {clock_time(end, self.ctx.tz)}" if end is not None else ""
+        self.job.setText(f"Job {job['product']}: {count(job['good_count'])} / {count(quantity)}{eta}")
+        if job["progress"] is None:
+            self.job_progress.hide()
+        else:
+            self.job_progress.show()
+            self.job_progress.setValue(int(min(float(job["progress"]), 1.0) * 1000))
+            self.job_progress.setFormat(pct(job["progress"]))
+
+    def _tiles(self, equipment: list[dict[str, Any]], now: float) -> None:
+        for i, eq in enumerate(equipment):
+            eq_id = str(eq["equipment"])
+            tile = self.tiles.get(eq_id)
+            if tile is None:
+                tile = MachineTile(eq_id, str(eq["name"]), self.ctx)
+                self.tiles[eq_id] = tile
+                self.tiles_grid.addWidget(tile, i // 4, i % 4)
+            tile.show_state(eq, now)
+
+    def _health(self, health: dict[str, Any], connections: list[dict[str, Any]]) -> None:
+        lost = health["connections_lost"]
+        problems = [f"PLC lost: {', '.join(lost)}"] if lost else []
+        if health.get("store_error"):
+            problems.append(f"Store: {health['store_error']}")
+        if problems:
+            # Loud only when something is wrong.
+            self.health.setText(" · ".join(problems))
+            self.health.setStyleSheet(f"color: #ffffff; background: {ALARM}; font-size: 24px; padding: 6px;")
+        else:
+            up = sum(1 for c in connections if c.get("state") == "connected")
+            self.health.setText(f"● PLC {up}/{len(connections)}" if connections else "● no PLCs")
+            self.health.setStyleSheet("")

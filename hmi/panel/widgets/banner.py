@@ -1,0 +1,66 @@
+"""The Andon banner: the active calls, on every screen and on the lock screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
+
+from hmi.panel.theme import andon_colour, text_on
+from hmi.panel.widgets.common import button, clear_layout, duration, label
+
+SHOWN = 4  # chips side by side at 1280 px; the rest are counted
+
+STATE_SHORT = {
+    "active-unacknowledged": "NEW",
+    "active-acknowledged": "ACK",
+    "returned-to-normal-unacknowledged": "CLEARED, NOT ACK",
+}
+
+
+def call_text(call: dict[str, Any], now: float, names: dict[str, str]) -> str:
+    state = STATE_SHORT.get(str(call["state"]), str(call["state"]))
+    if call.get("shelved_until") is not None and call["shelved_until"] > now:
+        state = "SHELVED"
+    machine = names.get(str(call["equipment"]), str(call["equipment"]))
+    age = duration(now - float(call["raised_at"]))
+    return f"#{call['id']} {str(call['kind']).upper()} · {machine} · L{call['max_level']} · {age} · {state}"
+
+
+class AndonBanner(QFrame):
+    """Hidden while no call is active. A tap opens the Andon board."""
+
+    clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setStyleSheet("QFrame#banner { background: #2b3036; }")
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(6, 4, 6, 4)
+        self.chips: list[QPushButton] = []
+        self.texts: list[str] = []
+        self.hide()
+
+    def show_calls(self, calls: list[dict[str, Any]], now: float, names: dict[str, str]) -> None:
+        texts = [call_text(c, now, names) for c in calls]
+        if texts == self.texts:
+            return
+        self.texts = texts
+        clear_layout(self._layout)
+        self.chips = []
+        for call, text in zip(calls[:SHOWN], texts, strict=False):
+            colour = andon_colour(str(call["kind"]))
+            chip = button(text, self.clicked.emit, name=f"banner call {call['id']}")
+            chip.setStyleSheet(
+                f"QPushButton {{ background: {colour}; color: {text_on(colour)}; font-size: 22px;"
+                f" font-weight: 700; border: 2px solid #111; }}"
+            )
+            self.chips.append(chip)
+            self._layout.addWidget(chip, 1)
+        if len(calls) > SHOWN:
+            more = label(f"+{len(calls) - SHOWN} more", "heading")
+            more.setStyleSheet("color: #ffffff;")
+            self._layout.addWidget(more)
+        self.setVisible(bool(calls))

@@ -1,0 +1,111 @@
+"""Small building blocks: big buttons, figure tiles, and how times and ratios are written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmi.panel.theme import TOUCH_PX
+
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{x * 100:.1f}%"
+
+
+def duration(seconds: float | None) -> str:
+    """h:mm:ss or m:ss: an age or a stop's length at a glance."""
+    if seconds is None:
+        return "–"
+    s = max(int(seconds), 0)
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def clock_time(ts: float | None, tz: ZoneInfo) -> str:
+    return "–" if ts is None else datetime.fromtimestamp(ts, tz).strftime("%H:%M")
+
+
+def count(n: int | None) -> str:
+    return "–" if n is None else f"{n:,}".replace(",", " ")
+
+
+def button(
+    text: str,
+    on_click: Callable[[], None] | None = None,
+    *,
+    name: str = "",
+    checkable: bool = False,
+    object_name: str = "",
+) -> QPushButton:
+    b = QPushButton(text)
+    b.setMinimumSize(TOUCH_PX, TOUCH_PX)
+    b.setCheckable(checkable)
+    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a touch panel has no keyboard focus to show
+    if object_name:
+        b.setObjectName(object_name)
+    if name:
+        b.setAccessibleName(name)
+    if on_click is not None:
+        b.clicked.connect(lambda _checked=False: on_click())
+    return b
+
+
+def label(text: str = "", object_name: str = "", *, wrap: bool = False) -> QLabel:
+    lab = QLabel(text)
+    if object_name:
+        lab.setObjectName(object_name)
+    lab.setWordWrap(wrap)
+    return lab
+
+
+def clear_layout(layout: QLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        if item is None:
+            break
+        w = item.widget()
+        if w is not None:
+            w.setParent(None)
+            w.deleteLater()
+        elif item.layout() is not None:
+            inner = item.layout()
+            assert inner is not None
+            clear_layout(inner)
+
+
+class FigureTile(QFrame):
+    """A big figure with its caption and a line under it (a target, a comparison)."""
+
+    def __init__(self, caption: str, *, small: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tile")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.caption = label(caption, "caption")
+        self.value = label("–", "figureSmall" if small else "figure")
+        self.note = label("", "caption", wrap=True)
+        # A tile gives way to the window rather than widen it: five tiles fit 1280 px.
+        self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        for w in (self.caption, self.value, self.note):
+            layout.addWidget(w)
+
+    def show_value(self, value: str, note: str = "", colour: str | None = None) -> None:
+        self.value.setText(value)
+        self.note.setText(note)
+        # Colour only when abnormal; otherwise the stylesheet's text colour.
+        self.value.setStyleSheet(f"color: {colour};" if colour else "")

@@ -1,0 +1,128 @@
+"""Small touch dialogs: a note (typed or picked from common phrases), a time inside a stop, a
+shelving time. Opened non-modally; each emits its answer."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLineEdit, QSlider, QVBoxLayout, QWidget
+
+from hmi.panel.widgets.common import button, duration, label
+
+# A glove cannot type well: the usual words are one tap away.
+PHRASES = (
+    "Waiting for maintenance",
+    "Waiting for material",
+    "Cleared by operator",
+    "Part replaced",
+    "Quality check",
+    "Called the supervisor",
+)
+
+
+class NoteDialog(QDialog):
+    chosen = Signal(str)
+
+    def __init__(self, purpose: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Note")
+        layout = QVBoxLayout(self)
+        layout.addWidget(label(purpose, "heading", wrap=True))
+        self.text = QLineEdit()
+        self.text.setMaxLength(200)
+        self.text.setPlaceholderText("Type a note, or tap a phrase")
+        layout.addWidget(self.text)
+        grid = QGridLayout()
+        for i, phrase in enumerate(PHRASES):
+            grid.addWidget(button(phrase, partial(self._add, phrase), name=phrase), i // 2, i % 2)
+        layout.addLayout(grid)
+        row = QHBoxLayout()
+        row.addWidget(button("Cancel", self.reject, name="cancel"))
+        self.ok_button = button("Save note", self._ok, name="ok")
+        row.addWidget(self.ok_button)
+        layout.addLayout(row)
+
+    def _add(self, phrase: str) -> None:
+        current = self.text.text().strip()
+        self.text.setText(f"{current}, {phrase.lower()}" if current else phrase)
+
+    def _ok(self) -> None:
+        text = self.text.text().strip()
+        if text:
+            self.accept()
+            self.chosen.emit(text)
+
+
+class SplitDialog(QDialog):
+    """Where to split a stop: minutes and seconds after its start, on big +/- keys."""
+
+    chosen = Signal(float)
+
+    def __init__(self, start: float, end: float, describe: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Split stop")
+        self.start = start
+        self.length = max(int(end - start), 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label(describe, "heading", wrap=True))
+        self.where = label("", "figureSmall")
+        layout.addWidget(self.where)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(1, self.length - 1)
+        self.slider.setMinimumHeight(56)
+        self.slider.valueChanged.connect(lambda _v: self._show())
+        layout.addWidget(self.slider)
+        keys = QHBoxLayout()
+        for text, step in (("−1 min", -60), ("−10 s", -10), ("+10 s", 10), ("+1 min", 60)):
+            keys.addWidget(button(text, partial(self.step, step), object_name="key", name=text))
+        layout.addLayout(keys)
+        row = QHBoxLayout()
+        row.addWidget(button("Cancel", self.reject, name="cancel"))
+        self.ok_button = button("Split here", self._ok, name="ok")
+        row.addWidget(self.ok_button)
+        layout.addLayout(row)
+        self.slider.setValue(self.length // 2)
+        self._show()
+
+    @property
+    def offset(self) -> int:
+        return self.slider.value()
+
+    def step(self, seconds: int) -> None:
+        self.slider.setValue(self.slider.value() + seconds)  # the slider keeps it inside the stop
+
+    def _show(self) -> None:
+        self.where.setText(
+            f"{duration(self.offset)} after the start, {duration(self.length - self.offset)} before the end"
+        )
+
+    def _ok(self) -> None:
+        self.accept()
+        self.chosen.emit(self.start + self.offset)
+
+
+class ShelveDialog(QDialog):
+    chosen = Signal(float)
+
+    def __init__(self, purpose: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Shelve")
+        layout = QVBoxLayout(self)
+        layout.addWidget(label(purpose, "heading", wrap=True))
+        row = QHBoxLayout()
+        for minutes in (5, 15, 30, 60):
+            row.addWidget(
+                button(
+                    f"{minutes} min",
+                    partial(self._ok, minutes * 60.0),
+                    object_name="key",
+                    name=f"{minutes} min",
+                )
+            )
+        layout.addLayout(row)
+        layout.addWidget(button("Cancel", self.reject, name="cancel"))
+
+    def _ok(self, seconds: float) -> None:
+        self.accept()
+        self.chosen.emit(seconds)

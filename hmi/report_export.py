@@ -1,0 +1,364 @@
+"""The shift report (hmi/report_view.py) written to paper and to spreadsheets.
+
+`write_pdf` lays the report out as a QTextDocument (real text, so the PDF can be searched and
+copied from) with the charts of hmi/report_charts.py as pictures; it needs a QGuiApplication.
+`write_csv` writes one CSV file of sections: a section's name on its own row, its header row,
+its rows and a blank line, which every spreadsheet opens as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QMarginsF, QRectF, QUrl
+from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+
+from hmi.report_charts import hms, paint_hourly, paint_pareto, paint_waterfall, print_colors
+
+# The charts go in as pictures of this many pixels; the page shows them 16 cm wide.
+CHART_PX = (1500, 560)
+CHART_WIDTH_PT = 480
+
+
+def pct(x: float | None) -> str:
+    return "-" if x is None else f"{x * 100:.1f} %"
+
+
+def when(ts: float | None, tz: str) -> str:
+    if ts is None:
+        return "-"
+    return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _clock(ts: float, tz: str) -> str:
+    return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%H:%M")
+
+
+def title(line: dict[str, Any]) -> str:
+    shift = line["shift"]
+    tz = line["timezone"]
+    name = f"shift {shift['name']}" if shift["name"] else "last hour (no shift)"
+    return (
+        f"{line['name']} ({line['id']}), {name} {when(shift['start'], tz)[:16]} to {_clock(shift['end'], tz)}"
+    )
+
+
+# ------------------------------------------------------------------------------------------- CSV
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def csv_sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(section name, header, rows) of every section of every line, as written to the CSV."""
+    out: list[tuple[str, list[str], list[list[str]]]] = []
+    for line in report["lines"]:
+        tz = line["timezone"]
+        m = line["metrics"]
+        shift = line["shift"]
+        prefix = f"{line['id']} "
+        out.append(
+            (
+                prefix + "shift",
+                ["site", "line", "shift", "start", "end", "report_until", "constraint", "target_count"],
+                [
+                    [
+                        report["site"],
+                        line["id"],
+                        shift["name"] or "",
+                        when(shift["start"], tz),
+                        when(shift["end"], tz),
+                        when(line["window"]["end"], tz),
+                        line["constraint"],
+                        _num(shift["target_count"]),
+                    ]
+                ],
+            )
+        )
+        keys = [k for k in m if k not in ("flags", "losses")]
+        out.append((prefix + "metrics", keys, [[_num(m[k]) for k in keys]]))
+        out.append(
+            (
+                prefix + "losses waterfall",
+                ["step", "kind", "factor", "seconds", "level_after_s"],
+                [
+                    [s["label"], s["kind"], s["factor"] or "", _num(s["seconds"]), _num(s["level"])]
+                    for s in line["waterfall"]
+                ],
+            )
+        )
+        out.append(
+            (
+                prefix + "downtime pareto",
+                ["reason", "category", "equipment", "duration_s", "stops", "share", "cumulative_share"],
+                [
+                    [
+                        r["reason"],
+                        r["category"],
+                        " ".join(r["equipment"]),
+                        _num(r["duration_s"]),
+                        str(r["count"]),
+                        _num(None if r["share"] is None else round(r["share"], 6)),
+                        _num(None if r["cumulative_share"] is None else round(r["cumulative_share"], 6)),
+                    ]
+                    for r in line["pareto"]
+                ],
+            )
+        )
+        out.append(
+            (
+                prefix + "production per hour",
+                ["hour_start", "hour_end", "good_count", "total_count", "reject_count", "target"],
+                [
+                    [
+                        when(h["start"], tz),
+                        when(h["end"], tz),
+                        _num(h["good_count"]),
+                        _num(h["total_count"]),
+                        _num(h["reject_count"]),
+                        _num(h["target"]),
+                    ]
+                    for h in line["hourly"]
+                ],
+            )
+        )
+        out.append(
+            (
+                prefix + "andon response",
+                [
+                    "call",
+                    "equipment",
+                    "kind",
+                    "state",
+                    "raised_at",
+                    "acknowledged_at",
+                    "acknowledged_by",
+                    "resolved_at",
+                    "resolved_by",
+                    "time_to_acknowledge_s",
+                    "time_to_resolve_s",
+                    "max_level",
+                ],
+                [
+                    [
+                        str(c["id"]),
+                        c["equipment"],
+                        c["kind"],
+                        c["state"],
+                        when(c["raised_at"], tz),
+                        "" if c["acknowledged_at"] is None else when(c["acknowledged_at"], tz),
+                        c["acknowledged_by"] or "",
+                        "" if c["resolved_at"] is None else when(c["resolved_at"], tz),
+                        c["resolved_by"] or "",
+                        _num(c["time_to_acknowledge_s"]),
+                        _num(c["time_to_resolve_s"]),
+                        str(c["max_level"]),
+                    ]
+                    for c in line["andon"]
+                ],
+            )
+        )
+    return out
+
+
+def write_csv(report: dict[str, Any], path: str | Path) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        for i, (name, header, rows) in enumerate(csv_sections(report)):
+            if i:
+                w.writerow([])
+            w.writerow([f"# {name}"])
+            w.writerow(header)
+            w.writerows(rows)
+    return target
+
+
+# ------------------------------------------------------------------------------------------- PDF
+
+
+def _chart(paint: Callable[[QPainter, QRectF], None]) -> QImage:
+    img = QImage(*CHART_PX, QImage.Format.Format_RGB32)
+    img.fill(QColor("white"))
+    p = QPainter(img)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    paint(p, QRectF(20, 20, CHART_PX[0] - 40, CHART_PX[1] - 40))
+    p.end()
+    return img
+
+
+def _table(
+    header: list[str], rows: list[list[str]], *, right: set[int] | None = None, small: bool = False
+) -> str:
+    right = right or set()
+    # A wide table in smaller type rather than words broken inside (Qt breaks "maintenance").
+    size = ' style="font-size: 7.5pt"' if small else ""
+
+    def cell(tag: str, i: int, text: str) -> str:
+        align = ' align="right"' if i in right else ""
+        return f"<{tag}{align}{size}>{html.escape(text)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows)
+    return f'<table cellspacing="0" cellpadding="3" border="1" width="100%"><tr>{head}</tr>{body}</table>'
+
+
+def _line_html(line: dict[str, Any], n: int, doc: QTextDocument) -> str:
+    tz = line["timezone"]
+    m = line["metrics"]
+    colors = print_colors()
+    charts = {
+        "waterfall": _chart(lambda p, r: paint_waterfall(p, r, line["waterfall"], colors)),
+        "pareto": _chart(lambda p, r: paint_pareto(p, r, line["pareto"], colors)),
+        "hourly": _chart(lambda p, r: paint_hourly(p, r, line["hourly"], tz, colors)),
+    }
+    for name, picture in charts.items():
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{n}/{name}"), picture)
+
+    def img(name: str) -> str:
+        return f'<p><img src="chart://{n}/{name}" width="{CHART_WIDTH_PT}"></p>'
+
+    flags = f" (flagged: {', '.join(m['flags'])})" if m["flags"] else ""
+    parts = [
+        f"<h2>{html.escape(title(line))}</h2>",
+        f"<p>Figures up to {html.escape(when(line['window']['end'], tz))}; line figures are those of "
+        f"the constraint {html.escape(line['constraint'])}.{html.escape(flags)}</p>",
+        _table(
+            ["OEE", "Availability", "Performance", "Quality", "Target OEE", "Good", "Reject", "Total"],
+            [
+                [
+                    pct(m["oee"]),
+                    pct(m["availability"]),
+                    pct(m["performance"]),
+                    pct(m["quality"]),
+                    pct(line["target_oee"]),
+                    str(m["good_count"]),
+                    str(m["reject_count"]),
+                    str(m["total_count"]),
+                ]
+            ],
+            right=set(range(8)),
+        ),
+        "<h3>Losses: planned production time to fully productive time</h3>",
+        img("waterfall"),
+        _table(
+            ["Step", "Factor", "Time", "Seconds"],
+            [
+                [s["label"], s["factor"] or "", hms(s["seconds"]), f"{s['seconds']:.1f}"]
+                for s in line["waterfall"]
+            ],
+            right={2, 3},
+        ),
+        "<h3>Downtime by reason, every machine of the line</h3>",
+        img("pareto"),
+        _table(
+            ["Reason", "Category", "Machines", "Time", "Stops", "Share", "Cumulative"],
+            [
+                [
+                    r["reason"],
+                    r["category"],
+                    ", ".join(r["equipment"]),
+                    hms(r["duration_s"]),
+                    str(r["count"]),
+                    pct(r["share"]),
+                    pct(r["cumulative_share"]),
+                ]
+                for r in line["pareto"]
+            ]
+            or [["No downtime", *[""] * 6]],
+            right={3, 4, 5, 6},
+            small=True,
+        ),
+        "<h3>Production per hour against target</h3>",
+        img("hourly"),
+        _table(
+            ["Hour", "Good", "Total", "Reject", "Target"],
+            [
+                [
+                    f"{_clock(h['start'], tz)}-{_clock(h['end'], tz)}",
+                    _num(h["good_count"]) or "-",
+                    _num(h["total_count"]) or "-",
+                    _num(h["reject_count"]) or "-",
+                    "-" if h["target"] is None else f"{h['target']:.0f}",
+                ]
+                for h in line["hourly"]
+            ],
+            right={1, 2, 3, 4},
+        ),
+        "<h3>Andon response times</h3>",
+        _andon_html(line),
+    ]
+    return "\n".join(parts)
+
+
+def _andon_html(line: dict[str, Any]) -> str:
+    tz = line["timezone"]
+    s = line["andon_summary"]
+    summary = (
+        f"<p>{s['calls']} calls, {s['acknowledged']} acknowledged (mean {hms(s['mean_to_acknowledge_s'])}, "
+        f"longest {hms(s['max_to_acknowledge_s'])}), {s['resolved']} resolved "
+        f"(mean {hms(s['mean_to_resolve_s'])}, longest {hms(s['max_to_resolve_s'])}).</p>"
+    )
+    rows = [
+        [
+            f"#{c['id']}",
+            c["equipment"],
+            c["kind"],
+            _clock(c["raised_at"], tz),
+            _who(hms(c["time_to_acknowledge_s"]), c["acknowledged_by"], c["acknowledged_at"]),
+            _who(hms(c["time_to_resolve_s"]), c["resolved_by"], c["resolved_at"]),
+            str(c["max_level"]),
+            c["state"],
+        ]
+        for c in line["andon"]
+    ]
+    header = ["Call", "Machine", "Kind", "Raised", "To acknowledge", "To resolve", "Level", "State"]
+    return summary + _table(header, rows or [["No calls", *[""] * 7]], right={6}, small=True)
+
+
+def _who(duration: str, user: str | None, at: float | None) -> str:
+    if at is None:
+        return "-"
+    return f"{duration} ({user or 'PLC'})"
+
+
+def report_document(report: dict[str, Any]) -> QTextDocument:
+    doc = QTextDocument()
+    doc.setDefaultStyleSheet(
+        "body { font-size: 9pt; } h2 { font-size: 14pt; } h3 { font-size: 11pt; } th { background: #e8e8e8; }"
+    )
+    title_html = f"<h1>Shift report, {html.escape(report['site'])}</h1>"
+    if report.get("previous"):
+        title_html += "<p>Previous shift.</p>"
+    bodies = [_line_html(line, n, doc) for n, line in enumerate(report["lines"])]
+    doc.setHtml("<body>" + title_html + "<hr>".join(bodies) + "</body>")
+    return doc
+
+
+def write_pdf(report: dict[str, Any], path: str | Path) -> Path:
+    """An A4 PDF of the report. Needs a QGuiApplication (a QApplication will do)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    writer = QPdfWriter(str(target))
+    writer.setTitle(f"Shift report, {report['site']}")
+    writer.setCreator("MS5 Floor")
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(15, 15, 15, 15),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    writer.setResolution(300)
+    doc = report_document(report)
+    doc.print_(writer)
+    return target

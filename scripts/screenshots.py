@@ -1,0 +1,86 @@
+"""PNG screenshots of every panel screen at both panel sizes, for the README and the docs.
+
+    python -m scripts.screenshots [--out docs/screenshots]
+
+Offscreen and deterministic: the station is fed with the bundled demo shift
+(assets/demo-journal.csv) up to 12:30 under a manual clock, with the scripted Andon calls and
+reason correction of scripts/demo_station.py, so a rerun on any machine gives the same pictures
+(fonts aside: the bootstrap installs DejaVu, which the panel uses). Files are named
+`<screen>-<width>x<height>.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+SIZES = ((1280, 800), (1920, 1080))
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+MACHINE = "LABELLER"  # the machine screen shows the one with the most stops of the morning
+
+
+def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from hmi.link import LocalLink
+    from hmi.panel.app import PanelWindow
+    from scripts.demo_station import replayed_station
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    data_dir = os.environ.get("MS5_DATA_DIR")
+    with tempfile.TemporaryDirectory(prefix="ms5-screenshots-") as tmp:
+        os.environ["MS5_DATA_DIR"] = tmp  # the panel's settings file goes there, not to the user's
+        station, clock = replayed_station(Path(tmp) / "station.db")
+        try:
+            window = PanelWindow(LocalLink(station), station.config, clock=clock)
+            window.pump.timer.stop()  # frames only when asked: the pictures must not race a timer
+            window.show()
+            for w, h in sizes:
+                window.setMinimumSize(min(w, 1024), min(h, 700))
+                window.resize(w, h)
+                for name in window.screen_names():
+                    if name == "machine":
+                        window.open_machine(MACHINE)
+                    else:
+                        window.show_screen(name)
+                    window.refresh_now()
+                    app.processEvents()
+                    path = out / f"{name}-{w}x{h}.png"
+                    if not window.grab().save(str(path)):
+                        raise OSError(f"cannot write {path}")
+                    written.append(path)
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+        finally:
+            asyncio.run(station.stop())
+            if data_dir is None:
+                os.environ.pop("MS5_DATA_DIR", None)
+            else:
+                os.environ["MS5_DATA_DIR"] = data_dir
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.screenshots", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="folder for the PNGs (default docs/screenshots)"
+    )
+    args = parser.parse_args(argv)
+    for path in take(args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

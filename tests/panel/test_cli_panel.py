@@ -1,0 +1,62 @@
+"""`ms5 panel`: runs its station and closes cleanly; bad input is one line and exit 2."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.panel.test_live import CONFIG
+from tests.ports import free_port
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def ms5(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    base["QT_QPA_PLATFORM"] = "offscreen"
+    return subprocess.run(
+        [sys.executable, "-m", "hmi.cli", "panel", *args],
+        cwd=ROOT,
+        env=env if env is not None else base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_panel_runs_its_station_and_stops_cleanly(tmp_path: Path) -> None:
+    config = tmp_path / "line.toml"
+    config.write_text(CONFIG.format(port=free_port()))  # nobody serves that PLC: the panel still runs
+    db = tmp_path / "station.db"
+    done = ms5(str(config), "--db", str(db), "--seconds", "1", "--size", "1920x1080", "--kiosk")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        conn.close()
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "line.toml"
+    config.write_text(CONFIG.format(port=free_port()))
+    broken = tmp_path / "broken.toml"
+    broken.write_text(CONFIG.format(port=free_port()).replace('name = "Live"', "name = 3"))
+    cases = [
+        ((str(tmp_path / "missing.toml"),), "missing.toml"),
+        ((str(broken),), "broken.toml"),
+        ((str(config), "--size", "big"), "--size 'big'"),
+        ((str(config), "--demo", "--db", str(tmp_path / "x.db")), "--demo keeps its own"),
+        ((str(config), "--seconds", "0"), "--seconds must be positive"),
+    ]
+    for args, words in cases:
+        done = ms5(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr, done.stderr
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = ms5(str(config), env=env)
+    assert done.returncode == 2 and done.stderr.startswith("ms5 panel: no display"), done.stderr
