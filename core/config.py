@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from datetime import time
@@ -276,7 +277,10 @@ def key_path(loc: tuple[int | str, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            # A key is the user's text: one with a newline or another control character, quoted,
+            # keeps the message on one line.
+            name = str(part)
+            out += ("." if out else "") + (name if name.isprintable() else json.dumps(name))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,8 +16,9 @@ from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
 from core.replay import Window, default_window, replay
 from core.timefmt import parse_time
-from hmi import cli_people, cli_sim, cli_station
+from hmi import cli_console, cli_panel, cli_people, cli_sim, cli_station
 from hmi.errors import UsageError
+from hmi.paths import data_dir
 from hmi.text_report import print_result
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -94,11 +96,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
             json=False,
         )
         return cmd_replay(ns)
+    face = args.face if args.face != "auto" else demo_face()
+    cfg = cli_station.load_station_config(str(ASSETS / "demo-line.toml"))
+    if face == "panel":
+        from hmi.panel.app import run_panel  # Qt loads only for the panel
+
+        return run_panel(cfg, data_dir() / "demo.db", demo=True, seconds=args.seconds)
+    if face == "console":
+        asyncio.run(cli_console.demo_console(speed=args.speed, seed=args.seed))
+        return 0
     from hmi.demo import run_demo  # the simulator's protocol servers load only when asked for
 
-    cfg = cli_station.load_station_config(str(ASSETS / "demo-line.toml"))
     asyncio.run(run_demo(cfg, seconds=args.seconds, every=args.every, speed=args.speed, seed=args.seed))
     return 0
+
+
+def demo_face() -> str:
+    """The panel on a screen, the console in a terminal (over SSH), printed figures otherwise
+    (a pipe, a CI log)."""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return "panel"
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return "console"
+    return "text"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_people.register(sub)
     cli_station.register(sub)
+    cli_panel.register(sub)
+    cli_console.register(sub)
     cli_sim.register(sub)
     p = add(
         "demo", cmd_demo, "The simulated demo line (all four protocols) and a station, figures printed live."
@@ -139,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="run the machines X times faster")
     p.add_argument("--seed", type=int, default=1, help="the simulated line's seed")
+    p.add_argument(
+        "--face",
+        choices=("auto", "panel", "console", "text"),
+        default="auto",
+        help="what shows the line: the panel when a display is present, else the console in a "
+        "terminal, else printed figures (default: auto)",
+    )
     return parser
 
 

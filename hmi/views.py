@@ -93,7 +93,15 @@ def connections_view(station: Station) -> list[dict[str, Any]]:
 def health_view(station: Station) -> dict[str, Any]:
     """What is wrong with the station itself: shown loudly on every face."""
     lost = [d.connection for d in station.diagnostics() if d.state == "failed"]
-    return {"store_error": station.store_error, "connections_lost": lost}
+    store = station.store
+    return {
+        "store_error": station.store_error,
+        # While the database cannot be written: samples held in memory to write when it can,
+        # and (ever since the station started) those dropped for good to bound that memory.
+        "store_backlog": store.pending if store is not None else 0,
+        "store_samples_not_kept": store.dropped_samples if store is not None else 0,
+        "connections_lost": lost,
+    }
 
 
 def equipment_view(station: Station, eq_id: str, shift: dict[str, Any], now: float) -> dict[str, Any]:
@@ -174,6 +182,7 @@ def downtime_view(station: Station, eq_id: str, a: float, b: float) -> list[dict
             "reason": ev.reason,
             "fault_code": ev.fault_code,
             "open": ev.open,
+            "note": ev.note,
         }
         for ev in engine.downtime_events(eq_id, a, b)
     ]
@@ -265,6 +274,16 @@ def audit_view(station: Station, limit: int = 100) -> list[dict[str, Any]]:
     ]
 
 
+def andon_view(station: Station, recent: int = 20) -> dict[str, Any]:
+    """The open calls, and the last `recent` closed ones (what the shift already dealt with)."""
+    engine = _engine(station)
+    closed = [c for c in engine.andon.calls if not c.open][-recent:] if recent > 0 else []
+    return {
+        "active": [c.to_dict() for c in engine.andon.active()],
+        "recent": [c.to_dict() for c in reversed(closed)],
+    }
+
+
 def reasons_view(station: Station) -> dict[str, str]:
     """The reason tree: path -> category ("Mechanical/Jam/Infeed" -> "unplanned")."""
     return {name: str(category) for name, category in station.config.reasons.items()}
@@ -281,11 +300,23 @@ def config_view(station: Station) -> dict[str, Any]:
         "reasons": reasons_view(station),
         "andon_kinds": list(ANDON_KINDS),
         "lines": [
-            {"id": line.id, "name": line.name or line.id, "equipment": [eq.id for eq in line.equipment]}
+            {
+                "id": line.id,
+                "name": line.name or line.id,
+                "equipment": [eq.id for eq in line.equipment],
+                "timezone": line.timezone,
+            }
             for line in station.config.lines
         ],
         "panel": {"idle_lock_s": station.config.panel.idle_lock_s, "sound": station.config.panel.sound},
     }
+
+
+def report_view(station: Station, now: float, *, previous: bool = False) -> dict[str, Any]:
+    """The shift report (hmi/report_view.py, which builds on this module: imported when asked)."""
+    from hmi.report_view import shift_report
+
+    return shift_report(station, now, previous=previous)
 
 
 # The named views a remote face may ask for; each takes the station, the time and its arguments.
@@ -298,5 +329,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "connections": lambda st, now: connections_view(st),
     "events": lambda st, now: list(st.events),
     "audit": lambda st, now, limit=100: audit_view(st, int(limit)),
+    "andon": lambda st, now, recent=20: andon_view(st, int(recent)),
     "config": lambda st, now: config_view(st),
+    "report": lambda st, now, previous=False: report_view(st, now, previous=bool(previous)),
 }

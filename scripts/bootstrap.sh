@@ -6,8 +6,10 @@ venv=${1:-.venv}
 cd "$(dirname "$0")/.."
 
 qt_libs=(libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 fonts-dejavu-core)
+# tmux: the console's smoke test runs `ms5 console --demo` in a real 80x24 terminal.
+test_tools=(tmux)
 missing=()
-for pkg in "${qt_libs[@]}"; do
+for pkg in "${qt_libs[@]}" "${test_tools[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

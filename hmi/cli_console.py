@@ -1,0 +1,164 @@
+"""`ms5 console`: the maintenance console in this terminal (docs/CONSOLE.md).
+
+It attaches to the station that serves the data folder's socket, so the PLCs are never polled
+twice; when none runs it hosts the station itself (and serves the socket, so that another console
+can attach to it). `--attach` never hosts; `--demo` is the simulated line with its own station.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from core.config import Config
+from core.store import StoreError
+from hmi.cli_station import load_station_config
+from hmi.errors import UsageError
+from hmi.link import LinkError, LocalLink
+from hmi.paths import data_dir, default_db, socket_path
+from hmi.socket_client import RemoteLink, StationNotRunning
+from hmi.socket_server import ServerError, StationServer
+from hmi.station import Station
+
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "assets" / "demo-line.toml"
+LOG_NAME = "console.log"
+
+
+def _log_to_file() -> Path:
+    """A full-screen UI owns the terminal: warnings go to a file in the data folder instead."""
+    folder = data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_NAME
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    return path
+
+
+async def _attach(path: Path) -> RemoteLink | None:
+    try:
+        return await RemoteLink.connect(path)
+    except StationNotRunning:
+        return None
+    except LinkError as exc:
+        raise UsageError(str(exc)) from None
+
+
+async def _run_attached(link: RemoteLink) -> None:
+    from hmi.console.app import run_console
+
+    try:
+        await run_console(link)
+    except LinkError as exc:  # the station went away before the console could show anything
+        raise UsageError(str(exc)) from None
+    finally:
+        await link.close()
+
+
+async def _run_hosted(station: Station) -> None:
+    """Serve `station`'s socket, start it and run the console on it; stop all on quit."""
+    from hmi.console.app import run_console
+
+    server = StationServer(station, socket_path(station.db_path))
+    try:
+        await server.start()
+    except ServerError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        try:
+            station.open()
+        except StoreError as exc:
+            raise UsageError(str(exc), located=True) from None
+        await station.start()
+        await run_console(LocalLink(station))
+    finally:
+        await server.stop()
+        await station.stop()
+
+
+async def console_main(config: Config | None, db: Path, *, attach_only: bool) -> None:
+    path = socket_path(db)
+    link = await _attach(path)
+    if link is not None:
+        await _run_attached(link)
+        return
+    if attach_only:
+        raise UsageError(f"no station runs at {path}")
+    if config is None:
+        raise UsageError(f"no station runs at {path}; give a CONFIG to host one here")
+    _log_to_file()
+    await _run_hosted(Station(config, db))
+
+
+async def demo_console(*, speed: float = 1.0, seed: int = 1) -> None:
+    """The simulated demo line and its own station, shown in the console (what `ms5 demo` runs
+    when there is no display). A demo already running is attached to instead."""
+    from connectors.sim.runner import SimError, SimLine
+
+    folder = data_dir()
+    db = folder / "demo.db"
+    link = await _attach(socket_path(db))
+    if link is not None:
+        await _run_attached(link)
+        return
+    config = load_station_config(str(DEMO_CONFIG))
+    log_path = _log_to_file()
+    for suffix in ("", "-wal", "-shm"):  # every demo starts from a fresh shift record
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{db}{suffix}").unlink()
+    sim_log = logging.getLogger("ms5.sim")
+    sim = SimLine(config, seed=seed, speed=speed, on_event=sim_log.warning)
+    try:
+        await sim.start()
+    except SimError as exc:
+        raise UsageError(f"{exc} (log: {log_path})") from None
+    try:
+        await _run_hosted(Station(config, db))
+    finally:
+        await sim.stop()
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    if args.demo:
+        if args.config or args.attach:
+            raise UsageError("--demo runs its own line: no CONFIG and no --attach with it")
+        asyncio.run(demo_console(speed=args.speed, seed=args.seed))
+        return 0
+    config = load_station_config(args.config) if args.config else None
+    db = Path(args.db) if args.db else default_db()
+    asyncio.run(console_main(config, db, attach_only=args.attach))
+    return 0
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "console",
+        help="The maintenance console (keyboard only, 80x24 is enough, fine over SSH).",
+        description="The maintenance console. It attaches to the station serving the data folder's "
+        "socket; when none runs it hosts the station of CONFIG itself (and serves the socket). "
+        "Keys: 1-6 screens, q quit, ctrl+p command palette. See docs/CONSOLE.md.",
+    )
+    p.set_defaults(func=cmd_console)
+    p.add_argument("config", nargs="?", help="the station's TOML config, to host it when none runs")
+    p.add_argument("--db", metavar="PATH", help=f"the station's database (default: {default_db()})")
+    p.add_argument("--attach", action="store_true", help="only attach to a running station; never host one")
+    p.add_argument("--demo", action="store_true", help="the simulated demo line with its own station")
+    p.add_argument(
+        "--speed", type=_positive, default=1.0, metavar="X", help="--demo: run the machines X times faster"
+    )
+    p.add_argument("--seed", type=int, default=1, help="--demo: the simulated line's seed")

@@ -1,0 +1,159 @@
+"""Andon: open and recent calls; take, acknowledge, resolve, note or shelve one after a PIN."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Label
+
+from hmi.console.base import ViewScreen
+from hmi.console.format import DASH, clock, fit
+from hmi.console.live_table import Col, LiveTable
+from hmi.console.prompts import Credentials, PinPrompt
+from hmi.console.text_line import TextLine
+
+STATE_TEXT = {
+    "active-unacknowledged": ("UNACK", "bold reverse red"),
+    "active-acknowledged": ("ACK", "yellow"),
+    "returned-to-normal-unacknowledged": ("RTN UNACK", "bold red"),
+    "closed": ("closed", "dim"),
+}
+
+ACTIVE_COLUMNS = (
+    Col("id", "#", 3),
+    Col("equipment", "Machine", 9),
+    Col("kind", "Kind", 11),
+    Col("state", "State", 9),
+    Col("level", "Lvl", 3),
+    Col("raised", "Raised", 8),
+    Col("owner", "Owner", 9),
+    Col("ack", "Ack by", 9),
+)
+RECENT_COLUMNS = (
+    Col("id", "#", 3),
+    Col("equipment", "Machine", 9),
+    Col("kind", "Kind", 11),
+    Col("raised", "Raised", 8),
+    Col("resolved", "Closed", 8),
+    Col("by", "By", 9),
+    Col("owner", "Owner", 9),
+)
+
+# action -> (engine command, prompt title, extra field)
+ACTIONS: dict[str, tuple[str, str, str | None]] = {
+    "take": ("take_andon", "Take call #{id}", None),
+    "ack": ("ack_andon", "Acknowledge call #{id}", None),
+    "resolve": ("resolve_andon", "Resolve call #{id}", None),
+    "note": ("note_andon", "Note on call #{id}", "Note"),
+    "shelve": ("shelve_andon", "Shelve call #{id}", "Minutes"),
+}
+
+
+class AndonScreen(ViewScreen):
+    MODE = "andon"
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("k", "call('take')", "Take"),
+        Binding("a", "call('ack')", "Ack"),
+        Binding("r", "call('resolve')", "Resolve"),
+        Binding("n", "call('note')", "Note"),
+        Binding("s", "call('shelve')", "Shelve"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._calls: dict[str, dict[str, Any]] = {}
+
+    def body(self) -> ComposeResult:
+        yield Label("Open calls", classes="section")
+        yield LiveTable(ACTIVE_COLUMNS, id="active")
+        yield TextLine(id="call-detail", classes="detail")
+        yield Label("Recent calls", classes="section")
+        yield LiveTable(RECENT_COLUMNS, id="recent")
+
+    def on_mount(self) -> None:
+        self.query_one("#active", LiveTable).focus()
+
+    async def refresh_data(self) -> None:
+        view = await self.link.view("andon")
+        active, recent = view["active"], view["recent"]
+        self._calls = {str(c["id"]): c for c in active}
+        self.query_one("#active", LiveTable).sync([(str(c["id"]), self._active_cells(c)) for c in active])
+        self.query_one("#recent", LiveTable).sync([(str(c["id"]), self._recent_cells(c)) for c in recent])
+        self._show_detail()
+
+    def _state(self, c: dict[str, Any]) -> Text:
+        shelved = c["shelved_until"] is not None and c["shelved_until"] > self.console_app.now
+        if shelved:
+            return Text("shelved", style="dim")
+        label, style = STATE_TEXT.get(c["state"], (c["state"], ""))
+        return Text(label, style=style)
+
+    def _active_cells(self, c: dict[str, Any]) -> list[str | Text]:
+        return [
+            str(c["id"]),
+            fit(c["equipment"], 9),
+            fit(c["kind"], 11),
+            self._state(c),
+            str(c["max_level"]),
+            clock(c["raised_at"], self.tz),
+            fit(c["owner"] or DASH, 9),
+            fit(c["acknowledged_by"] or DASH, 9),
+        ]
+
+    def _recent_cells(self, c: dict[str, Any]) -> list[str | Text]:
+        return [
+            str(c["id"]),
+            fit(c["equipment"], 9),
+            fit(c["kind"], 11),
+            clock(c["raised_at"], self.tz),
+            clock(c["resolved_at"], self.tz),
+            fit(c["resolved_by"] or "condition", 9),
+            fit(c["owner"] or DASH, 9),
+        ]
+
+    def _selected(self) -> dict[str, Any] | None:
+        key = self.query_one("#active", LiveTable).selected_key
+        return self._calls.get(key) if key else None
+
+    def _show_detail(self) -> None:
+        c = self._selected()
+        if c is None:
+            text = "no open calls" if not self._calls else ""
+        else:
+            who = c["raised_by"] or c["source"].replace("_", " ")
+            text = f"#{c['id']} {c['kind']} at {c['equipment']}, raised by {who}"
+            if c["notes"]:
+                last = c["notes"][-1]
+                text += f"; note ({last['user'] or DASH}): {last['text']}"
+        self.query_one("#call-detail", TextLine).set(Text(text, no_wrap=True, overflow="ellipsis"))
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def action_call(self, action: str) -> None:
+        call = self._selected()
+        if call is None:
+            self.notify("select an open call first", severity="warning")
+            return
+        command, title, extra = ACTIONS[action]
+        call_id = int(call["id"])
+
+        async def send(creds: Credentials | None) -> None:
+            if creds is None:
+                return
+            args: dict[str, Any] = {"call": call_id}
+            if command == "note_andon":
+                args["text"] = creds.extra
+            elif command == "shelve_andon":
+                try:
+                    args["seconds"] = float(creds.extra) * 60
+                except ValueError:
+                    self.notify(f"shelve: {creds.extra!r} is not a number of minutes", severity="error")
+                    return
+            await self.console_app.send_command(command, args, creds)
+
+        prompt = PinPrompt(title.format(id=call_id), user=self.console_app.last_user, extra_label=extra)
+        self.app.push_screen(prompt, send)

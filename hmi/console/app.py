@@ -1,0 +1,200 @@
+"""The console app: six screens over one `StationLink`, refreshed once a second while visible.
+
+The console never knows whether its station runs in this process (`LocalLink`) or behind the
+station socket (`RemoteLink`): it only asks for named views and sends engine commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from hmi.console.andon import AndonScreen
+from hmi.console.base import ViewScreen
+from hmi.console.chrome import SCREENS
+from hmi.console.connections import ConnectionsScreen
+from hmi.console.downtime import DowntimeScreen
+from hmi.console.events import EventsScreen
+from hmi.console.oee import OeeScreen
+from hmi.console.prompts import Credentials
+from hmi.console.tags import TagsScreen
+from hmi.link import CommandResult, LinkError, StationLink
+
+REFRESH_S = 1.0
+# Colour systems with 16 colours or fewer: the theme then uses the terminal's own ANSI palette.
+FEW_COLOURS = ("standard", "windows")
+
+SCREEN_HELP = {
+    "connections": "state, errors, reconnects, reads/s and latency of each PLC connection",
+    "tags": "live values with quality and age",
+    "andon": "open and recent Andon calls",
+    "downtime": "the shift's stops and their reasons",
+    "oee": "OEE per machine and line, current and previous shift",
+    "events": "engine events and the audit log",
+}
+
+
+class ConsoleApp(App[None]):
+    CSS_PATH = "console.tcss"
+    TITLE = "MS5 console"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        "connections": ConnectionsScreen,
+        "tags": TagsScreen,
+        "andon": AndonScreen,
+        "downtime": DowntimeScreen,
+        "oee": OeeScreen,
+        "events": EventsScreen,
+    }
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        *(Binding(key, f"show('{mode}')", label, show=False) for mode, key, label in SCREENS),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, link: StationLink, *, refresh_s: float = REFRESH_S) -> None:
+        super().__init__()
+        self.link = link
+        self.refresh_s = refresh_s
+        self.tz: ZoneInfo = ZoneInfo("UTC")
+        self.reasons: dict[str, str] = {}
+        self.now = 0.0  # the station's clock at the last refresh
+        self.last_user = ""
+        self.last_result: CommandResult | None = None
+        self.event_serial = 0  # counts engine events: screens re-ask event views only when it moved
+        self._busy = False
+        self._again = False
+        self._soon = False
+        self._unlisten: Callable[[], None] | None = None
+        self.failure: str | None = None  # why the console could not start
+
+    async def on_mount(self) -> None:
+        if self.console.color_system in FEW_COLOURS:
+            self.theme = "ansi-dark"
+        try:
+            config = await self.link.view("config")
+        except LinkError as exc:
+            self.failure = str(exc)
+            self.exit(return_code=2)
+            return
+        self.reasons = dict(config.get("reasons", {}))
+        lines = config.get("lines", [])
+        if lines and lines[0].get("timezone"):
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):  # UTC then
+                self.tz = ZoneInfo(lines[0]["timezone"])
+        self._unlisten = self.link.listen(self._on_event)
+        await self.switch_mode("connections")
+        self.set_interval(self.refresh_s, self._tick)
+        await self.refresh_now()
+
+    def _on_event(self, _event: dict[str, Any]) -> None:
+        # A flood of events costs a counter each; the next refresh shows them all at once.
+        self.event_serial += 1
+
+    async def on_unmount(self) -> None:
+        if self._unlisten is not None:
+            self._unlisten()
+
+    @property
+    def view_screen(self) -> ViewScreen | None:
+        """The screen the user looks at (under a PIN prompt, the one the prompt belongs to)."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ViewScreen):
+                return screen
+        return None
+
+    async def refresh_now(self, *, force: bool = True) -> None:
+        """The status line, and the screen's views when they are due (or when `force`d: a screen
+        just shown, a command just sent)."""
+        if self._busy:  # a slow link: skip a tick rather than pile up requests
+            self._again = self._again or force  # ...but not a refresh somebody is waiting for
+            return
+        screen = self.view_screen
+        if screen is None:
+            return
+        self._busy = True
+        try:
+            overview = await self.link.view("overview")
+            self.now = float(overview.get("now") or 0.0)
+            screen.show_status(overview)
+            # A little slack, so that a timer firing a hair early does not skip a whole period.
+            if force or time.monotonic() - screen.refreshed_at >= screen.REFRESH_S - 0.1:
+                screen.refreshed_at = time.monotonic()
+                await screen.refresh_data()
+        except LinkError as exc:
+            screen.show_unreachable(str(exc))
+        finally:
+            self._busy = False
+        if self._again:
+            self._again = False
+            self.refresh_soon()
+
+    async def _tick(self) -> None:
+        await self.refresh_now(force=False)
+
+    def refresh_soon(self) -> None:
+        if not self._soon:
+            self._soon = True
+            self.set_timer(0.05, self._refresh_soon)
+
+    async def _refresh_soon(self) -> None:
+        self._soon = False
+        await self.refresh_now()
+
+    async def action_show(self, mode: str) -> None:
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+
+    def show_tags(self, query: str) -> None:
+        async def go() -> None:
+            await self.switch_mode("tags")
+            screen = self.screen
+            assert isinstance(screen, TagsScreen)
+            screen.set_filter(query)
+            self.refresh_soon()
+
+        self.call_later(go)
+
+    async def send_command(self, command: str, args: Mapping[str, Any], creds: Credentials) -> None:
+        """Send an engine command and show its answer as the station gave it."""
+        if creds.user:
+            self.last_user = creds.user
+        try:
+            result = await self.link.command(command, args, user=creds.user or None, pin=creds.pin)
+        except LinkError as exc:
+            result = CommandResult(False, f"station unreachable: {exc}")
+        self.last_result = result
+        title = "Done" if result.ok else ("Refused" if result.refused else "Not done")
+        self.notify(result.message, title=title, severity="information" if result.ok else "error", timeout=8)
+        self.refresh_soon()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for mode, key, label in SCREENS:
+            yield SystemCommand(
+                f"Show {label}",
+                f"({key}) {SCREEN_HELP[mode]}",
+                lambda m=mode: self.run_action(f"show('{m}')"),
+            )
+        target = self.view_screen
+        for binding in target.BINDINGS if target else []:
+            if isinstance(binding, Binding) and binding.show:
+                yield SystemCommand(
+                    f"{binding.description}",
+                    f"({binding.key}) on this screen",
+                    lambda b=binding, s=target: s.run_action(b.action) if s else None,
+                )
+        yield from super().get_system_commands(screen)
+
+
+async def run_console(link: StationLink, *, mouse: bool = False) -> None:
+    """Run the console in this terminal until the user quits. Faces that host or attach to a
+    station (`ms5 console`, `ms5 demo` without a display) build the link and call this."""
+    app = ConsoleApp(link)
+    await app.run_async(mouse=mouse)
+    if app.failure is not None:
+        raise LinkError(app.failure)

@@ -1,0 +1,87 @@
+"""The two lines above every screen: where you are (the screen tabs) and how the station is."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from hmi.console.format import clock, hhmm, pct
+from hmi.console.text_line import TextLine
+
+# (mode, key, label): the order of the tabs and their keys.
+SCREENS: tuple[tuple[str, str, str], ...] = (
+    ("connections", "1", "Connections"),
+    ("tags", "2", "Tags"),
+    ("andon", "3", "Andon"),
+    ("downtime", "4", "Downtime"),
+    ("oee", "5", "OEE"),
+    ("events", "6", "Events"),
+)
+
+
+def tabs_text(current: str) -> Text:
+    text = Text()
+    for mode, key, label in SCREENS:
+        style = "reverse bold" if mode == current else ""
+        text.append(f" {key} {label} ", style=style)
+    return text
+
+
+class Tabs(Static):
+    def __init__(self, current: str) -> None:
+        super().__init__(tabs_text(current), classes="tabs")
+
+
+def status_text(overview: dict[str, Any], tz: ZoneInfo) -> Text:
+    """Site, line, shift, the line's OEE against target, open calls and what is broken."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(str(overview.get("site") or ""), style="bold")
+    for line in overview.get("lines", []):
+        shift = line["shift"]
+        name = shift["name"] or "no shift"
+        text.append(f"  {line['name']}  {name} {hhmm(shift['start'], tz)}-{hhmm(shift['end'], tz)}")
+        oee = line["metrics"].get("oee")
+        target = line.get("target_oee")
+        style = "" if oee is None or target is None else ("green" if oee >= target else "yellow")
+        text.append("  OEE ")
+        text.append(pct(oee), style=style)
+    calls = overview.get("andon", [])
+    unacked = sum(1 for c in calls if c["acknowledged_at"] is None)
+    if calls:
+        text.append("  ")
+        text.append(
+            f" Andon {len(calls)} ({unacked} unack) ", style="bold reverse red" if unacked else "bold"
+        )
+    health = overview.get("health", {})
+    if health.get("store_error"):
+        text.append("  ")
+        text.append(f" STORE: {health['store_error']} ", style="bold reverse red")
+    lost = health.get("connections_lost") or []
+    if lost:
+        text.append("  ")
+        text.append(f" LOST: {', '.join(lost)} ", style="bold reverse red")
+    return text
+
+
+class StatusBar(Horizontal):
+    """The clock repaints every second, the rest only when it changes."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="status")
+
+    def compose(self) -> ComposeResult:
+        yield TextLine("connecting to the station...", classes="status-info")
+        yield TextLine("", classes="status-clock")
+
+    def show(self, overview: dict[str, Any], tz: ZoneInfo) -> None:
+        self.query_one(".status-info", TextLine).set(status_text(overview, tz))
+        self.query_one(".status-clock", TextLine).set(clock(overview.get("now"), tz))
+
+    def show_error(self, message: str) -> None:
+        text = Text(f"station unreachable: {message}", style="bold reverse red", no_wrap=True)
+        self.query_one(".status-info", TextLine).set(text)
