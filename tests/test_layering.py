@@ -30,3 +30,24 @@ def test_core_source_imports_no_outer_package() -> None:
             words = line.split()
             if len(words) >= 2 and words[0] in ("import", "from"):
                 assert words[1].split(".")[0] not in (*FORBIDDEN, "connectors", "hmi"), f"{path}: {line}"
+
+
+def test_the_station_its_views_and_its_socket_load_no_face() -> None:
+    # `ms5 engine` on a headless line PC must not need Qt or Textual, nor pay for loading them.
+    loaded = _modules_loaded_by(
+        "import hmi.station, hmi.views, hmi.link, hmi.report_view, hmi.socket_server, hmi.socket_client, hmi.cli"
+    )
+    faces = ("PySide6", "textual", "pyqtgraph", "qasync")
+    assert sorted(m for m in loaded if m.split(".")[0] in faces) == []
+
+
+def test_widgets_import_no_engine_internals() -> None:
+    # Widgets render views and send commands through a link: the figures are not theirs. (They may
+    # read core.permissions.PUBLIC to know which command needs no PIN pad; the engine still decides.)
+    for folder in ("panel", "console"):
+        for path in (ROOT / "hmi" / folder).rglob("*.py"):
+            for line in path.read_text().splitlines():
+                words = line.split()
+                if len(words) >= 2 and words[0] in ("import", "from"):
+                    module = words[1]
+                    assert module not in ("core.metrics", "core.engine", "core.calendar"), f"{path}: {line}"
