@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench soak screenshots package clean
 
 setup: $(VENV)/.installed
 
@@ -27,6 +27,19 @@ bench: setup
 	$(PY) -m scripts.bench_latency_modbus --changes 200 --poll 0.1
 	$(PY) -m scripts.bench_latency_opcua
 	$(PY) -m scripts.bench_station --connections 20 --tags 100 --poll 0.2 --seconds 60
+	$(PY) -m scripts.bench_panel --machines 20 --hz 10 --seconds 20
+
+# An hour: the station on the simulated line, memory, CPU and store growth sampled every 30 s.
+soak: setup
+	$(PY) -m scripts.soak --minutes 60 --connections 20 --tags 100 --sample-seconds 30
+
+# The panel's screens at 1280x800 and 1920x1080 into docs/screenshots/ (offscreen, the demo shift).
+screenshots: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m scripts.screenshots --out docs/screenshots
+
+# The one-folder build dist/ms5/ (docs/PACKAGING.md).
+package: setup
+	$(VENV)/bin/pyinstaller --noconfirm pyinstaller.spec
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
