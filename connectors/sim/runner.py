@@ -183,14 +183,24 @@ class SimLine:
             self.config, self.seed, start, speed=self.speed, events=events, history_max=self.history_max
         )
         self._values = self.model.step(start)
+
+        async def start_one(served: _Served) -> None:
+            try:
+                await self._start_server(served)
+            except SimError:
+                raise
+            except Exception as exc:
+                raise SimError(f"cannot serve {served.where}: {_one_line(exc)}") from None
+
         try:
-            for served in self._served.values():
-                try:
-                    await self._start_server(served)
-                except SimError:
-                    raise
-                except Exception as exc:
-                    raise SimError(f"cannot serve {served.where}: {_one_line(exc)}") from None
+            # Together: an OPC UA server and the cpppo process each take a second or more to come up,
+            # and the demo's first live figures wait for the slowest of them, not for their sum.
+            results = await asyncio.gather(
+                *(start_one(served) for served in self._served.values()), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
         except BaseException:
             await self.stop()
             raise
