@@ -607,18 +607,18 @@ class Engine:
             st.ideal = st.cfg.ideal_cycle_time_s
         return f"job ended on {line.id}"
 
-    def _cmd_set_reason(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
-        reason = str(args.get("reason", ""))
-        if reason not in self.config.reasons:
-            raise CommandError(f"unknown reason {reason!r}")
+    def _stop_at(
+        self, command: str, args: Mapping[str, Any], ts: float, default_at: float | None = None
+    ) -> tuple[_Equipment, int, float, Segment]:
+        """The equipment, segment index, time and down stop that `args` ("equipment", "at") name."""
         targets = self._targets(args)
         if len(targets) != 1:
-            raise CommandError("set_reason needs one equipment")
+            raise CommandError(f"{command} needs one equipment")
         st = targets[0]
         try:
-            at = float(args.get("at", ts))
-        except (TypeError, ValueError):
-            raise CommandError("'at' must be a time") from None
+            at = float(args["at"] if default_at is None else args.get("at", default_at))
+        except (KeyError, TypeError, ValueError):
+            raise CommandError("'at' must be a time inside the stop") from None
         i = bisect.bisect_right(st.seg_starts, at) - 1
         seg = st.segments[i] if i >= 0 else None
         if (
@@ -628,6 +628,13 @@ class Engine:
             or (seg.end is not None and at >= seg.end)
         ):
             raise CommandError(f"no downtime event of {st.cfg.id} covers that time")
+        return st, i, at, seg
+
+    def _cmd_set_reason(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
+        reason = str(args.get("reason", ""))
+        if reason not in self.config.reasons:
+            raise CommandError(f"unknown reason {reason!r}")
+        st, _i, _at, seg = self._stop_at("set_reason", args, ts, default_at=ts)
         self._authorize(actor, "set_reason", Target(reason_given=seg.reason is not None))
         self._clock(ts)
         seg.reason = reason
@@ -636,19 +643,8 @@ class Engine:
     def _cmd_split_stop(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
         """One down stop becomes two downtime events at `at`, each taking its own reason (a jam
         cleared, then a wait for material). The down time is the same before and after."""
-        targets = self._targets(args)
-        if len(targets) != 1:
-            raise CommandError("split_stop needs one equipment")
-        st = targets[0]
-        try:
-            at = float(args["at"])
-        except (KeyError, TypeError, ValueError):
-            raise CommandError("'at' must be a time inside the stop") from None
-        i = bisect.bisect_right(st.seg_starts, at) - 1
-        seg = st.segments[i] if i >= 0 else None
-        end = ts if seg is None or seg.end is None else seg.end
-        if seg is None or seg.cond != STOP or not seg.is_down_stop(ts):
-            raise CommandError(f"no downtime event of {st.cfg.id} covers that time")
+        st, i, at, seg = self._stop_at("split_stop", args, ts)
+        end = ts if seg.end is None else seg.end
         if not seg.start < at < end:
             raise CommandError("split a stop strictly inside it, not at its start or end")
         self._authorize(actor, "split_stop", Target(reason_given=seg.reason is not None))
@@ -683,23 +679,7 @@ class Engine:
             raise CommandError("a note needs text")
         if len(text) > NOTE_MAX:
             raise CommandError(f"a note is at most {NOTE_MAX} characters")
-        targets = self._targets(args)
-        if len(targets) != 1:
-            raise CommandError("note_stop needs one equipment")
-        st = targets[0]
-        try:
-            at = float(args["at"])
-        except (KeyError, TypeError, ValueError):
-            raise CommandError("'at' must be a time inside the stop") from None
-        i = bisect.bisect_right(st.seg_starts, at) - 1
-        seg = st.segments[i] if i >= 0 else None
-        if (
-            seg is None
-            or seg.cond != STOP
-            or not seg.is_down_stop(ts)
-            or (seg.end is not None and at >= seg.end)
-        ):
-            raise CommandError(f"no downtime event of {st.cfg.id} covers that time")
+        st, _i, _at, seg = self._stop_at("note_stop", args, ts)
         self._authorize(actor, "note_stop")
         self._clock(ts)
         seg.note = text if seg.note is None else f"{seg.note} / {text}"
