@@ -234,8 +234,9 @@ async def _phase(
         with contextlib.suppress(asyncio.CancelledError):
             await feed
         if window is not None:
-            window.close()
-            window.deleteLater()
+            from hmi.panel.app import dispose
+
+            dispose(window)
         await station.stop()
     return phase, per_screen
 

@@ -29,7 +29,7 @@ def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from hmi.link import LocalLink
-    from hmi.panel.app import PanelWindow
+    from hmi.panel.app import PanelWindow, dispose
     from scripts.demo_station import replayed_station
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -57,9 +57,7 @@ def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
                     if not window.grab().save(str(path)):
                         raise OSError(f"cannot write {path}")
                     written.append(path)
-            window.close()
-            window.deleteLater()
-            app.processEvents()
+            dispose(window)
         finally:
             asyncio.run(station.stop())
             if data_dir is None:

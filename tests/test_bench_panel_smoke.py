@@ -5,12 +5,16 @@ No timing is asserted (shared/DESIGN.md section 8): the figures are for people t
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from scripts import bench_panel
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _lines_starting(out: str, label: str) -> list[str]:
@@ -18,39 +22,49 @@ def _lines_starting(out: str, label: str) -> list[str]:
 
 
 @pytest.mark.bench
-def test_panel_bench_prints_its_figures_and_the_panel_starts_live(capsys: pytest.CaptureFixture[str]) -> None:
+def test_panel_bench_prints_its_figures_and_the_panel_starts_live() -> None:
+    # Its own process, as a user runs it: the benchmark makes its own QApplication and event loops,
+    # which must not meet the ones pytest-qt keeps for the panel tests.
     argv = ["--machines", "4", "--seconds", "2", "--baseline-seconds", "1", "--startup-seconds", "6"]
-    result = bench_panel.main(argv)
-    out = capsys.readouterr().out
-    assert result is not None
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.bench_panel", *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = done.stdout
+    assert done.returncode == 0, done.stderr[-2000:]
 
     assert out.startswith("Panel bench: 4 machines x 10 Hz into the station")
     for label in ("[baseline] station + feeder, no window", "[measured] station + feeder + panel"):
-        assert len(_lines_starting(out, label)) == 1, f"no {label!r} line in:\n{out}"
+        (line,) = _lines_starting(out, label)
+        assert _number_before(line, "samples/s") > 0, line
     assert len(_lines_starting(out, "CPU:")) == 2
     assert "(aim: <= 15%)" in out
-    assert "(aim: <= 16 ms)" in out
+    (frames,) = _lines_starting(out, "frames:")
+    assert "(aim: <= 16 ms)" in frames and _number_before(frames, "frames)") > 0, (
+        "the window painted no frame"
+    )
+    for screen in ("overview", "machine", "downtime", "andon", "jobs", "report"):
+        (line,) = _lines_starting(out, screen)
+        assert f"({bench_panel.PER_SCREEN} frames)" in line, line
     assert "(aim: <= 250 MB)" in out
     assert len(_lines_starting(out, "panel cost: CPU ratio measured / baseline =")) == 1
     assert len(_lines_starting(out, "start-up, process start -> first frame / first live frame")) == 1
+    for label in ("run_panel, the demo line's 4 PLCs already up:", "run_panel demo=True, starting the 4"):
+        (line,) = _lines_starting(out, label)
+        assert line.endswith("exit code 0"), line
+        first, live = re.findall(r"(\d+\.\d+) s", line)[:2]
+        assert float(live) >= float(first) > 0, line
 
-    for phase in (result.baseline, result.measured):
-        assert phase.samples > 0, phase.name
-        assert phase.cpu_s > 0, phase.name
-    assert result.measured.frames_ms, "the window painted no frame"
-    assert set(result.per_screen_ms) == {"overview", "machine", "downtime", "andon", "jobs", "report"}
-    assert all(len(times) == bench_panel.PER_SCREEN for times in result.per_screen_ms.values())
-    assert result.peak_mb > 0
 
-    assert len(_lines_starting(out, "run_panel, the demo line's 4 PLCs already up:")) == 1
-    assert len(_lines_starting(out, "run_panel demo=True, starting the 4 simulated PLCs:")) == 1
-    for startup in (result.startup_running, result.startup_demo):
-        assert startup is not None
-        assert startup.exit_code == 0, startup.output
-        assert startup.first_frame_s is not None, startup.output
-        assert startup.first_live_frame_s is not None, startup.output
-        assert startup.first_live_frame_s >= startup.first_frame_s
-    assert result.startup_demo is not None and "simulators_up" in result.startup_demo.marks
+def _number_before(line: str, unit: str) -> float:
+    found = re.search(r"([\d.]+) " + re.escape(unit), line)
+    assert found, f"no number before {unit!r} in {line!r}"
+    return float(found[1])
 
 
 def test_bench_config_has_the_machines_and_a_shift_at_every_hour() -> None:

@@ -20,7 +20,7 @@ from types import FrameType
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -340,6 +340,18 @@ class PanelWindow(QMainWindow):
 # ---------------------------------------------------------------- running it
 
 
+def dispose(window: QWidget) -> None:
+    """Close `window` and delete it now, in this (the GUI) thread.
+
+    Left to Python's garbage collector, a window caught in a reference cycle is freed by whichever
+    thread happens to trigger a collection (a PLC driver's thread, say), and Qt widgets deleted
+    outside the GUI thread crash the process later.
+    """
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 def run_panel(
     config: Config,
     db: Path,
@@ -425,8 +437,7 @@ async def _serve(
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
-        window.close()
-        window.deleteLater()
+        dispose(window)
         await station.stop()
         if sim is not None:
             await sim.stop()
