@@ -27,7 +27,10 @@ bench: setup
 	$(PY) -m scripts.bench_latency_modbus --changes 200 --poll 0.1
 	$(PY) -m scripts.bench_latency_opcua
 	$(PY) -m scripts.bench_station --connections 20 --tags 100 --poll 0.2 --seconds 60
-	$(PY) -m scripts.bench_panel --machines 20 --hz 10 --seconds 20
+	QT_QPA_PLATFORM=offscreen $(PY) -m scripts.bench_panel --machines 20 --hz 10 --seconds 20
+	$(PY) -m scripts.bench_console
+	$(PY) -m scripts.bench_store_growth --hours 24
+	$(PY) -m scripts.crash_harness --kills 24 --seed 1
 
 # An hour: the station on the simulated line, memory, CPU and store growth sampled every 30 s.
 soak: setup
