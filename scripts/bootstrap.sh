@@ -8,8 +8,13 @@ cd "$(dirname "$0")/.."
 qt_libs=(libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 fonts-dejavu-core)
 # tmux: the console's smoke test runs `ms5 console --demo` in a real 80x24 terminal.
 test_tools=(tmux)
+# On a machine with a screen `make demo` opens the panel in a real window: Qt's xcb plugin needs these.
+window_libs=()
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  window_libs=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0)
+fi
 missing=()
-for pkg in "${qt_libs[@]}" "${test_tools[@]}"; do
+for pkg in "${qt_libs[@]}" "${test_tools[@]}" "${window_libs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
