@@ -6,8 +6,9 @@ venv=${1:-.venv}
 cd "$(dirname "$0")/.."
 
 qt_libs=(libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 fonts-dejavu-core)
-# tmux: the console's smoke test runs `ms5 console --demo` in a real 80x24 terminal.
-test_tools=(tmux)
+# tmux: the console's smoke test runs `ms5 console --demo` in a real 80x24 terminal; binutils:
+# PyInstaller needs objdump for the build test (and `make package`).
+test_tools=(tmux binutils)
 # On a machine with a screen `make demo` opens the panel in a real window: Qt's xcb plugin needs these.
 window_libs=()
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
