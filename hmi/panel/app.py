@@ -51,6 +51,8 @@ from hmi.panel.widgets.common import button, label
 from hmi.panel.widgets.lock import LockOverlay
 from hmi.panel.widgets.pinpad import PinPad
 from hmi.panel.widgets.sound import AndonSound
+from hmi.paths import socket_path
+from hmi.socket_server import ServerError, StationServer
 from hmi.station import Station
 
 INPUT_EVENTS = frozenset(
@@ -393,6 +395,14 @@ async def _serve(
     seconds: float | None,
 ) -> int:
     sim: Any = None
+    station = Station(config, db)
+    # The socket first, so maintenance can attach a console over SSH (docs/SOCKET.md), and so a
+    # second station on this database refuses before it wipes a demo's record or polls the PLCs.
+    server = StationServer(station, socket_path(db))
+    try:
+        await server.start()
+    except ServerError as exc:
+        raise UsageError(str(exc)) from None
     if demo:
         from connectors.sim.runner import SimError, SimLine
 
@@ -403,11 +413,12 @@ async def _serve(
         try:
             await sim.start()
         except SimError as exc:
+            await server.stop()
             raise UsageError(str(exc)) from None
-    station = Station(config, db)
     try:
         station.open()
     except StoreError as exc:
+        await server.stop()
         if sim is not None:
             await sim.stop()
         raise UsageError(str(exc), located=True) from None
@@ -438,6 +449,7 @@ async def _serve(
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
         dispose(window)
+        await server.stop()
         await station.stop()
         if sim is not None:
             await sim.stop()
