@@ -6,9 +6,11 @@ venv=${1:-.venv}
 cd "$(dirname "$0")/.."
 
 qt_libs=(libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 fonts-dejavu-core)
-# tmux: the console's smoke test runs `ms5 console --demo` in a real 80x24 terminal; binutils:
-# PyInstaller needs objdump for the build test (and `make package`).
-test_tools=(tmux binutils)
+python=${PYTHON:-python3}
+# tmux: the console's smoke test runs `ms5 console --demo` in a real 80x24 terminal; binutils and
+# the shared libpython: PyInstaller needs objdump and the library for the build test (and `make package`).
+py_version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+test_tools=(tmux binutils "libpython$py_version")
 # On a machine with a screen `make demo` opens the panel in a real window: Qt's xcb plugin needs these.
 window_libs=()
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
@@ -26,7 +28,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-python=${PYTHON:-python3}
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
