@@ -7,12 +7,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from hmi.panel.context import PanelContext
 from hmi.panel.theme import andon_colour, text_on
 from hmi.panel.widgets.banner import STATE_SHORT
-from hmi.panel.widgets.common import button, clear_layout, clock_time, duration, label
+from hmi.panel.widgets.common import button, clear_layout, clock_time, duration, label, scrolled_list
 from hmi.panel.widgets.dialogs import NoteDialog, ShelveDialog
 from hmi.panel.widgets.raise_panel import RaisePanel
 
@@ -29,15 +29,7 @@ class AndonScreen(QWidget):
 
         layout = QVBoxLayout(self)
         body = QHBoxLayout()
-        left = QVBoxLayout()
-        left.addWidget(label("Active calls", "heading"))
-        self.call_list = QVBoxLayout()
-        holder = QWidget()
-        holder.setLayout(self.call_list)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(holder)
-        left.addWidget(scroll, 1)
+        left, self.call_list = scrolled_list("Active calls")
         body.addLayout(left, 3)
 
         right = QVBoxLayout()

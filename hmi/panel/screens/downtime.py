@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 from hmi.link import CommandResult
 from hmi.panel.context import PanelContext
 from hmi.panel.theme import WARNING
-from hmi.panel.widgets.common import button, clear_layout, clock_time, duration, label
+from hmi.panel.widgets.common import button, clear_layout, clock_time, duration, label, scrolled_list
 from hmi.panel.widgets.dialogs import NoteDialog, SplitDialog
 
 UNASSIGNED = "Unassigned"
@@ -75,15 +74,7 @@ class DowntimeScreen(QWidget):
         self._reasons: list[str] = []
 
         layout = QHBoxLayout(self)
-        left = QVBoxLayout()
-        left.addWidget(label("Stops this shift", "heading"))
-        self.stop_list = QVBoxLayout()
-        holder = QWidget()
-        holder.setLayout(self.stop_list)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(holder)
-        left.addWidget(scroll, 1)
+        left, self.stop_list = scrolled_list("Stops this shift")
         layout.addLayout(left, 5)
 
         right = QVBoxLayout()

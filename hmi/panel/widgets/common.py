@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -69,6 +70,20 @@ def label(text: str = "", object_name: str = "", *, wrap: bool = False) -> QLabe
         lab.setObjectName(object_name)
     lab.setWordWrap(wrap)
     return lab
+
+
+def scrolled_list(heading: str) -> tuple[QVBoxLayout, QVBoxLayout]:
+    """A column with a heading over a scrolling list: (the column, the list to fill)."""
+    column = QVBoxLayout()
+    column.addWidget(label(heading, "heading"))
+    items = QVBoxLayout()
+    holder = QWidget()
+    holder.setLayout(items)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(holder)
+    column.addWidget(scroll, 1)
+    return column, items
 
 
 def clear_layout(layout: QLayout) -> None:
