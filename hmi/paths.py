@@ -10,6 +10,9 @@ import platformdirs
 from hmi.errors import UsageError
 
 APP = "ms5-floor"
+# The project's assets folder (in the frozen build, the bundle's: this module is imported from it).
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEMO_CONFIG = ASSETS / "demo-line.toml"
 
 
 def data_dir() -> Path:

@@ -3,6 +3,6 @@ every path the CLI derives from its own `__file__` (the assets folder) points in
 
 import sys
 
-from hmi.cli import main
+from hmi.cli.main import main
 
 sys.exit(main())

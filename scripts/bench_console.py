@@ -101,7 +101,7 @@ def config_text(machines: int) -> str:
 async def feed(station: object, machines: int, hz: float, stop_every: float) -> None:
     """Every machine's samples, `hz` times a second, in one batch per period."""
     from core.samples import Quality, Sample
-    from hmi.station import Station
+    from hmi.station.runtime import Station
 
     assert isinstance(station, Station)
     rng = random.Random(1)
@@ -138,8 +138,8 @@ async def child(args: argparse.Namespace) -> None:
     from connectors.registry import build_drivers
     from core.config import load_config
     from hmi.console.app import ConsoleApp
-    from hmi.link import LocalLink
-    from hmi.station import Station
+    from hmi.station.link import LocalLink
+    from hmi.station.runtime import Station
 
     folder = Path(tempfile.mkdtemp(prefix="ms5-bench-console-"))
     cfg_path = folder / "bench.toml"

@@ -4,7 +4,7 @@
 
 One simulated PLC (pymodbus's server, connectors.sim.modbus_server) on 127.0.0.1 serves one
 equipment's `running` coil and `total_count` (uint32 holding registers). The real station
-(hmi.station.Station: connection runner -> engine -> SQLite store in a temporary directory, with
+(hmi.station.runtime.Station: connection runner -> engine -> SQLite store in a temporary directory, with
 its half-second tick and store flush) polls it every `--poll` seconds. `--changes` times the
 benchmark changes a value in the server (`ModbusSimServer.set`), alternately bumping the counter
 and toggling the coil, waits for the engine to publish the matching event on its bus
@@ -40,7 +40,7 @@ from connectors.registry import tags_by_connection
 from connectors.sim.modbus_server import ModbusSimServer
 from core.config import Config, parse_config
 from core.events import ProductionUpdate, StateChanged
-from hmi.station import Station
+from hmi.station.runtime import Station
 
 HOST = "127.0.0.1"
 EQUIPMENT = "m1"

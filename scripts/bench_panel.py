@@ -200,8 +200,8 @@ async def _phase(
     *,
     window_size: tuple[int, int] | None,
 ) -> tuple[Phase, dict[str, list[float]]]:
-    from hmi.link import LocalLink
-    from hmi.station import Station
+    from hmi.station.link import LocalLink
+    from hmi.station.runtime import Station
 
     station = Station(config, folder / f"{name}.db")
     station.open()

@@ -18,7 +18,7 @@ simulator: one pymodbus server per connection on its own free port, equipment ru
 increasing), so that the CPU figures are the station's alone. Its own CPU share is printed too: a
 saturated simulator would show up as jitter that is not the station's.
 
-In this process the real station (hmi.station.Station: runners -> engine -> SQLite store in a
+In this process the real station (hmi.station.runtime.Station: runners -> engine -> SQLite store in a
 temporary directory) runs twice against the same simulator, each time with a fresh store:
 - measured: the connections polled every `--poll` seconds, for `--seconds` (after `--warmup`);
 - baseline: the same station with a 10x longer poll interval, for `--baseline-seconds`.
@@ -85,7 +85,7 @@ from core.config import Config, parse_config
 from core.events import ProductionUpdate, StateChanged
 from core.samples import Sample
 from core.store import Store
-from hmi.station import Station
+from hmi.station.runtime import Station
 
 HOST = "127.0.0.1"
 SIGNAL_ORDER = (

@@ -8,7 +8,7 @@ The demo line (assets/demo-line.toml, four machines) is simulated by the product
 each P of `--polls`: at every poll the values of the signals the config binds that changed since
 the last poll are the samples, as a connection runner gives them. They are fed, on a manual clock,
 to two stations with a fresh SQLite file each:
-- paced: hmi.station.Station itself (ingest, a tick every 0.5 s, stop);
+- paced: hmi.station.runtime.Station itself (ingest, a tick every 0.5 s, stop);
 - every change: the same engine and store fed every sample (the station's loop before pacing).
 Each file's size after a clean close (the WAL checkpointed into it) is scaled to 24 hours and
 printed as MB (10^6 bytes) per line-day, with the journal rows per second and the ratio of the two
@@ -34,7 +34,7 @@ from core.engine import Engine
 from core.samples import Sample
 from core.station_state import rebuild
 from core.store import Store
-from hmi.station import Station
+from hmi.station.runtime import Station
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "assets" / "demo-line.toml"

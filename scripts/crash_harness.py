@@ -9,7 +9,7 @@ times faster than real. `ms5 engine CONFIG --db FILE` runs as a child process po
 - two kills in three at a random moment 0.2-3 s after the station connected (a commit happens
   every second, so some land in or near one; the timing is random, nothing in the product waits
   for the harness);
-- every third right after an acknowledgement: through the station socket (hmi.socket_client), an
+- every third right after an acknowledgement: through the station socket (hmi.socket.client), an
   Andon call is raised and acknowledged with a supervisor's PIN, and the station is killed the
   moment the answer "acknowledged" arrives.
 
@@ -50,7 +50,7 @@ from core.engine import CommandError, Engine
 from core.samples import Sample
 from core.store import Store
 from hmi.paths import socket_path
-from hmi.socket_client import RemoteLink
+from hmi.socket.client import RemoteLink
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIPMENT = ("FILLER", "CAPPER")

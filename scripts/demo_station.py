@@ -18,7 +18,7 @@ from core.andon import Source
 from core.auth import Role, UserStore
 from core.config import COMMS_LOSS_REASON, UNASSIGNED_REASON, Config, load_config
 from core.journal import read_journal
-from hmi.station import Station
+from hmi.station.runtime import Station
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "assets" / "demo-line.toml"

@@ -4,7 +4,7 @@
 
 The line and the simulator are those of scripts.bench_station (one Modbus connection per line,
 `--tags` tags each, `ms5 sim` in a separate process so that the CPU figures are the station's own).
-The station (hmi.station.Station: runners -> engine -> SQLite store in a temporary directory)
+The station (hmi.station.runtime.Station: runners -> engine -> SQLite store in a temporary directory)
 runs for `--minutes`; every `--sample-seconds` it notes:
 
 - resident memory: VmRSS of this process (/proc/self/status);

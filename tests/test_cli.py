@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from hmi.cli import build_parser
+from hmi.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "reference.toml"

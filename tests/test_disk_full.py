@@ -29,8 +29,8 @@ from core.gate import GateError
 from core.samples import Sample
 from core.station_state import rebuild
 from core.store import Store
-from hmi.station import Station
-from hmi.views import health_view
+from hmi.station.runtime import Station
+from hmi.station.views import health_view
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1772427600.0  # Monday 2026-03-02 06:00 +01:00, inside the early shift

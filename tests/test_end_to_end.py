@@ -18,7 +18,7 @@ from connectors.sim.script import parse_script
 from core.config import Config, parse_config
 from core.station_state import rebuild
 from core.store import Store
-from hmi.station import Station
+from hmi.station.runtime import Station
 from tests.ports import free_port
 
 CONFIG = """

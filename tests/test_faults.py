@@ -1,6 +1,6 @@
 """Faulty PLCs beside healthy ones, in one station (issue 7, Faults).
 
-One run of the real station (hmi.station.Station: runners -> engine -> SQLite file) with seven
+One run of the real station (hmi.station.runtime.Station: runners -> engine -> SQLite file) with seven
 Modbus connections, each its own line of one equipment (running on coil 0, a counter in holding
 register 0): `h1` talks to the product's simulated PLC (pymodbus server), `h2` and the five
 `f-*` connections to `Peer`s, raw asyncio servers that answer Modbus correctly until told to
@@ -45,7 +45,7 @@ from connectors.sim.modbus_server import ModbusSimServer
 from core.config import WEEKDAYS, Config, load_config
 from core.events import StateChanged
 from core.samples import Quality
-from hmi.station import Station
+from hmi.station.runtime import Station
 from tests.ports import free_port
 
 HOST = "127.0.0.1"

@@ -35,8 +35,8 @@ def test_core_source_imports_no_outer_package() -> None:
 def test_the_station_its_views_and_its_socket_load_no_face() -> None:
     # `ms5 engine` on a headless line PC must not need Qt or Textual, nor pay for loading them.
     loaded = _modules_loaded_by(
-        "import hmi.station, hmi.views, hmi.link, hmi.report_view\n"
-        "import hmi.socket_server, hmi.socket_client, hmi.cli"
+        "import hmi.station.runtime, hmi.station.views, hmi.station.link, hmi.report.view\n"
+        "import hmi.socket.server, hmi.socket.client, hmi.cli"
     )
     faces = ("PySide6", "textual", "pyqtgraph", "qasync")
     assert sorted(m for m in loaded if m.split(".")[0] in faces) == []

@@ -12,7 +12,7 @@ from typing import Any
 from core.auth import Role, UserStore
 from core.config import load_config
 from core.samples import Quality, Sample
-from hmi.station import Station
+from hmi.station.runtime import Station
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1772427600.0  # Monday 2026-03-02 06:00 +01:00

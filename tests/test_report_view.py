@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from hmi.link import LocalLink
-from hmi.report_view import shift_report
-from hmi.station import Station
+from hmi.report.view import shift_report
+from hmi.station.link import LocalLink
+from hmi.station.runtime import Station
 from scripts.demo_station import CORRECTED_REASON, DEFAULT_NOW, ManualClock, at, replayed_station
 
 

@@ -34,12 +34,12 @@ import pytest
 from core.auth import LOCK_AFTER, LOCK_SECONDS
 from core.config import Config, parse_config
 from core.permissions import PUBLIC, TABLE
-from hmi.cli import main
-from hmi.link import LinkError
+from hmi.cli.main import main
 from hmi.paths import socket_path
-from hmi.socket_client import RemoteLink
-from hmi.socket_server import StationServer
-from hmi.station import Station
+from hmi.socket.client import RemoteLink
+from hmi.socket.server import StationServer
+from hmi.station.link import LinkError
+from hmi.station.runtime import Station
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "reference.toml"

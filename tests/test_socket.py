@@ -29,12 +29,12 @@ from core.auth import Role
 from core.config import parse_config
 from core.samples import Sample
 from hmi.errors import UsageError
-from hmi.link import LinkError, LocalLink
 from hmi.paths import socket_path
-from hmi.socket_client import RemoteLink, StationNotRunning
-from hmi.socket_protocol import MAX_LINE
-from hmi.socket_server import MAX_BAD_REQUESTS, ServerError, StationServer
-from hmi.station import Station
+from hmi.socket.client import RemoteLink, StationNotRunning
+from hmi.socket.protocol import MAX_LINE
+from hmi.socket.server import MAX_BAD_REQUESTS, ServerError, StationServer
+from hmi.station.link import LinkError, LocalLink
+from hmi.station.runtime import Station
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "reference.toml"

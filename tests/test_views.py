@@ -1,4 +1,4 @@
-"""What the faces are given to show (hmi/views.py), checked against figures worked out by hand.
+"""What the faces are given to show (hmi/station/views.py), checked against figures worked out by hand.
 
 The reference line: Early Mon-Fri 06:00-14:00 with lunch 10:00-10:30 (7.5 h scheduled), Night
 Sun-Thu 22:00-06:00; FILLER (the constraint) ideal 0.5 s. 2026-03-02 is a Monday in Berlin (UTC+1).
@@ -17,8 +17,8 @@ from core.auth import Role
 from core.config import parse_config
 from core.permissions import Actor
 from core.samples import Quality, Sample
-from hmi.station import Station
-from hmi.views import machine_view, overview, shift_window, tags_view
+from hmi.station.runtime import Station
+from hmi.station.views import machine_view, overview, shift_window, tags_view
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DATA = Path(__file__).parent / "data"

@@ -25,7 +25,7 @@ from hmi.console.events import EventsScreen
 from hmi.console.oee import OeeScreen
 from hmi.console.prompts import Credentials
 from hmi.console.tags import TagsScreen
-from hmi.link import CommandResult, LinkError, StationLink
+from hmi.station.link import CommandResult, LinkError, StationLink
 
 REFRESH_S = 1.0
 # Colour systems with 16 colours or fewer: the theme then uses the terminal's own ANSI palette.

@@ -13,7 +13,7 @@ from hmi.console.chrome import StatusBar, Tabs
 
 if TYPE_CHECKING:
     from hmi.console.app import ConsoleApp
-    from hmi.link import StationLink
+    from hmi.station.link import StationLink
 
 
 class ViewScreen(Screen[None]):

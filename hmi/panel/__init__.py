@@ -1,6 +1,6 @@
 """The line-side touch panel (`ms5 panel`): PySide6 + pyqtgraph, the station in the same process.
 
-Widgets render the station's named views (hmi/views.py) and send engine commands through the
+Widgets render the station's named views (hmi/station/views.py) and send engine commands through the
 link; the engine checks permissions and computes every figure.
 """
 

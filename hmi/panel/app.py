@@ -37,14 +37,13 @@ from core.config import Config
 from core.permissions import PUBLIC
 from core.store import StoreError
 from hmi.errors import UsageError
-from hmi.link import CommandResult, LocalLink
 from hmi.panel.model import PanelModel, RefreshPump
-from hmi.panel.report_screen import ReportScreen
 from hmi.panel.screens.andon import AndonScreen
 from hmi.panel.screens.downtime import DowntimeScreen
 from hmi.panel.screens.jobs import JobsScreen
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
+from hmi.panel.screens.report import ReportScreen
 from hmi.panel.theme import ALARM, OK_TEXT, stylesheet
 from hmi.panel.widgets.banner import AndonBanner
 from hmi.panel.widgets.common import button, label
@@ -52,8 +51,9 @@ from hmi.panel.widgets.lock import LockOverlay
 from hmi.panel.widgets.pinpad import PinPad
 from hmi.panel.widgets.sound import AndonSound
 from hmi.paths import socket_path
-from hmi.socket_server import ServerError, StationServer
-from hmi.station import Station
+from hmi.socket.server import ServerError, StationServer
+from hmi.station.link import CommandResult, LocalLink
+from hmi.station.runtime import Station
 
 INPUT_EVENTS = frozenset(
     {

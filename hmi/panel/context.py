@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from hmi.link import CommandResult
 from hmi.panel.model import PanelModel
+from hmi.station.link import CommandResult
 
 
 class PanelContext(Protocol):

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from hmi.link import CommandResult, LinkError, LocalLink, compute_view, login, run_command
+from hmi.station.link import CommandResult, LinkError, LocalLink, compute_view, login, run_command
 
 FRAME_MS = 100  # at most ten repaints a second, however many samples arrive
 STEADY_S = 1.0  # without events, figures (counts, ages) still move: repaint once a second

@@ -6,12 +6,11 @@ line's Andon lights do.
 
 from __future__ import annotations
 
-from pathlib import Path
+from hmi.paths import ASSETS
 
-ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 STYLESHEET = ASSETS / "panel.qss"
 
-TOUCH_PX = 48  # the smallest touch target (shared/DESIGN.md section 1)
+TOUCH_PX = 48  # the smallest touch target: a gloved fingertip
 KEY_PX = 72  # PIN and number keys: pressed with gloves on
 
 BACKGROUND = "#d4d7da"

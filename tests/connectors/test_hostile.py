@@ -41,7 +41,7 @@ from connectors.opcua import OpcUaDriver
 from connectors.sim.modbus_server import ModbusSimServer
 from core.config import WEEKDAYS, Connection, SignalBinding, load_config
 from core.samples import Quality, Sample
-from hmi.station import Station
+from hmi.station.runtime import Station
 from tests.ports import free_port
 
 HOST = "127.0.0.1"

@@ -19,8 +19,8 @@ from connectors.registry import build_drivers
 from core.auth import UserStore
 from core.config import load_config
 from core.journal import read_journal
-from hmi.link import LocalLink
-from hmi.station import Station
+from hmi.station.link import LocalLink
+from hmi.station.runtime import Station
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = ROOT / "assets" / "demo-line.toml"

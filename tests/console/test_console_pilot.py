@@ -12,8 +12,8 @@ from hmi.console.events import TAIL
 from hmi.console.live_table import LiveTable
 from hmi.console.prompts import PinPrompt, ReasonPicker
 from hmi.console.tags import TagsScreen
-from hmi.link import LocalLink
-from hmi.station import Station
+from hmi.station.link import LocalLink
+from hmi.station.runtime import Station
 from tests.console.conftest import NOW
 from tests.console.screen import SIZE, settle
 

@@ -8,9 +8,9 @@ import pytest
 
 from hmi.console.app import ConsoleApp
 from hmi.console.live_table import LiveTable
-from hmi.socket_client import RemoteLink
-from hmi.socket_server import StationServer
-from hmi.station import Station
+from hmi.socket.client import RemoteLink
+from hmi.socket.server import StationServer
+from hmi.station.runtime import Station
 from tests.console.screen import SIZE, settle
 
 pytestmark = pytest.mark.asyncio

@@ -6,7 +6,7 @@ import pytest
 import textual.constants
 
 from hmi.console.app import ConsoleApp
-from hmi.link import LocalLink
+from hmi.station.link import LocalLink
 from tests.console.screen import SIZE, settle
 from tests.console.snapshots import assert_snapshot
 

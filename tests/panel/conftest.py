@@ -22,9 +22,9 @@ from core.auth import Role
 from core.config import Config, parse_config
 from core.journal import read_journal
 from core.samples import Sample
-from hmi.link import LocalLink
 from hmi.panel.app import PanelWindow
-from hmi.station import Station
+from hmi.station.link import LocalLink
+from hmi.station.runtime import Station
 
 # Read when pytest-qt creates the QApplication, after these imports.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

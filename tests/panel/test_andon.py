@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from hmi.panel.app import PanelWindow
 from hmi.panel.screens.andon import AndonScreen
 from hmi.panel.widgets.sound import SETTINGS, AndonSound
-from hmi.station import Station
+from hmi.station.runtime import Station
 from tests.panel.conftest import Clock
 from tests.panel.helpers import enter_pin, named, tap
 

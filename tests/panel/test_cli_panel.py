@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from hmi.paths import socket_path
-from hmi.socket_client import RemoteLink
+from hmi.socket.client import RemoteLink
 from tests.panel.test_live import CONFIG
 from tests.ports import free_port
 

@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from core.samples import Sample
 from hmi.panel.app import PanelWindow
 from hmi.panel.screens.downtime import DowntimeScreen
-from hmi.station import Station
+from hmi.station.runtime import Station
 from tests.panel.conftest import NOW, Clock
 from tests.panel.helpers import enter_pin, named, tap
 

@@ -9,7 +9,7 @@ from core.samples import Sample
 from hmi.panel.app import PanelWindow
 from hmi.panel.screens.jobs import JobsScreen
 from hmi.panel.screens.overview import OverviewScreen
-from hmi.station import Station
+from hmi.station.runtime import Station
 from tests.panel.conftest import Clock
 from tests.panel.helpers import enter_pin, named, tap
 

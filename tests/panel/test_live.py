@@ -11,11 +11,11 @@ from pytestqt.qtbot import QtBot
 
 from connectors.sim.runner import SimLine
 from core.config import Config, parse_config
-from hmi.link import LocalLink
 from hmi.panel.app import PanelWindow
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
-from hmi.station import Station
+from hmi.station.link import LocalLink
+from hmi.station.runtime import Station
 from tests.ports import free_port
 
 CONFIG = """

@@ -15,12 +15,12 @@ from PySide6.QtWidgets import QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from core.metrics import Metrics
-from hmi.link import LocalLink
 from hmi.panel.app import PanelWindow
-from hmi.panel.report_screen import ReportScreen
-from hmi.report_charts import hms
-from hmi.report_export import pct
-from hmi.station import Station
+from hmi.panel.screens.report import ReportScreen
+from hmi.report.charts import hms
+from hmi.report.export import pct
+from hmi.station.link import LocalLink
+from hmi.station.runtime import Station
 from scripts.demo_station import CORRECTED_REASON, DEFAULT_NOW, ManualClock, at, replayed_station
 from tests.panel.helpers import named, tap
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.samples import Sample
 from hmi.panel.app import PanelWindow
-from hmi.station import Station
+from hmi.station.runtime import Station
 from tests.panel.conftest import Clock
 
 

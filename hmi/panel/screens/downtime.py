@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmi.link import CommandResult
 from hmi.panel.context import PanelContext
 from hmi.panel.theme import WARNING
 from hmi.panel.widgets.common import button, clear_layout, clock_time, duration, label, scrolled_list
 from hmi.panel.widgets.dialogs import NoteDialog, SplitDialog
+from hmi.station.link import CommandResult
 
 UNASSIGNED = "Unassigned"
 SHOWN = 40  # stops listed; a shift with more has bigger problems than scrolling

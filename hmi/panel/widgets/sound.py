@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, QUrl
 from PySide6.QtWidgets import QApplication
 
-from hmi.panel.theme import ASSETS
+from hmi.paths import ASSETS
 
 REPEAT_MS = 3000
 SETTINGS = "panel-settings.json"

@@ -7,7 +7,6 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from core.actions import read_actions
@@ -16,12 +15,14 @@ from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
 from core.replay import Window, default_window, replay
 from core.timefmt import parse_time
-from hmi import cli_console, cli_panel, cli_people, cli_sim, cli_station
+from hmi.cli import console as cli_console
+from hmi.cli import panel as cli_panel
+from hmi.cli import people as cli_people
+from hmi.cli import sim as cli_sim
+from hmi.cli import station as cli_station
 from hmi.errors import UsageError
-from hmi.paths import data_dir
-from hmi.text_report import print_result
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+from hmi.paths import ASSETS, data_dir
+from hmi.report.text import print_result
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,7 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if face == "console":
         asyncio.run(cli_console.demo_console(speed=args.speed, seed=args.seed))
         return 0
-    from hmi.demo import run_demo  # the simulator's protocol servers load only when asked for
+    from hmi.cli.demo import run_demo  # the simulator's protocol servers load only when asked for
 
     asyncio.run(run_demo(cfg, seconds=args.seconds, every=args.every, speed=args.speed, seed=args.seed))
     return 0
@@ -184,7 +185,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,8 @@
 """The panel's shift report screen: the supervisor's end-of-shift read, and its PDF and CSV.
 
-It shows the "report" view (hmi/report_view.py) of the current or the previous shift: the
+It shows the "report" view (hmi/report/view.py) of the current or the previous shift: the
 losses waterfall, the downtime Pareto, production per hour against target and the Andon
-response times, with the charts the PDF prints (hmi/report_charts.py). Export writes the report
+response times, with the charts the PDF prints (hmi/report/charts.py). Export writes the report
 on screen to the station's reports folder; a touch panel has no file dialog.
 """
 
@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmi.link import LocalLink
 from hmi.panel import theme
 from hmi.paths import data_dir
-from hmi.report_charts import ChartColors, hms, paint_hourly, paint_pareto, paint_waterfall
-from hmi.report_export import pct, write_csv, write_pdf
-from hmi.report_view import shift_report
+from hmi.report.charts import ChartColors, hms, paint_hourly, paint_pareto, paint_waterfall
+from hmi.report.export import pct, write_csv, write_pdf
+from hmi.report.view import shift_report
+from hmi.station.link import LocalLink
 
 REFRESH_S = 5.0
 ANDON_COLUMNS = ("Machine", "Kind", "Raised", "Acknowledged", "Resolved")
@@ -46,7 +46,7 @@ Painter = Callable[[QPainter, QRectF, dict[str, Any]], None]
 
 
 class ChartView(QWidget):
-    """One chart of the report line on screen, drawn by a painter of hmi/report_charts.py."""
+    """One chart of the report line on screen, drawn by a painter of hmi/report/charts.py."""
 
     def __init__(self, heading: str, paint: Painter, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -88,7 +88,7 @@ class Station:
         self.gate: CommandGate | None = None
         self.runners: list[ConnectionRunner] = []
         self._tasks: list[asyncio.Task[None]] = []
-        # Said loudly on every face (hmi.views.health_view) while the database cannot be written.
+        # Said loudly on every face (hmi.station.views.health_view) while the database cannot be written.
         self.store_error: str | None = None
         self.pace = CounterPace()
         self.started_at: float | None = None

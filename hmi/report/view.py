@@ -14,10 +14,10 @@ from core.andon import AndonCall
 from core.config import Line
 from core.engine import Engine
 from core.metrics import Metrics
-from hmi.views import metrics_dict, shift_window, target_so_far
+from hmi.station.views import metrics_dict, shift_window, target_so_far
 
 if TYPE_CHECKING:
-    from hmi.station import Station
+    from hmi.station.runtime import Station
 
 HOUR_S = 3600.0
 

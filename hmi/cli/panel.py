@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from hmi.cli_station import load_station_config
+from hmi.cli.station import load_station_config
 from hmi.errors import UsageError
 from hmi.paths import data_dir, default_db
 

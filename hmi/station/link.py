@@ -1,7 +1,7 @@
 """How a face talks to a station: the same four calls in-process and over the station socket.
 
 `LocalLink` wraps a `Station` hosted in the face's own process (the panel, `ms5 console --demo`);
-`hmi.socket_client.RemoteLink` speaks the socket protocol of docs/SOCKET.md to a station hosted by
+`hmi.socket.client.RemoteLink` speaks the socket protocol of docs/SOCKET.md to a station hosted by
 another process. A face is written against `StationLink` and cannot tell them apart.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from core.gate import GateError
-from hmi.station import Station
-from hmi.views import VIEWS
+from hmi.station.runtime import Station
+from hmi.station.views import VIEWS
 
 
 class LinkError(Exception):
@@ -30,7 +30,7 @@ class CommandResult:
 
 class StationLink(Protocol):
     async def view(self, name: str, **args: Any) -> Any:
-        """One of hmi.views.VIEWS, computed now."""
+        """One of hmi.station.views.VIEWS, computed now."""
         ...
 
     async def command(
@@ -44,7 +44,7 @@ class StationLink(Protocol):
         ...
 
     def listen(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        """Call `callback` with every engine event (hmi.station.event_dict); returns the unsubscribe."""
+        """Call `callback` with every engine event as a dict; returns the unsubscribe."""
         ...
 
     async def close(self) -> None: ...

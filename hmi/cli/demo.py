@@ -18,10 +18,8 @@ from connectors.sim.runner import SimError, SimLine
 from core.config import Config
 from hmi.errors import UsageError
 from hmi.paths import data_dir, socket_path
-from hmi.socket_server import ServerError, StationServer
-from hmi.station import Station
-
-DEMO_CONFIG = Path(__file__).resolve().parent.parent / "assets" / "demo-line.toml"
+from hmi.socket.server import ServerError, StationServer
+from hmi.station.runtime import Station
 
 
 def _pct(x: float | None) -> str:

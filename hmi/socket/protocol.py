@@ -1,6 +1,6 @@
 """The station socket's wire format (docs/SOCKET.md): one JSON object per line, UTF-8.
 
-Shared by the server (hmi/socket_server.py) and the client (hmi/socket_client.py) so both read and
+Shared by the server (hmi/socket/server.py) and the client (hmi/socket/client.py) so both read and
 write exactly the same thing. Nothing here does I/O.
 """
 

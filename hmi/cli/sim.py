@@ -1,6 +1,6 @@
 """`ms5 sim`: serve a config's line with simulated PLCs on the connections' addresses.
 
-Also runnable on its own: `python -m hmi.cli_sim CONFIG [options]` is `ms5 sim CONFIG [options]`.
+Also runnable on its own: `python -m hmi.cli.sim CONFIG [options]` is `ms5 sim CONFIG [options]`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import NoReturn
 from connectors.sim.runner import SimError, SimLine
 from connectors.sim.script import Script, ScriptError, load_script
 from core.config import Config
-from hmi.cli_station import load_station_config
+from hmi.cli.station import load_station_config
 from hmi.errors import UsageError
 
 HELP = "Serve a config's line with simulated PLCs (Modbus, OPC UA, S7, Logix) until Ctrl-C."

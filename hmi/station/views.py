@@ -1,7 +1,7 @@
 """What the faces show, as plain JSON-ready data computed from the station.
 
 Both faces render these dicts and nothing else: the panel calls them in-process, the console gets
-them over the station socket (hmi/socket_server.py). Every figure comes from the engine; this module
+them over the station socket (hmi/socket/server.py). Every figure comes from the engine; this module
 only picks windows (the current shift, the previous one) and names things. No Qt, no Textual.
 """
 
@@ -16,7 +16,7 @@ from core.engine import Engine
 from core.metrics import Metrics
 
 if TYPE_CHECKING:
-    from hmi.station import Station
+    from hmi.station.runtime import Station
 
 # Without a shift (a line with no calendar now) the faces show the last hour.
 NO_SHIFT_WINDOW_S = 3600.0
@@ -313,8 +313,8 @@ def config_view(station: Station) -> dict[str, Any]:
 
 
 def report_view(station: Station, now: float, *, previous: bool = False) -> dict[str, Any]:
-    """The shift report (hmi/report_view.py, which builds on this module: imported when asked)."""
-    from hmi.report_view import shift_report
+    """The shift report (hmi/report/view.py, which builds on this module: imported when asked)."""
+    from hmi.report.view import shift_report
 
     return shift_report(station, now, previous=previous)
 

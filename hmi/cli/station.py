@@ -19,9 +19,9 @@ from core.store import Store, StoreError
 from core.timefmt import parse_time
 from hmi.errors import UsageError
 from hmi.paths import default_db, socket_path
-from hmi.socket_server import ServerError, StationServer
-from hmi.station import Station
-from hmi.text_report import print_result
+from hmi.report.text import print_result
+from hmi.socket.server import ServerError, StationServer
+from hmi.station.runtime import Station
 
 
 def load_station_config(path: str) -> Config:

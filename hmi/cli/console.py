@@ -15,15 +15,14 @@ from pathlib import Path
 
 from core.config import Config
 from core.store import StoreError
-from hmi.cli_station import load_station_config
+from hmi.cli.station import load_station_config
 from hmi.errors import UsageError
-from hmi.link import LinkError, LocalLink
-from hmi.paths import data_dir, default_db, socket_path
-from hmi.socket_client import RemoteLink, StationNotRunning
-from hmi.socket_server import ServerError, StationServer
-from hmi.station import Station
+from hmi.paths import DEMO_CONFIG, data_dir, default_db, socket_path
+from hmi.socket.client import RemoteLink, StationNotRunning
+from hmi.socket.server import ServerError, StationServer
+from hmi.station.link import LinkError, LocalLink
+from hmi.station.runtime import Station
 
-DEMO_CONFIG = Path(__file__).resolve().parent.parent / "assets" / "demo-line.toml"
 LOG_NAME = "console.log"
 
 

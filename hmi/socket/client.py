@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from hmi import socket_protocol as wire
-from hmi.link import CommandResult, LinkError
+from hmi.socket import protocol as wire
+from hmi.station.link import CommandResult, LinkError
 
 log = logging.getLogger("ms5.link")
 

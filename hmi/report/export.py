@@ -1,7 +1,7 @@
-"""The shift report (hmi/report_view.py) written to paper and to spreadsheets.
+"""The shift report (hmi/report/view.py) written to paper and to spreadsheets.
 
 `write_pdf` lays the report out as a QTextDocument (real text, so the PDF can be searched and
-copied from) with the charts of hmi/report_charts.py as pictures; it needs a QGuiApplication.
+copied from) with the charts of hmi/report/charts.py as pictures; it needs a QGuiApplication.
 `write_csv` writes one CSV file of sections: a section's name on its own row, its header row,
 its rows and a blank line, which every spreadsheet opens as it is.
 """
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QMarginsF, QRectF, QUrl
 from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
 
-from hmi.report_charts import hms, paint_hourly, paint_pareto, paint_waterfall, print_colors
+from hmi.report.charts import hms, paint_hourly, paint_pareto, paint_waterfall, print_colors
 
 # The charts go in as pictures of this many pixels; the page shows them 16 cm wide.
 CHART_PX = (1500, 560)

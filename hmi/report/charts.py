@@ -1,7 +1,7 @@
 """The shift report's three charts drawn with a QPainter: on the panel's report screen and into
 the PDF alike, so the printed report looks like the screen.
 
-Drawing only: every figure comes in the report dict of hmi/report_view.py; nothing is computed
+Drawing only: every figure comes in the report dict of hmi/report/view.py; nothing is computed
 here but positions.
 """
 

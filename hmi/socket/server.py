@@ -1,11 +1,11 @@
 """The station socket: lets a second face (the console over SSH) use the station this process hosts.
 
-The protocol is docs/SOCKET.md (hmi/socket_protocol.py). Two rules shape this module:
+The protocol is docs/SOCKET.md (hmi/socket/protocol.py). Two rules shape this module:
 
 - Nothing a client does may slow the station. The station's event listener only appends encoded
   lines to each client's bounded queue; a writer task per client drains it. A client whose queue
   overflows is dropped with a last line saying so.
-- The socket gives no more than the PINs give: commands go through hmi.link.run_command, the same
+- The socket gives no more than the PINs give: commands go through hmi.station.link.run_command, the same
   gate (PIN, permission, audit) as the panel's buttons.
 """
 
@@ -24,9 +24,9 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from hmi import socket_protocol as wire
-from hmi.link import LinkError, compute_view, login, run_command
-from hmi.station import Station
+from hmi.socket import protocol as wire
+from hmi.station.link import LinkError, compute_view, login, run_command
+from hmi.station.runtime import Station
 
 log = logging.getLogger("ms5.socket")
 
