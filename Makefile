@@ -17,6 +17,7 @@ lint: setup
 	$(VENV)/bin/ruff check core connectors hmi tests scripts
 	$(VENV)/bin/ruff format --check core connectors hmi tests scripts
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test: lint
 	$(VENV)/bin/pytest

@@ -1,4 +1,5 @@
-"""The house rules of shared/DESIGN.md section 2 that a machine can check."""
+"""What the import contracts (pyproject.toml, `lint-imports`) cannot see: the modules a real import
+loads, lazy imports inside functions included (docs/DESIGN.md, "Layers")."""
 
 from __future__ import annotations
 
@@ -18,37 +19,20 @@ def _modules_loaded_by(statement: str) -> set[str]:
 
 
 def test_core_loads_no_ui_and_no_protocol_library() -> None:
-    core_modules = sorted(p.stem for p in (ROOT / "core").glob("*.py") if p.stem != "__init__")
-    loaded = _modules_loaded_by("\n".join(f"import core.{name}" for name in core_modules))
+    loaded = _modules_loaded_by(
+        "import importlib, pkgutil, core\n"
+        "for m in pkgutil.walk_packages(core.__path__, 'core.'): importlib.import_module(m.name)"
+    )
+    assert "core.engine" in loaded  # the walk reached the modules
     offenders = sorted(m for m in loaded if m.split(".")[0] in (*FORBIDDEN, "connectors", "hmi"))
     assert offenders == []
-
-
-def test_core_source_imports_no_outer_package() -> None:
-    for path in (ROOT / "core").rglob("*.py"):
-        for line in path.read_text().splitlines():
-            words = line.split()
-            if len(words) >= 2 and words[0] in ("import", "from"):
-                assert words[1].split(".")[0] not in (*FORBIDDEN, "connectors", "hmi"), f"{path}: {line}"
 
 
 def test_the_station_its_views_and_its_socket_load_no_face() -> None:
     # `ms5 engine` on a headless line PC must not need Qt or Textual, nor pay for loading them.
     loaded = _modules_loaded_by(
         "import hmi.station.runtime, hmi.station.views, hmi.station.link, hmi.report.view\n"
-        "import hmi.socket.server, hmi.socket.client, hmi.cli"
+        "import hmi.socket.server, hmi.socket.client, hmi.cli.main"
     )
     faces = ("PySide6", "textual", "pyqtgraph", "qasync")
     assert sorted(m for m in loaded if m.split(".")[0] in faces) == []
-
-
-def test_widgets_import_no_engine_internals() -> None:
-    # Widgets render views and send commands through a link: the figures are not theirs. (They may
-    # read core.permissions.PUBLIC to know which command needs no PIN pad; the engine still decides.)
-    for folder in ("panel", "console"):
-        for path in (ROOT / "hmi" / folder).rglob("*.py"):
-            for line in path.read_text().splitlines():
-                words = line.split()
-                if len(words) >= 2 and words[0] in ("import", "from"):
-                    module = words[1]
-                    assert module not in ("core.metrics", "core.engine", "core.calendar"), f"{path}: {line}"
