@@ -15,6 +15,7 @@ from pathlib import Path
 
 from core.config import Config
 from core.store import StoreError
+from hmi.cli.arguments import positive_number
 from hmi.cli.station import load_station_config
 from hmi.errors import UsageError
 from hmi.paths import DEMO_CONFIG, data_dir, default_db, socket_path
@@ -134,16 +135,6 @@ def cmd_console(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return value
-
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "console",
@@ -158,6 +149,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--attach", action="store_true", help="only attach to a running station; never host one")
     p.add_argument("--demo", action="store_true", help="the simulated demo line with its own station")
     p.add_argument(
-        "--speed", type=_positive, default=1.0, metavar="X", help="--demo: run the machines X times faster"
+        "--speed",
+        type=positive_number,
+        default=1.0,
+        metavar="X",
+        help="--demo: run the machines X times faster",
     )
     p.add_argument("--seed", type=int, default=1, help="--demo: the simulated line's seed")

@@ -16,6 +16,7 @@ from typing import NoReturn
 from connectors.sim.runner import SimError, SimLine
 from connectors.sim.script import Script, ScriptError, load_script
 from core.config import Config
+from hmi.cli.arguments import positive_number
 from hmi.cli.station import load_station_config
 from hmi.errors import UsageError
 
@@ -25,16 +26,6 @@ EPILOG = (
     "equipment runs, stops, faults and changes over near its ideal cycle time. "
     "Script syntax and the demo ports: docs/SIMULATOR.md."
 )
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return value
 
 
 def _load(path: str) -> Config:
@@ -118,7 +109,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--speed",
-        type=_positive,
+        type=positive_number,
         default=1.0,
         metavar="X",
         help="run the equipment X times faster: cycle times and stop durations divided by X (default 1)",
