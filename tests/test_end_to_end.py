@@ -4,8 +4,10 @@ station counts exactly the parts the simulator made, and keeps counting through 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,8 +18,10 @@ import pytest
 from connectors.sim.runner import SimLine
 from connectors.sim.script import parse_script
 from core.config import Config, parse_config
+from core.samples import Sample
 from core.station_state import rebuild
 from core.store import Store
+from hmi.paths import socket_path
 from hmi.station.runtime import Station
 from tests.ports import free_port
 
@@ -135,6 +139,19 @@ def test_the_station_counts_exactly_what_the_simulator_made(tmp_path: Path, conf
         assert labeller.comms_loss_time_s < filler.comms_loss_time_s
 
 
+def _tags_with_a_value(sock: Path) -> set[tuple[str, str]]:
+    """The (equipment, signal) pairs the running station has a value for, asked over its socket."""
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(str(sock))
+            s.sendall(b'{"id":1,"op":"view","name":"tags"}\n')
+            answer = json.loads(s.makefile(encoding="utf-8").readline())
+    except (FileNotFoundError, ConnectionRefusedError):  # not serving yet
+        return set()
+    return {(t["equipment"], t["signal"]) for t in answer["result"] if t["value"] is not None}
+
+
 def test_ms5_engine_prints_connection_changes_and_stops_cleanly_on_sigterm(
     tmp_path: Path, config: Config
 ) -> None:
@@ -161,7 +178,11 @@ def test_ms5_engine_prints_connection_changes_and_stops_cleanly_on_sigterm(
         lines = [station.stdout.readline().strip() for _ in range(3)]
         assert lines[0].startswith("station: 2 connection(s)")
         assert sorted(lines[1:]) == ["filler-plc [modbus]: connected", "labeller-plc [s7]: connected"]
-        time.sleep(2)
+        bound = {(eq.id, str(b.signal)) for line in config.lines for eq in line.equipment for b in eq.signals}
+        deadline = time.monotonic() + 60  # only stops a hung test
+        while (seen := _tags_with_a_value(socket_path(db))) != bound:
+            assert time.monotonic() < deadline, sorted(bound - seen)
+            time.sleep(0.05)
         station.send_signal(signal.SIGTERM)
         out, err = station.communicate(timeout=30)
         assert station.returncode == 0, err
@@ -171,4 +192,5 @@ def test_ms5_engine_prints_connection_changes_and_stops_cleanly_on_sigterm(
         sim.send_signal(signal.SIGTERM)
         sim.communicate(timeout=30)
     with Store.open(db) as store:
-        assert store.last_id > 10  # the samples of those seconds were committed on the way out
+        journaled = {(r.equipment, r.signal) for _id, r in store.journal() if isinstance(r, Sample)}
+    assert journaled >= bound  # every value the station had shown was committed on the way out

@@ -292,6 +292,9 @@ async def test_faulty_plcs_fail_alone_and_together_while_the_others_keep_their_p
             n += 1
             plc.set(1, n)
 
+    def every_equipment_running() -> bool:
+        return all(engine.state_of(eq)[0] == "running" for eq in engine.equipment_ids)
+
     ticking = asyncio.create_task(counter())
     windows: list[Window] = []
 
@@ -331,12 +334,12 @@ async def test_faulty_plcs_fail_alone_and_together_while_the_others_keep_their_p
 
     try:
         await until(lambda: all(r.diagnostics.state == "connected" for r in runners.values()))
-        await asyncio.sleep(1.0)  # the first samples reach the engine: every equipment running
+        await until(every_equipment_running)  # the first samples reached the engine
         baseline = await window("baseline", ())
         for fault in FAULTS:
             await window(fault, (f"f-{fault}",))
         await window("together", tuple(f"f-{f}" for f in FAULTS))
-        await asyncio.sleep(1.0)
+        await until(every_equipment_running)  # the faulty ones are back and counted again
         station.tick()
     finally:
         ticking.cancel()
