@@ -22,7 +22,7 @@ How each figure is taken, inside the window that starts --warmup seconds after t
 - CPU: utime + stime of the child (/proc/PID/stat, all threads) over the window's wall time, in %
   of one core; the console's share is a run's CPU minus the baseline's;
 - terminal bytes/s: bytes read from the pty's master side during the window / its wall time.
-Figures are printed, never asserted (shared/DESIGN.md section 8). Aims (issue 6): console CPU share
+Figures are printed, never asserted (docs/BENCHMARKS.md). Aims (issue 6): console CPU share
 <= 10 % of one core, <= 2 KB/s to the terminal at steady state.
 """
 

@@ -20,7 +20,7 @@ The baseline is the poll interval itself: a change waits on average half an inte
 poll and at worst a whole one, so p99 / poll near 1 means the pipeline adds little; the aim of
 issue 4 is p99 within poll interval + 20 ms. The simulated PLC runs in the same process and event
 loop as the station (a real PLC answers in parallel), so its work is in the figures too. Figures are
-printed, never asserted (shared/DESIGN.md section 8).
+printed, never asserted (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ and polling cycles. The same is then done in polling mode (`subscription = false
 
 Latency = the Sample's `received` time − the time just before `set` (both `time.time`: the runner
 stamps `received` with it). Printed: p50, p99 and max per mode, and the aim from issue 4 (p99 within
-the poll interval + 20 ms). Nothing is asserted (shared/DESIGN.md section 8). In both modes the
+the poll interval + 20 ms). Nothing is asserted (docs/BENCHMARKS.md). In both modes the
 runner polls the driver on its own schedule, so a change waits for the next publish and then for
 the next runner poll: expect p99 near publishing interval + poll interval.
 """

@@ -11,7 +11,7 @@ and the mean poll-cycle time (`time.perf_counter` around `driver.read()`), then 
 The simulated PLC runs in the same process and event loop as the drivers, so a poll cycle includes
 the server's own work (a real PLC would answer in parallel); both modes pay it alike.
 
-Figures are printed, never asserted (shared/DESIGN.md section 8); the request counts are
+Figures are printed, never asserted (docs/BENCHMARKS.md); the request counts are
 deterministic, the times are not. Every value read is checked against what the server was given.
 """
 

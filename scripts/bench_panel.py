@@ -32,7 +32,7 @@ How each figure is taken:
   `demo=True`, where the child starts the simulators itself (`ms5 panel --demo`; cpppo's and the
   OPC UA server's start-up are then part of it).
 The platform is Qt's offscreen one (software painting): a panel PC's GPU paints faster, its
-CPU may be slower. Figures are printed, never asserted (shared/DESIGN.md section 8).
+CPU may be slower. Figures are printed, never asserted (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Two passes over the same journal file, each timed with `time.perf_counter` (wall
   (b) parsing and the full replay: `read_journal`, then `core.replay.replay`.
 
 The engine's cost is (b) − (a). Figures are printed as rates and as a ratio against the parse cost
-measured in the same run (shared/DESIGN.md section 8): nothing here asserts a speed, because a
+measured in the same run (docs/BENCHMARKS.md): nothing here asserts a speed, because a
 timed assertion flakes on a busy machine. What is asserted is exactness: the replay must count
 exactly the parts the generator made, across counter rollovers and communication losses.
 """

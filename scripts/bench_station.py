@@ -56,7 +56,7 @@ loop serves every PLC, unlike real PLCs, and in the station's loop, which takes 
 one), which shows in the read latency and the poll jitter, not in the start jitter. `--stagger` delays
 each connection's first connect by i/n of the poll interval (the benchmark wraps the drivers'
 `connect`; the station is unchanged) to show what spreading the phases would do.
-Figures are printed, never asserted (shared/DESIGN.md section 8).
+Figures are printed, never asserted (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations

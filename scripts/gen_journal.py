@@ -1,4 +1,4 @@
-"""A deterministic generator of realistic journals (shared/DESIGN.md section 7) for demos and benchmarks.
+"""A deterministic generator of realistic journals (docs/OEE.md, "Inputs") for demos and benchmarks.
 
 The bundled demo journal is regenerated, byte for byte, with:
 

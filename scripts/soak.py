@@ -24,7 +24,7 @@ tables and the SQLite page cache fill up):
 - database growth: the slope of the store's size after the warm-up, MB/h, and per line-day
   (the slope / number of lines x 24 h). Aim (issue 7): <= 50 MB per line-day.
 - the file on disk after the station closed it (database + -wal + -shm).
-Figures are printed, never asserted (shared/DESIGN.md section 8).
+Figures are printed, never asserted (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations

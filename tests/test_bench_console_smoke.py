@@ -1,5 +1,5 @@
 """The console benchmark at a tiny size: it runs the station alone and with the console in a real
-pty, and prints its figure lines. No timing is asserted (shared/DESIGN.md section 8)."""
+pty, and prints its figure lines. No timing is asserted (docs/BENCHMARKS.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The panel benchmark at a tiny size: it runs the real window on a fed station, prints its
 figure lines, and the start-up child reaches a frame with live data from the simulated PLCs.
-No timing is asserted (shared/DESIGN.md section 8): the figures are for people to read."""
+No timing is asserted (docs/BENCHMARKS.md): the figures are for people to read."""
 
 from __future__ import annotations
 

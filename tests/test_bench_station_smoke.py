@@ -1,6 +1,6 @@
 """The station and Modbus latency benchmarks at a tiny size: they run, print their figure lines,
-every connection connects and the engine sees the changes. No timing is asserted (shared/DESIGN.md
-section 8): the figures are for people to read."""
+every connection connects and the engine sees the changes. No timing is asserted
+(docs/BENCHMARKS.md): the figures are for people to read."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The soak at a tiny size: it runs, samples as it goes and prints every figure of issue 7's soak.
-No figure is asserted (shared/DESIGN.md section 8); the hour-long run's figures are in
+No figure is asserted (docs/BENCHMARKS.md); the hour-long run's figures are in
 docs/BENCHMARKS.md."""
 
 from __future__ import annotations

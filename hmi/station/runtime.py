@@ -1,7 +1,7 @@
 """The station: PLC connections -> engine -> store, in one asyncio loop.
 
-This is the composition root of shared/DESIGN.md section 2: it builds the connectors and the
-engine from the config and owns the SQLite file. Faces get the engine, the gate and the
+It builds the connectors and the engine from the config and owns the SQLite file (docs/DESIGN.md,
+"The path of a sample"). Faces get the engine, the gate and the
 connection diagnostics from here.
 """
 
