@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test lint bench soak screenshots package clean
+.PHONY: setup demo test check lint bench soak screenshots package clean
 
 setup: $(VENV)/.installed
 
@@ -21,6 +21,12 @@ lint: setup
 
 test: lint
 	$(VENV)/bin/pytest
+
+# The inner loop: ruff and the tests not marked slow (engine, config, store, views, permissions,
+# socket protocol; no servers, no Qt, no PyInstaller), in under two minutes. `make test` runs all.
+check: setup
+	$(VENV)/bin/ruff check core connectors hmi tests scripts
+	$(VENV)/bin/pytest -m "not slow"
 
 bench: setup
 	$(PY) -m scripts.bench_replay --days 30 --machines 10

@@ -1,4 +1,4 @@
-"""Generated bad input for `ms5 check` and `ms5 replay` (issue 7, Bad input; DESIGN.md section 7).
+"""Generated bad input for `ms5 check` and `ms5 replay` (docs/RELIABILITY.md).
 
 The hand-written cases of tests/test_config_check.py and tests/test_journal_errors.py check the
 exact message of each known mistake. Here hypothesis makes mistakes nobody thought of: configs
@@ -15,23 +15,20 @@ a few examples also run as real `python -m hmi.cli` processes, as a user would r
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import math
 import random
-import subprocess
-import sys
 import tempfile
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hmi.cli.main import main
+from tests.cli_runs import Outcome, run_in_process, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "reference.toml"
@@ -40,27 +37,6 @@ SOURCES = {p.name: p.read_text(encoding="utf-8") for p in (REFERENCE, DEMO)}
 PARSED = {name: tomllib.loads(text) for name, text in SOURCES.items()}
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-
-def run_in_process(*argv: str) -> Outcome:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return Outcome(code, out.getvalue(), err.getvalue())
-
-
-def run_process(*argv: str) -> Outcome:
-    proc = subprocess.run(
-        [sys.executable, "-m", "hmi.cli", *argv], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-    return Outcome(proc.returncode, proc.stdout, proc.stderr)
 
 
 @contextlib.contextmanager
@@ -72,18 +48,18 @@ def scratch() -> Iterator[Path]:
 
 def assert_accepted_or_refused(result: Outcome, path: Path, command: str) -> None:
     """Exit 0, or exit 2 with one line per problem, each naming the file or the command."""
-    assert "Traceback" not in result.err, result.err
-    assert result.code in (0, 2), (result.code, result.err)
-    if result.code == 0:
-        assert result.err == "", result.err
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode in (0, 2), (result.returncode, result.stderr)
+    if result.returncode == 0:
+        assert result.stderr == "", result.stderr
         return
-    assert result.out == "", "a refused input printed figures"
-    lines = result.err.splitlines()
+    assert result.stdout == "", "a refused input printed figures"
+    lines = result.stderr.splitlines()
     assert lines, "exit 2 without a reason"
     for line in lines:
         # A message's value is quoted with repr(), so a newline inside a key or a value cannot
         # break the one-line-per-problem promise; every line says where the problem is.
-        assert line.startswith((path.name, str(path), f"ms5 {command}:")), result.err
+        assert line.startswith((path.name, str(path), f"ms5 {command}:")), result.stderr
 
 
 # --------------------------------------------------------------------------- TOML out
@@ -273,8 +249,8 @@ def test_a_journal_with_random_rows_is_replayed_or_refused_in_one_line(data: byt
         path.write_bytes(data)
         result = run_in_process("replay", str(JOURNAL_CONFIG), str(path), "--json")
         assert_accepted_or_refused(result, path, "replay")
-        if result.code == 0:
-            json.loads(result.out)  # what was accepted gives figures a program can read
+        if result.returncode == 0:
+            json.loads(result.stdout)  # what was accepted gives figures a program can read
 
 
 @settings(max_examples=30, deadline=None)
@@ -289,6 +265,7 @@ def test_a_binary_journal_is_refused_in_one_line(garbage: bytes, with_header: bo
 # --------------------------------------------------------------------------- as a user runs them
 
 
+@pytest.mark.slow
 def test_a_few_generated_bad_inputs_as_real_processes() -> None:
     """The in-process runs above stand for real ones: the same inputs through `python -m hmi.cli`
     give the same exit code and the same lines."""
@@ -318,7 +295,7 @@ def test_a_few_generated_bad_inputs_as_real_processes() -> None:
         for path, argv, command in cases:
             real = run_process(*argv)
             assert_accepted_or_refused(real, path, command)
-            assert real.code == 2, real
+            assert real.returncode == 2, real
             assert real == run_in_process(*argv)
 
 
@@ -329,7 +306,7 @@ def test_a_key_with_a_control_character_is_named_on_one_line(tmp_path: Path) -> 
         path = tmp_path / "line.toml"
         path.write_text(f"[site]\nname = 'x'\n{json.dumps(key)} = 1\n", encoding="utf-8")
         result = run_in_process("check", str(path))
-        assert result.code == 2
-        first, *others = result.err.splitlines()
-        assert first.endswith(f": site.{json.dumps(key)}: unknown key"), result.err
-        assert others == ["line.toml: lines: required key is missing"], result.err
+        assert result.returncode == 2
+        first, *others = result.stderr.splitlines()
+        assert first.endswith(f": site.{json.dumps(key)}: unknown key"), result.stderr
+        assert others == ["line.toml: lines: required key is missing"], result.stderr

@@ -9,6 +9,8 @@ import pytest
 
 from scripts import bench_console
 
+pytestmark = pytest.mark.slow  # runs a benchmark end to end
+
 
 @pytest.mark.bench
 def test_console_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:

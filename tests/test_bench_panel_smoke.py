@@ -14,6 +14,8 @@ import pytest
 
 from scripts import bench_panel
 
+pytestmark = pytest.mark.slow  # runs a benchmark end to end
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -20,6 +20,8 @@ from scripts import bench_replay
 from scripts.gen_journal import generate
 from scripts.gen_journal import main as gen_main
 
+pytestmark = pytest.mark.slow  # runs a benchmark end to end
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DAYS, MACHINES, SEED = 1, 3, 1
 

@@ -9,6 +9,8 @@ import pytest
 from core.config import Config
 from scripts import bench_latency_modbus, bench_station
 
+pytestmark = pytest.mark.slow  # runs a benchmark end to end
+
 
 def _lines_starting(out: str, label: str) -> list[str]:
     return [line for line in out.splitlines() if line.strip().startswith(label)]

@@ -1,4 +1,4 @@
-"""The `ms5` command line as a user runs it (issue 2, Replay; DESIGN.md section 7)."""
+"""The `ms5` command line as a user runs it (the README's command table)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from hmi.cli.main import build_parser
+
+pytestmark = pytest.mark.slow  # runs ms5 as a process
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "reference.toml"

@@ -1,4 +1,4 @@
-"""`ms5 check CONFIG` and `load_config`, as a user sees them (issue 2, Config; DESIGN.md section 7).
+"""`ms5 check CONFIG` and `load_config`, as a user sees them (docs/CONFIG.md).
 
 Every broken config here is the reference config with one small edit. The expected line number is
 looked up in the edited text, so each test also checks that the error points where the key is.
@@ -8,26 +8,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from core.config import DEFAULT_COUNTER_MAX, ConfigError, load_config
+from tests.cli_runs import Outcome, run_in_process, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "reference.toml"
 REFERENCE_TEXT = REFERENCE.read_text(encoding="utf-8")
 
 
-def run_check(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hmi.cli", "check", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def run_check(path: Path) -> Outcome:
+    return run_in_process("check", str(path))
 
 
 def edited(replacements: list[tuple[str, str]], text: str = REFERENCE_TEXT) -> str:
@@ -74,13 +70,15 @@ def test_reference_loads_as_it_is() -> None:
     assert [s.name for s in cfg.lines[0].shifts] == ["Early", "Night"]
 
 
-def test_check_reference_exits_0() -> None:
-    result = run_check(REFERENCE)
+@pytest.mark.parametrize("run", [run_in_process, pytest.param(run_process, marks=pytest.mark.slow)])
+def test_check_reference_exits_0(run: Callable[..., Outcome]) -> None:
+    result = run("check", str(REFERENCE))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "ok" in result.stdout
 
 
+@pytest.mark.slow
 def test_check_via_console_script_entry_point() -> None:
     # `make test` installs the project into the venv, so the entry point is always there.
     script = Path(sys.executable).with_name("ms5")

@@ -11,6 +11,8 @@ import pytest
 
 from scripts import crash_harness
 
+pytestmark = pytest.mark.slow  # kills real station processes
+
 
 def test_six_kills_lose_no_count_no_acknowledgement_and_no_audit_row(
     capsys: pytest.CaptureFixture[str],

@@ -25,6 +25,8 @@ from hmi.paths import socket_path
 from hmi.station.runtime import Station
 from tests.ports import free_port
 
+pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
+
 CONFIG = """
 [site]
 name = "E2E"

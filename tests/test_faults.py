@@ -48,6 +48,8 @@ from core.samples import Quality
 from hmi.station.runtime import Station
 from tests.ports import free_port
 
+pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
+
 HOST = "127.0.0.1"
 POLL_S = 0.2
 TIMEOUT_S = 1.0

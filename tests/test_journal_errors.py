@@ -1,4 +1,4 @@
-"""`ms5 replay CONFIG JOURNAL` on journals that cannot be read (issue 2, Replay; DESIGN.md section 7).
+"""`ms5 replay CONFIG JOURNAL` on journals that cannot be read (docs/OEE.md, "Inputs").
 
 A bad row stops the replay with exit 2 and one line naming the row's line in the CSV file; nothing
 is printed on stdout.
@@ -7,8 +7,6 @@ is printed on stdout.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from core.config import Config
 from core.journal import JournalError, read_journal
 from core.samples import Quality
+from tests.cli_runs import Outcome, run_in_process, run_process
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "reference.toml"
@@ -26,14 +25,8 @@ GOOD = "2026-03-02T06:00:00+01:00,FILLER,running,1\n2026-03-02T06:00:00+01:00,FI
 LATER = "2026-03-02T06:10:00+01:00"
 
 
-def run_replay(journal: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hmi.cli", "replay", str(REFERENCE), str(journal), *extra],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def run_replay(journal: Path, *extra: str) -> Outcome:
+    return run_in_process("replay", str(REFERENCE), str(journal), *extra)
 
 
 def write(tmp_path: Path, text: str, name: str = "journal.csv") -> Path:
@@ -173,17 +166,12 @@ def test_non_utf8_journal(tmp_path: Path) -> None:
     assert "latin1.csv" in line and "UTF-8" in line
 
 
+@pytest.mark.slow
 def test_bad_config_stops_before_the_journal(tmp_path: Path) -> None:
     config = tmp_path / "line.toml"
     config.write_text(REFERENCE.read_text(encoding="utf-8").replace("Europe/Berlin", "Europe/Nowhere"))
     journal = write(tmp_path, HEADER + GOOD)
-    result = subprocess.run(
-        [sys.executable, "-m", "hmi.cli", "replay", str(config), str(journal), "--json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_process("replay", str(config), str(journal), "--json")  # a real process stands for the rest
     assert result.returncode == 2
     assert result.stdout == ""
     assert "line.toml:17: lines[0].timezone: unknown time zone 'Europe/Nowhere'" in result.stderr

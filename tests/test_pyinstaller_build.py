@@ -19,6 +19,8 @@ import pytest
 
 from tests.ports import free_port
 
+pytestmark = pytest.mark.slow  # builds the one-folder ms5
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

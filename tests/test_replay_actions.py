@@ -14,6 +14,8 @@ import pytest
 from core.auth import Role, UserStore
 from core.store import Store
 
+pytestmark = pytest.mark.slow  # runs ms5 as a process
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 

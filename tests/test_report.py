@@ -9,10 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from core.auth import Role, UserStore
 from core.config import load_config
 from core.samples import Quality, Sample
 from hmi.station.runtime import Station
+
+pytestmark = pytest.mark.slow  # runs ms5 as a process
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1772427600.0  # Monday 2026-03-02 06:00 +01:00

@@ -1,5 +1,5 @@
 """Security promises of the station, as an attacker at the keypad or on the socket meets them
-(issue 7, Security; DESIGN.md section 6).
+(docs/ANDON.md, "People"; docs/SOCKET.md, "Security model").
 
 Where each promise is tested (so nothing is tested twice; docs/RELIABILITY.md, Security):
 - PIN hash format (salted scrypt n=2**14 r=8 p=1, no PIN in the row), lockout after 5 wrong PINs

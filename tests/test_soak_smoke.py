@@ -8,6 +8,8 @@ import pytest
 
 from scripts import soak
 
+pytestmark = pytest.mark.slow  # runs a benchmark end to end
+
 
 def _lines_starting(out: str, label: str) -> list[str]:
     return [line for line in out.splitlines() if line.strip().startswith(label)]

@@ -411,6 +411,7 @@ def test_the_socket_lives_beside_its_database_and_a_too_long_path_is_refused(fol
         socket_path(folder / ("x" * 120) / "station.db")
 
 
+@pytest.mark.slow
 def test_ms5_engine_serves_the_socket_and_a_second_engine_is_refused(folder: Path) -> None:
     db = folder / "station.db"
     cmd = [sys.executable, "-m", "hmi.cli", "engine", str(REFERENCE), "--db", str(db)]

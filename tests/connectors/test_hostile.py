@@ -44,6 +44,8 @@ from core.samples import Quality, Sample
 from hmi.station.runtime import Station
 from tests.ports import free_port
 
+pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
+
 HOST = "127.0.0.1"
 SEED = 20261122
 GOOD_COUNT = 4242  # what the hostile PLC's correct answers carry; damaged ones carry other values

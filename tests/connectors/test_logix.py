@@ -28,6 +28,8 @@ from connectors.sim.logix_server import LogixSimServer, encode, free_port
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
 
+pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
+
 
 def _conn(port: int, cid: str = "plc1", **options: object) -> Connection:
     return Connection(

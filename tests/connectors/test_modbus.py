@@ -42,6 +42,8 @@ from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
 from scripts import bench_modbus
 
+pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
+
 HOST = "127.0.0.1"
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

@@ -36,6 +36,8 @@ from connectors.sim.opcua_server import OpcUaSimServer, encode
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
 
+pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
+
 module_loop = pytest.mark.asyncio(loop_scope="module")
 DER = serialization.Encoding.DER
 

@@ -7,12 +7,16 @@ import asyncio
 import random
 import time
 
+import pytest
+
 from connectors.base import ConnectionRunner, Diagnostics, Tag
 from connectors.modbus import ModbusDriver
 from connectors.sim.modbus_server import ModbusSimServer
 from core.config import Connection, SignalBinding
 from core.samples import Sample
 from tests.ports import free_port
+
+pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
 
 
 def connection(port: int, backoff_max_s: float = 0.3) -> Connection:

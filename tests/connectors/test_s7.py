@@ -36,6 +36,8 @@ from connectors.sim.s7_server import S7SimServer
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
 
+pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
+
 # --- helpers ------------------------------------------------------------------------------
 
 

@@ -28,6 +28,8 @@ from connectors.sim.server import SimServer
 from core.config import Config, Connection, load_config, parse_config
 from core.samples import Sample
 
+pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "assets" / "demo-line.toml"
 T0 = 1_772_430_000.0  # a Monday morning in March 2026

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the console in a terminal or under Textual's pilot
+
 MS5 = Path(sys.executable).parent / "ms5"
 
 

@@ -17,7 +17,7 @@ from hmi.station.runtime import Station
 from tests.console.conftest import NOW
 from tests.console.screen import SIZE, settle
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]  # the console under Textual's pilot
 
 
 def rows(app: ConsoleApp, table_id: str) -> list[list[str]]:

@@ -13,7 +13,7 @@ from hmi.socket.server import StationServer
 from hmi.station.runtime import Station
 from tests.console.screen import SIZE, settle
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]  # the console under Textual's pilot
 
 
 async def test_attached_console_acknowledges_through_the_socket(station: Station, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from hmi.station.link import LocalLink
 from tests.console.screen import SIZE, settle
 from tests.console.snapshots import assert_snapshot
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.slow]  # the console under Textual's pilot
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the console in a terminal or under Textual's pilot
+
 MS5 = Path(sys.executable).parent / "ms5"
 WAIT_S = 90.0  # how long to wait for a screen before giving up (the simulator's four servers start first)
 

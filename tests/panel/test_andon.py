@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from hmi.panel.app import PanelWindow
@@ -13,6 +14,8 @@ from hmi.panel.widgets.sound import SETTINGS, AndonSound
 from hmi.station.runtime import Station
 from tests.panel.conftest import Clock
 from tests.panel.helpers import enter_pin, named, tap
+
+pytestmark = pytest.mark.slow  # the panel under Qt
 
 
 def board(window: PanelWindow) -> AndonScreen:

@@ -12,10 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from hmi.paths import socket_path
 from hmi.socket.client import RemoteLink
 from tests.panel.test_live import CONFIG
 from tests.ports import free_port
+
+pytestmark = pytest.mark.slow  # the panel under Qt
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -3,6 +3,7 @@ a refused correction shows why; a stop is split in two and noted."""
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from core.samples import Sample
@@ -11,6 +12,8 @@ from hmi.panel.screens.downtime import DowntimeScreen
 from hmi.station.runtime import Station
 from tests.panel.conftest import NOW, Clock
 from tests.panel.helpers import enter_pin, named, tap
+
+pytestmark = pytest.mark.slow  # the panel under Qt
 
 START = NOW + 1  # the filler stops with no fault code for five minutes: nobody knows why yet
 

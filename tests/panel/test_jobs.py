@@ -3,6 +3,7 @@ progress and estimated end as the station counts; a changeover is started and en
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from core.samples import Sample
@@ -12,6 +13,8 @@ from hmi.panel.screens.overview import OverviewScreen
 from hmi.station.runtime import Station
 from tests.panel.conftest import Clock
 from tests.panel.helpers import enter_pin, named, tap
+
+pytestmark = pytest.mark.slow  # the panel under Qt
 
 
 def test_a_job_is_started_with_a_quantity_and_shows_its_progress(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
@@ -17,6 +18,8 @@ from hmi.panel.screens.overview import OverviewScreen
 from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
 from tests.ports import free_port
+
+pytestmark = pytest.mark.slow  # the panel under Qt
 
 CONFIG = """
 [site]

@@ -3,12 +3,15 @@ Andon banner visible and lets anyone raise a call; a PIN unlocks it."""
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from hmi.panel.app import PanelWindow
 from hmi.station.runtime import Station
 from tests.panel.conftest import NOW, Clock
 from tests.panel.helpers import enter_pin, named, tap
+
+pytestmark = pytest.mark.slow  # the panel under Qt
 
 
 def test_the_idle_lock_engages_and_the_banner_stays(

@@ -24,6 +24,8 @@ from hmi.station.runtime import Station
 from scripts.demo_station import CORRECTED_REASON, DEFAULT_NOW, ManualClock, at, replayed_station
 from tests.panel.helpers import named, tap
 
+pytestmark = pytest.mark.slow  # the panel under Qt
+
 SHIFT_START = at("06:00")
 
 

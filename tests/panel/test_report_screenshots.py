@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from scripts import screenshots
+
+pytestmark = pytest.mark.slow  # the panel under Qt
 
 SCREENS = ("overview", "machine", "downtime", "andon", "jobs", "report")
 

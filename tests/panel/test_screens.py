@@ -14,6 +14,8 @@ from hmi.panel.theme import STATE_LABELS, TOUCH_PX
 from hmi.panel.widgets.common import count, pct
 from tests.panel.helpers import named, tap
 
+pytestmark = pytest.mark.slow  # the panel under Qt
+
 
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
 def test_every_screen_opens_and_fits_the_panel(window: PanelWindow, size: tuple[int, int]) -> None:

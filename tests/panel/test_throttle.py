@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from core.samples import Sample
 from hmi.panel.app import PanelWindow
 from hmi.station.runtime import Station
 from tests.panel.conftest import Clock
+
+pytestmark = pytest.mark.slow  # the panel under Qt
 
 
 def test_a_flood_of_samples_repaints_once_per_frame(
