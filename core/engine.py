@@ -7,45 +7,59 @@ crash recovery and the reports agree to the second.
 Per equipment it keeps a list of segments, one per contiguous raw condition (running, stopped,
 no data, changeover, declared planned stop), and per-minute count buckets. Figures over any
 window are computed from those by cutting them with the shift calendar.
+
+`Engine` is its parts joined: the state (`core.engine_state`) and the clock and segments
+(`core.engine_segments`); counting, figures and commands are still here.
 """
 
 from __future__ import annotations
 
 import bisect
 from array import array
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from core.andon import AndonBoard, AndonCall, AndonError
-from core.calendar import Sched, ShiftCalendar, ShiftOccurrence
+from core.andon import AndonCall, AndonError
+from core.calendar import Sched, ShiftOccurrence
 from core.config import (
     ANDON_KINDS,
     COMMS_LOSS_REASON,
-    UNASSIGNED_REASON,
-    Config,
-    Equipment,
-    Line,
     ReasonCategory,
 )
+from core.engine_segments import EngineSegments
+from core.engine_state import (
+    CHG,
+    COMMS,
+    COND_NAMES,
+    PLANNED,
+    RUN,
+    STOP,
+    EquipmentState,
+    Job,
+    Segment,
+    stop_reason,
+)
 from core.events import (
-    ChangeoverEnded,
-    ChangeoverStarted,
     DowntimeEnded,
-    DowntimeStarted,
-    EventBus,
     OeeUpdate,
     ProductionUpdate,
     QualityAlert,
-    StateChanged,
 )
 from core.metrics import Metrics
 from core.permissions import Actor, Target, refusal, refusal_at_all
 from core.samples import PACKML_EXECUTE, SIGNALS, Sample
 
-RUN, STOP, COMMS, CHG, PLANNED = range(5)
-COND_NAMES = ("running", "stopped", "no_data", "changeover", "planned_stop")
+__all__ = [
+    "COND_NAMES",
+    "NOTE_MAX",
+    "CommandError",
+    "DowntimeEvent",
+    "Engine",
+    "Job",
+    "Refused",
+    "Segment",
+]
 
 # Bucket layout: counts, ideal-weighted counts, ideal-weighted counts inside a startup window.
 _T, _G, _R, _IT, _IG, _IR, _ST, _SG, _SR = range(9)
@@ -82,27 +96,6 @@ class Refused(CommandError):
     """The user may not do this (the permission table says so)."""
 
 
-@dataclass(slots=True)
-class Segment:
-    start: float
-    cond: int
-    end: float | None = None
-    fault_code: int = 0
-    reason: str | None = None
-    down_at: float = float("inf")
-    announced: bool = False  # DowntimeStarted sent
-    note: str | None = None  # what people wrote about this stop (note_stop)
-    # A stop interrupted by a communication loss and still stopped after it is one stop: its
-    # parts share the threshold, so a jam is not reported as two small stops.
-    continued_by: Segment | None = None
-
-    def is_down_stop(self, now: float) -> bool:
-        end = self.end if self.end is not None else now
-        if end >= self.down_at:
-            return True
-        return self.continued_by is not None and self.continued_by.is_down_stop(now)
-
-
 @dataclass(frozen=True, slots=True)
 class DowntimeEvent:
     equipment: str
@@ -118,121 +111,10 @@ class DowntimeEvent:
         return self.end - self.start
 
 
-@dataclass(slots=True)
-class _QualityWindow:
-    window: deque[tuple[int, int]] = field(default_factory=deque)
-    parts: int = 0
-    rejects: int = 0
-    since_alert: int = 1 << 62  # the first window may alert at once
-
-
-@dataclass(slots=True)
-class _Equipment:
-    cfg: Equipment
-    line: Line
-    calendar: ShiftCalendar
-    threshold: float
-    counter_range: int
-    startup_window: float
-    ideal: float
-    running: bool | None = None
-    packml_state: int | None = None
-    changeover_signal: bool = False
-    changeover_command: bool = False
-    declared_stop: str | None = None  # reason of an operator-declared planned stop
-    fault_code: int = 0
-    andon: bool = False
-    counters: dict[str, int] = field(default_factory=dict)
-    count_signals: set[str] = field(default_factory=set)
-    segments: list[Segment] = field(default_factory=list)
-    seg_starts: list[float] = field(default_factory=list)
-    # Count buckets as two flat arrays (bucket ends, and _BUCKET_WIDTH figures per bucket): a
-    # station keeps every minute of every machine in memory, and Python floats in lists cost
-    # five times as much (the soak's memory growth per hour).
-    counts: array[float] = field(default_factory=lambda: array("d"))
-    bucket_keys: array[float] = field(default_factory=lambda: array("d"))
-    startup_until: float = float("-inf")
-    quality: _QualityWindow = field(default_factory=lambda: _QualityWindow())
-    bucket_end: float = float("-inf")  # the current count bucket's end: later counts up to it go there
-    bucket: int = -1  # offset of the current count bucket in `counts`
-    watch_quality: bool = False
-
-    def cond(self) -> int:
-        stopped_or_unknown = not self.running
-        if self.declared_stop is not None and stopped_or_unknown:
-            return PLANNED
-        if self.changeover_signal or self.changeover_command:
-            return CHG
-        if self.running is None:
-            return COMMS
-        return RUN if self.running else STOP
-
-
-@dataclass(frozen=True)
-class Job:
-    line: str
-    product: str
-    quantity: int | None
-    started: float
-
-
-class Engine:
-    def __init__(self, config: Config, *, marks: tuple[float, ...] = (), bus: EventBus | None = None) -> None:
-        """`marks` are instants (besides whole minutes) where count buckets must split, so that
-        figures over windows starting or ending there are exact."""
-        self.config = config
-        self.bus = bus or EventBus()
-        self.now: float | None = None
-        self._marks = sorted(marks)
-        self.calendars = {line.id: ShiftCalendar(line) for line in config.lines}
-        self.jobs: dict[str, Job] = {}
-        self.andon = AndonBoard(config, self.bus)
-        self._eq: dict[str, _Equipment] = {}
-        for line in config.lines:
-            for eq in line.equipment:
-                self._eq[eq.id] = _Equipment(
-                    cfg=eq,
-                    line=line,
-                    calendar=self.calendars[line.id],
-                    threshold=line.threshold_for(eq),
-                    counter_range=eq.counter_max + 1,
-                    startup_window=line.startup_window_for(eq),
-                    ideal=eq.ideal_cycle_time_s,
-                    watch_quality=line.quality_alert_for(eq) is not None,
-                )
-        self.ignored_samples = 0
-
-    # ---------------------------------------------------------------- inputs
-
-    @property
-    def equipment_ids(self) -> list[str]:
-        return list(self._eq)
-
-    def _start(self, ts: float) -> None:
-        self.now = ts
-        for st in self._eq.values():
-            self._open_segment(st, ts, COMMS)
-
-    def _clock(self, ts: float) -> float:
-        """Time never runs backwards inside the engine: a late sample counts at the engine's now."""
-        now = self.now
-        if now is None:
-            self._start(ts)
-            return ts
-        if ts > now:
-            self.now = ts
-            if self.andon.due_by(ts):
-                self.andon.advance(ts)
-            return ts
-        return now
-
+class Engine(EngineSegments):
     def ingest(self, samples: list[Sample] | tuple[Sample, ...]) -> None:
         for s in samples:
             self.ingest_one(s)
-
-    def effective_time(self, ts: float) -> float:
-        """The time the engine will use for an input stamped `ts`: never before its newest time."""
-        return ts if self.now is None or ts > self.now else self.now
 
     def ingest_one(self, s: Sample) -> Sample:
         """Apply one sample; returns it as the engine used it (stamped no earlier than the engine's
@@ -290,96 +172,6 @@ class Engine:
                 metrics = self.metrics(eq_id, start, ts)
                 self.bus.publish(OeeUpdate(ts, eq_id, occ.name if occ else None, metrics.to_dict()))
 
-    # ---------------------------------------------------------------- segments
-
-    def _open_segment(self, st: _Equipment, ts: float, cond: int) -> None:
-        seg = Segment(ts, cond)
-        if cond == STOP:
-            segs = st.segments
-            before = segs[-2] if len(segs) >= 2 and segs[-1].cond == COMMS else None
-            if before is not None and before.cond == STOP and before.end is not None:
-                stopped = st.calendar.scheduled_seconds(before.start, before.end)
-                seg.down_at = st.calendar.advance(ts, max(st.threshold - stopped, 0.0))
-                seg.fault_code = before.fault_code or st.fault_code
-                seg.reason = before.reason
-                before.continued_by = seg
-            else:
-                seg.fault_code = st.fault_code
-                seg.down_at = st.calendar.advance(ts, st.threshold)
-        st.segments.append(seg)
-        st.seg_starts.append(ts)
-
-    def _update_cond(self, st: _Equipment, ts: float) -> None:
-        seg = st.segments[-1]
-        cond = st.cond()
-        if cond == seg.cond:
-            if cond == STOP:
-                self._check_threshold(st, ts)
-            return
-        previous = seg.cond
-        self._close_segment(st, seg, ts)
-        if seg.start == ts:
-            # A zero-length segment carries no time: replace it instead of keeping it.
-            st.segments.pop()
-            st.seg_starts.pop()
-            if st.segments and st.segments[-1].cond == cond:
-                restored = st.segments[-1]
-                restored.end = None
-                if self.bus.wants(StateChanged):
-                    self.bus.publish(
-                        StateChanged(
-                            ts,
-                            st.cfg.id,
-                            COND_NAMES[cond],
-                            COND_NAMES[previous],
-                            st.fault_code,
-                            restored.start,
-                        )
-                    )
-                return
-        self._open_segment(st, ts, cond)
-        new = st.segments[-1]
-        eq_id = st.cfg.id
-        bus = self.bus
-        if previous == CHG and cond != CHG:
-            st.startup_until = ts + st.startup_window
-        if cond == CHG and bus.wants(ChangeoverStarted):
-            bus.publish(ChangeoverStarted(ts, eq_id))
-        if cond == COMMS and bus.wants(DowntimeStarted):
-            new.announced = True
-            bus.publish(DowntimeStarted(ts, eq_id, ts, COMMS_LOSS_REASON, None))
-        if cond == STOP:
-            self._check_threshold(st, ts)
-        if bus.wants(StateChanged):
-            bus.publish(StateChanged(ts, eq_id, COND_NAMES[cond], COND_NAMES[previous], st.fault_code, ts))
-
-    def _close_segment(self, st: _Equipment, seg: Segment, ts: float) -> None:
-        seg.end = ts
-        bus = self.bus
-        if seg.cond == CHG and bus.wants(ChangeoverEnded):
-            bus.publish(ChangeoverEnded(ts, st.cfg.id, ts - seg.start))
-        down = seg.cond == COMMS or (seg.cond == STOP and seg.is_down_stop(ts))
-        if down and ts > seg.start and bus.wants(DowntimeEnded):
-            fault = seg.fault_code or None
-            bus.publish(DowntimeEnded(ts, st.cfg.id, seg.start, ts, self._reason(st, seg), fault))
-
-    def _check_threshold(self, st: _Equipment, ts: float) -> None:
-        seg = st.segments[-1]
-        if seg.cond == STOP and not seg.announced and ts >= seg.down_at:
-            seg.announced = True
-            if self.bus.wants(DowntimeStarted):
-                fault = seg.fault_code or None
-                self.bus.publish(
-                    DowntimeStarted(seg.down_at, st.cfg.id, seg.start, self._reason(st, seg), fault)
-                )
-
-    def _reason(self, st: _Equipment, seg: Segment) -> str:
-        if seg.cond == COMMS:
-            return COMMS_LOSS_REASON
-        if seg.reason is not None:
-            return seg.reason
-        return st.cfg.faults.get(seg.fault_code, UNASSIGNED_REASON)
-
     # ---------------------------------------------------------------- counts
 
     def _bucket_key(self, ts: float) -> float:
@@ -395,7 +187,7 @@ class Engine:
                 key = marks[i]
         return key
 
-    def _count(self, st: _Equipment, ts: float, signal: str, value: float) -> None:
+    def _count(self, st: EquipmentState, ts: float, signal: str, value: float) -> None:
         raw = int(value)
         if raw < 0 or raw >= st.counter_range:
             self.ignored_samples += 1
@@ -442,7 +234,7 @@ class Engine:
             totals = self._derive(st, counts[base : base + 3])
             self.bus.publish(ProductionUpdate(ts, st.cfg.id, int(totals[0]), int(totals[1]), int(totals[2])))
 
-    def _derive(self, st: _Equipment, trio: Sequence[float]) -> tuple[float, float, float]:
+    def _derive(self, st: EquipmentState, trio: Sequence[float]) -> tuple[float, float, float]:
         """Any two of total/good/reject give the third; one alone means the others are implied."""
         total, good, reject = trio
         has = st.count_signals
@@ -458,7 +250,7 @@ class Engine:
             return good, good, 0.0
         return reject, 0.0, reject
 
-    def _watch_quality(self, st: _Equipment, ts: float, slot: int, delta: int) -> None:
+    def _watch_quality(self, st: EquipmentState, ts: float, slot: int, delta: int) -> None:
         policy = st.line.quality_alert_for(st.cfg)
         if policy is None:
             return
@@ -517,7 +309,7 @@ class Engine:
         if why is not None:
             raise Refused(why)
 
-    def _targets(self, args: Mapping[str, Any]) -> list[_Equipment]:
+    def _targets(self, args: Mapping[str, Any]) -> list[EquipmentState]:
         if "equipment" in args:
             st = self._eq.get(str(args["equipment"]))
             if st is None:
@@ -532,7 +324,7 @@ class Engine:
             return list(self._eq.values())
         raise CommandError("name an equipment or a line")
 
-    def _names(self, targets: list[_Equipment]) -> str:
+    def _names(self, targets: list[EquipmentState]) -> str:
         return ", ".join(st.cfg.id for st in targets)
 
     def _cmd_start_changeover(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
@@ -609,7 +401,7 @@ class Engine:
 
     def _stop_at(
         self, command: str, args: Mapping[str, Any], ts: float, default_at: float | None = None
-    ) -> tuple[_Equipment, int, float, Segment]:
+    ) -> tuple[EquipmentState, int, float, Segment]:
         """The equipment, segment index, time and down stop that `args` ("equipment", "at") name."""
         targets = self._targets(args)
         if len(targets) != 1:
@@ -670,7 +462,7 @@ class Engine:
         if was_open and self.bus.wants(DowntimeEnded):
             # The first part ended at `at`; the second goes on and ends like any stop.
             fault = seg.fault_code or None
-            self.bus.publish(DowntimeEnded(ts, st.cfg.id, seg.start, at, self._reason(st, seg), fault))
+            self.bus.publish(DowntimeEnded(ts, st.cfg.id, seg.start, at, stop_reason(st, seg), fault))
         return f"stop at {st.cfg.id} split at the time given: two downtime events"
 
     def _cmd_note_stop(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
@@ -765,7 +557,7 @@ class Engine:
     # ---------------------------------------------------------------- figures
 
     def _overlaps(
-        self, st: _Equipment, a: float, b: float
+        self, st: EquipmentState, a: float, b: float
     ) -> Iterator[tuple[float, float, Sched, Segment | None]]:
         """(start, end, schedule, segment) for every overlap of a calendar piece and a segment in
         [a, b); time before the first segment has no segment (no data yet)."""
@@ -840,7 +632,7 @@ class Engine:
             out.append((keys[i], round(total), round(good), round(reject)))
         return out
 
-    def _add_counts(self, st: _Equipment, a: float, b: float, m: Metrics) -> None:
+    def _add_counts(self, st: EquipmentState, a: float, b: float, m: Metrics) -> None:
         """Counts of the buckets ending in (a, b]; a window reaching the engine's newest time
         takes everything counted so far, though its last bucket ends later."""
         keys = st.bucket_keys
@@ -872,7 +664,7 @@ class Engine:
             if seg is None:
                 reason, fault = COMMS_LOSS_REASON, None
             else:
-                reason, fault = self._reason(st, seg), (seg.fault_code or None)
+                reason, fault = stop_reason(st, seg), (seg.fault_code or None)
             is_open = seg is not None and seg.end is None and e >= now
             note = seg.note if seg is not None else None
             events.append(DowntimeEvent(equipment, s, e, reason, fault, is_open, note))
