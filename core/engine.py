@@ -8,15 +8,14 @@ Per equipment it keeps a list of segments, one per contiguous raw condition (run
 no data, changeover, declared planned stop), and per-minute count buckets. Figures over any
 window are computed from those by cutting them with the shift calendar.
 
-`Engine` is its parts joined: the state (`core.engine_state`) and the clock and segments
-(`core.engine_segments`); counting, figures and commands are still here.
+`Engine` is its parts joined: the state (`core.engine_state`), the clock and segments
+(`core.engine_segments`), counting (`core.engine_counts`); figures and commands are still here.
 """
 
 from __future__ import annotations
 
 import bisect
-from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,14 +26,22 @@ from core.config import (
     COMMS_LOSS_REASON,
     ReasonCategory,
 )
+from core.engine_counts import EngineCounting, derive
 from core.engine_segments import EngineSegments
 from core.engine_state import (
+    BUCKET_WIDTH,
     CHG,
     COMMS,
     COND_NAMES,
+    COUNTED,
+    IDEAL,
     PLANNED,
+    REJECT,
     RUN,
+    SIGNAL_SLOT,
+    STARTUP,
     STOP,
+    TRIO,
     EquipmentState,
     Job,
     Segment,
@@ -43,8 +50,6 @@ from core.engine_state import (
 from core.events import (
     DowntimeEnded,
     OeeUpdate,
-    ProductionUpdate,
-    QualityAlert,
 )
 from core.metrics import Metrics
 from core.permissions import Actor, Target, refusal, refusal_at_all
@@ -61,12 +66,6 @@ __all__ = [
     "Segment",
 ]
 
-# Bucket layout: counts, ideal-weighted counts, ideal-weighted counts inside a startup window.
-_T, _G, _R, _IT, _IG, _IR, _ST, _SG, _SR = range(9)
-_SIGNAL_SLOT = {"total_count": 0, "good_count": 1, "reject_count": 2}
-_BUCKET_S = 60.0
-_BUCKET_WIDTH = 9
-_EMPTY_BUCKET = array("d", bytes(8 * _BUCKET_WIDTH))
 NOTE_MAX = 200  # characters of one note on a stop: a line on the panel, not a report
 
 
@@ -111,7 +110,7 @@ class DowntimeEvent:
         return self.end - self.start
 
 
-class Engine(EngineSegments):
+class Engine(EngineSegments, EngineCounting):
     def ingest(self, samples: list[Sample] | tuple[Sample, ...]) -> None:
         for s in samples:
             self.ingest_one(s)
@@ -131,7 +130,7 @@ class Engine(EngineSegments):
         # Sample.valid, inlined: this runs for every sample of a month-long replay.
         if value is not None and (value != value or s.quality == 0):
             value = None
-        if signal in _SIGNAL_SLOT:
+        if signal in SIGNAL_SLOT:
             if value is not None:
                 self._count(st, ts, signal, value)
             return s
@@ -171,114 +170,6 @@ class Engine(EngineSegments):
                 start = occ.start if occ else ts - 3600
                 metrics = self.metrics(eq_id, start, ts)
                 self.bus.publish(OeeUpdate(ts, eq_id, occ.name if occ else None, metrics.to_dict()))
-
-    # ---------------------------------------------------------------- counts
-
-    def _bucket_key(self, ts: float) -> float:
-        """Counts are cumulative: a count reported at t is of parts made before t. So a bucket is
-        named by its end and holds (previous boundary, end]; boundaries are whole minutes and marks."""
-        key = ts - ts % _BUCKET_S
-        if key < ts:
-            key += _BUCKET_S
-        marks = self._marks
-        if marks:
-            i = bisect.bisect_left(marks, ts)
-            if i < len(marks) and marks[i] < key:
-                key = marks[i]
-        return key
-
-    def _count(self, st: EquipmentState, ts: float, signal: str, value: float) -> None:
-        raw = int(value)
-        if raw < 0 or raw >= st.counter_range:
-            self.ignored_samples += 1
-            return
-        if signal not in st.count_signals:
-            st.count_signals.add(signal)
-        old = st.counters.get(signal)
-        st.counters[signal] = raw
-        if old is None or raw == old:
-            return
-        if raw > old:
-            delta = raw - old
-            if delta > st.counter_range / 2:
-                # A rise of more than half the range in one step is not believable (it would be a
-                # rollover backwards): a PLC that served 0 before its real value, say. Re-baseline.
-                self.ignored_samples += 1
-                return
-        elif old - raw > st.counter_range / 2:
-            delta = raw + st.counter_range - old  # rollover
-        else:
-            delta = raw  # reset
-        if delta == 0:
-            return
-        counts = st.counts
-        if ts <= st.bucket_end:
-            # Time only moves forward, so no boundary lies between the last count and this one.
-            base = st.bucket
-        else:
-            # ...and for the same reason a later count never belongs to an earlier bucket.
-            key = self._bucket_key(ts)
-            st.bucket_keys.append(key)
-            base = st.bucket = len(counts)
-            counts.extend(_EMPTY_BUCKET)
-            st.bucket_end = key
-        slot = _SIGNAL_SLOT[signal]
-        weighted = delta * st.ideal
-        counts[base + slot] += delta
-        counts[base + 3 + slot] += weighted
-        if ts < st.startup_until:
-            counts[base + 6 + slot] += weighted
-        if st.watch_quality:
-            self._watch_quality(st, ts, slot, delta)
-        if ProductionUpdate in self.bus.wanted:
-            totals = self._derive(st, counts[base : base + 3])
-            self.bus.publish(ProductionUpdate(ts, st.cfg.id, int(totals[0]), int(totals[1]), int(totals[2])))
-
-    def _derive(self, st: EquipmentState, trio: Sequence[float]) -> tuple[float, float, float]:
-        """Any two of total/good/reject give the third; one alone means the others are implied."""
-        total, good, reject = trio
-        has = st.count_signals
-        if "total_count" in has and "good_count" in has:
-            return total, good, total - good
-        if "total_count" in has and "reject_count" in has:
-            return total, total - reject, reject
-        if "good_count" in has and "reject_count" in has:
-            return good + reject, good, reject
-        if "total_count" in has:
-            return total, total, 0.0
-        if "good_count" in has:
-            return good, good, 0.0
-        return reject, 0.0, reject
-
-    def _watch_quality(self, st: EquipmentState, ts: float, slot: int, delta: int) -> None:
-        policy = st.line.quality_alert_for(st.cfg)
-        if policy is None:
-            return
-        has = st.count_signals
-        # The window moves by parts: the total, or good + reject where no total is reported.
-        counted = 0 if "total_count" in has else delta
-        if slot == 0:
-            parts, rejects = delta, 0
-        elif slot == 1:
-            parts, rejects = counted, 0
-        else:
-            parts, rejects = counted, delta
-        q = st.quality
-        q.window.append((parts, rejects))
-        q.parts += parts
-        q.rejects += rejects
-        q.since_alert += parts
-        while q.window and q.parts - q.window[0][0] >= policy.window_parts:
-            old_parts, old_rejects = q.window.popleft()
-            q.parts -= old_parts
-            q.rejects -= old_rejects
-        if q.parts < policy.window_parts:
-            return
-        rate = q.rejects / q.parts
-        # At most one alert per window of parts: a line hovering at the limit is not a siren.
-        if rate > policy.max_reject_rate and q.since_alert >= policy.window_parts:
-            q.since_alert = 0
-            self.bus.publish(QualityAlert(ts, st.cfg.id, rate, q.parts, policy.max_reject_rate))
 
     # ---------------------------------------------------------------- commands
 
@@ -628,7 +519,8 @@ class Engine(EngineSegments):
         keys, counts = st.bucket_keys, st.counts
         out = []
         for i in range(bisect.bisect_right(keys, a), bisect.bisect_right(keys, b)):
-            total, good, reject = self._derive(st, counts[_BUCKET_WIDTH * i : _BUCKET_WIDTH * i + 3])
+            base = BUCKET_WIDTH * i + COUNTED
+            total, good, reject = derive(st, counts[base : base + TRIO])
             out.append((keys[i], round(total), round(good), round(reject)))
         return out
 
@@ -638,16 +530,16 @@ class Engine(EngineSegments):
         keys = st.bucket_keys
         lo = bisect.bisect_right(keys, a)
         hi = len(keys) if self.now is not None and b >= self.now else bisect.bisect_right(keys, b)
-        w, counts = _BUCKET_WIDTH, st.counts
+        w, counts = BUCKET_WIDTH, st.counts
         sums = [sum(counts[w * lo + k : w * hi : w]) for k in range(w)]
-        total, good, reject = self._derive(st, sums[0:3])
+        total, good, reject = derive(st, sums[COUNTED : COUNTED + TRIO])
         m.total_count += round(total)
         m.good_count += round(good)
         m.reject_count += round(reject)
-        i_total, i_good, _ = self._derive(st, sums[3:6])
+        i_total, i_good, _ = derive(st, sums[IDEAL : IDEAL + TRIO])
         m.ideal_total_s += i_total
         m.ideal_good_s += i_good
-        m.startup_reject_ideal_s += self._derive(st, sums[6:9])[2]
+        m.startup_reject_ideal_s += derive(st, sums[STARTUP : STARTUP + TRIO])[REJECT]
 
     def downtime_events(self, equipment: str, a: float, b: float) -> list[DowntimeEvent]:
         """One event per contiguous down period inside [a, b), clipped to the window."""
