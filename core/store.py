@@ -27,10 +27,10 @@ import sqlite_utils
 from core import audit, auth
 from core.andon import AndonChanged
 from core.auth import Role
+from core.counter_thinning import COUNTER_SIGNALS
 from core.engine import Engine
 from core.events import DowntimeEnded, ProductionUpdate, StateChanged
 from core.permissions import Actor
-from core.sample_pace import COUNTER_SIGNALS
 from core.samples import Quality, Sample
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CommandRecord", "Store", "StoreError", "write_failure"]

@@ -16,7 +16,7 @@ import pytest
 from connectors.sim.runner import SimLine
 from connectors.sim.script import parse_script
 from core.config import Config, parse_config
-from core.station_state import rebuild
+from core.rebuild import rebuild
 from core.store import Store
 from hmi.station import Station
 from tests.ports import free_port

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from core.config import Config
 from core.engine import Engine
+from core.rebuild import rebuild
 from core.samples import Quality, Sample
-from core.station_state import rebuild
 from core.store import Store
 
 MONDAY_0500_BERLIN = 1772424000.0  # 2026-03-02 05:00 +01:00
