@@ -1,5 +1,6 @@
-"""The one way the station's own writers (`core.auth`, `core.audit`) open a write transaction on
-the station's SQLite connection: BEGIN IMMEDIATE, then commit, or roll back on any failure."""
+"""Writing the station's SQLite file: the one way its own writers (`core.auth`, `core.audit`) open
+a write transaction (BEGIN IMMEDIATE, then commit, or roll back on any failure), and what a failed
+write is called, in an operator's words and in the store's error."""
 
 from __future__ import annotations
 
@@ -7,10 +8,28 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["write_transaction"]
+__all__ = ["StoreError", "one_line", "write_failure", "write_transaction"]
 
 # PRAGMA synchronous reports a number; these are the names it accepts back.
 _SYNC_NAMES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+# SQLite's primary result codes for the failures a station meets on a plant PC.
+_WHY = {13: "disk full", 8: "read-only", 10: "disk I/O error", 14: "cannot open the file", 5: "file locked"}
+
+
+class StoreError(Exception):
+    """The store file cannot be used; the message is one line and names the file."""
+
+
+def write_failure(exc: sqlite3.Error) -> str:
+    """Why a write failed, in the words an operator understands ("disk full", "read-only")."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _WHY:
+        return _WHY[code & 0xFF]
+    return one_line(exc)
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 @contextmanager
