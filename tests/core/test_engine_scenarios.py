@@ -1,4 +1,4 @@
-"""Scenarios with figures worked out by hand (shared/DESIGN.md section 4).
+"""Scenarios with figures worked out by hand (the rules of docs/OEE.md).
 
 The reference config: line L1 in Europe/Berlin, Early Mon-Fri 06:00-14:00 with lunch 10:00-10:30,
 Night Sun-Thu 22:00-06:00; FILLER ideal 0.5 s, 16-bit counters, small-stop threshold 120 s.
