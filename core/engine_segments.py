@@ -19,7 +19,7 @@ from core.events import ChangeoverEnded, ChangeoverStarted, DowntimeEnded, Downt
 
 
 class EngineSegments(EngineState):
-    """Time and segments: what every input goes through before it changes a figure."""
+    """The clock every input goes through, and the segments a change of condition cuts."""
 
     def _start(self, ts: float) -> None:
         self.now = ts
