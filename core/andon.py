@@ -1,4 +1,4 @@
-"""Andon calls with ISA-18.2 states and escalation (shared/DESIGN.md section 5).
+"""Andon calls with ISA-18.2 states and escalation (docs/ANDON.md, "Calls" and "Escalation").
 
 The board is part of the engine: it is driven by the engine's clock, so an escalation happens at
 the instant its level falls due even when nobody ticked at that instant (a restarted station

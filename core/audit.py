@@ -24,9 +24,9 @@ import hashlib
 import json
 import math
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+
+from core.sqlite_tx import write_transaction
 
 __all__ = ["GENESIS_HASH", "SCHEMA", "AuditLog", "AuditRow", "ensure_schema", "row_hash"]
 
@@ -49,8 +49,6 @@ CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);
 """
 
 _COLUMNS = "id, ts, user, role, command, target, result, detail, prev_hash, hash"
-# PRAGMA synchronous reports a number; these are the names it accepts back.
-_SYNC_NAMES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,34 +92,6 @@ def row_hash(
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
-@contextmanager
-def _durable_write(conn: sqlite3.Connection) -> Iterator[None]:
-    """A committed transaction fsynced with synchronous=FULL, then the old setting back.
-
-    Restoring the setting keeps the rest of the station on whatever
-    durability/throughput trade-off it chose.
-    """
-    if conn.in_transaction:
-        # SQLite refuses to change the safety level inside a transaction, and
-        # committing the caller's half-done work on their behalf would be worse.
-        raise RuntimeError("audit append needs a connection with no open transaction; commit first")
-    previous = conn.execute("PRAGMA synchronous").fetchone()[0]
-    conn.execute("PRAGMA synchronous=FULL")
-    try:
-        # IMMEDIATE: the last row must not change between reading it and
-        # chaining onto it, or two writers would fork the chain.
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            conn.commit()
-        except BaseException:
-            if conn.in_transaction:
-                conn.rollback()
-            raise
-    finally:
-        conn.execute(f"PRAGMA synchronous={_SYNC_NAMES.get(previous, 'FULL')}")
-
-
 def _to_row(values: tuple[object, ...]) -> AuditRow:
     return AuditRow(*values)  # type: ignore[arg-type]
 
@@ -146,7 +116,8 @@ class AuditLog:
 
         Raises ``RuntimeError`` if the connection has a transaction open.
         """
-        with _durable_write(self._conn):
+        # IMMEDIATE: the last row must not change between reading it and chaining onto it.
+        with write_transaction(self._conn, owner="audit append", durable=True):
             row = self.append_in_transaction(ts, user, role, command, target, result, detail)
         return row
 

@@ -21,10 +21,11 @@ import secrets
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
+
+from core.sqlite_tx import write_transaction
 
 __all__ = [
     "LOCK_AFTER",
@@ -178,26 +179,10 @@ def _locked_message(name: str, until: float) -> str:
     return f"{name!r} is locked until {_clock(until)} after {LOCK_AFTER} wrong PINs"
 
 
-@contextmanager
-def _write(conn: sqlite3.Connection) -> Iterator[None]:
-    """One committed write transaction.
-
-    BEGIN IMMEDIATE takes the write lock before the read, so two panels
-    verifying the same user at once cannot both read ``failed=3`` and lose a
-    count.
-    """
-    if conn.in_transaction:
-        # Joining would mean committing, or on a refusal rolling back, the
-        # caller's unrelated work.
-        raise RuntimeError("user store needs a connection with no open transaction; commit first")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        conn.commit()
-    except BaseException:
-        if conn.in_transaction:
-            conn.rollback()
-        raise
+def _write(conn: sqlite3.Connection) -> AbstractContextManager[None]:
+    # BEGIN IMMEDIATE takes the write lock before the read, so two panels verifying the same user
+    # at once cannot both read ``failed=3`` and lose a count.
+    return write_transaction(conn, owner="user store")
 
 
 class UserStore:

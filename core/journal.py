@@ -1,14 +1,14 @@
-"""The journal CSV of shared/DESIGN.md section 7: `ts,equipment,signal,value`."""
+"""The journal CSV of docs/OEE.md ("Inputs"): `ts,equipment,signal,value`, `BAD` for no valid data."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
-from core.config import Config
+from core.config import Config, Equipment
 from core.gcpause import gc_paused
 from core.samples import COUNT_SIGNALS, SIGNALS, Quality, Sample
 
@@ -61,16 +61,16 @@ def read_journal(path: str | Path, config: Config) -> list[Sample]:
 
 
 def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -> Iterator[Sample]:
+    """The samples of a journal CSV, in file order; `JournalError` names the first bad row.
+
+    The loop runs for every row of a month-long journal: what is common (a known equipment and
+    signal, a number) is decided inline, and only what is rare (stray spaces, BAD, errors) calls out.
+    """
     equipment = {eq.id: eq for line in config.lines for eq in line.equipment}
     reader = csv.reader(lines)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise JournalError(f"{name}:1: {exc}") from None
-    if header is None or [h.strip() for h in header] != HEADER:
-        raise JournalError(f"{name}:1: the header must be {','.join(HEADER)}")
+    _check_header(reader, name)
     next_line = reader.line_num + 1
-    signals = {name: name for name in SIGNALS}
+    signals = {signal: signal for signal in SIGNALS}
     last_ts_text = ""
     last_ts = 0.0
     try:
@@ -92,38 +92,57 @@ def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -
             ts = last_ts
             eq = equipment.get(eq_id)
             if eq is None:
-                eq_id = eq_id.strip()
-                eq = equipment.get(eq_id)
-                if eq is None:
-                    raise JournalError(f"{name}:{line_no}: unknown equipment {eq_id!r}")
+                eq = _named(equipment, eq_id.strip(), "equipment", f"{name}:{line_no}")
             eq_id = eq.id  # one string object per equipment, not one per row
             known = signals.get(signal)
             if known is None:
-                signal = signal.strip()
-                known = signals.get(signal)
-                if known is None:
-                    raise JournalError(f"{name}:{line_no}: unknown signal {signal!r}")
+                known = _named(signals, signal.strip(), "signal", f"{name}:{line_no}")
             signal = known
             try:
                 value = float(value_text)  # float() takes surrounding spaces itself
             except ValueError:
-                if value_text.strip().upper() == BAD:
-                    yield new_sample(Sample, (ts, eq_id, signal, None, BAD_QUALITY, None))
-                    continue
-                raise JournalError(
-                    f"{name}:{line_no}: value {value_text.strip()!r} is not a number"
-                ) from None
-            if value - value != 0.0:  # NaN or an infinity
-                raise JournalError(f"{name}:{line_no}: value {value_text.strip()!r} is not a finite number")
-            if signal in _COUNTS and not (0 <= value <= eq.counter_max and value == int(value)):
-                text = value_text.strip()
-                raise JournalError(
-                    f"{name}:{line_no}: {signal} {text!r} is not a count between 0 and {eq.counter_max}"
-                )
+                if value_text.strip().upper() != BAD:
+                    raise JournalError(
+                        f"{name}:{line_no}: value {value_text.strip()!r} is not a number"
+                    ) from None
+                yield new_sample(Sample, (ts, eq_id, signal, None, BAD_QUALITY, None))
+                continue
+            # NaN or an infinity; or a count that is no count of this equipment's counter.
+            if value - value != 0.0 or (
+                signal in _COUNTS and not (0 <= value <= eq.counter_max and value == int(value))
+            ):
+                raise JournalError(f"{name}:{line_no}: {_bad_number(signal, value, value_text, eq)}")
             # tuple.__new__ skips the NamedTuple's Python-level __new__: one call less per row.
             yield new_sample(Sample, (ts, eq_id, signal, value, GOOD_QUALITY, None))
     except csv.Error as exc:
         raise JournalError(f"{name}:{next_line}: {exc}") from None
+
+
+def _check_header(reader: Iterator[list[str]], name: str) -> None:
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise JournalError(f"{name}:1: {exc}") from None
+    if header is None or [h.strip() for h in header] != HEADER:
+        raise JournalError(f"{name}:1: the header must be {','.join(HEADER)}")
+
+
+_T = TypeVar("_T")
+
+
+def _named(known: Mapping[str, _T], key: str, what: str, where: str) -> _T:
+    """`known[key]` for a key found only once stripped of spaces; else the row's error."""
+    found = known.get(key)
+    if found is None:
+        raise JournalError(f"{where}: unknown {what} {key!r}")
+    return found
+
+
+def _bad_number(signal: str, value: float, value_text: str, eq: Equipment) -> str:
+    text = value_text.strip()
+    if value - value != 0.0:
+        return f"value {text!r} is not a finite number"
+    return f"{signal} {text!r} is not a count between 0 and {eq.counter_max}"
 
 
 def format_value(value: float) -> str:

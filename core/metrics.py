@@ -1,4 +1,4 @@
-"""OEE figures over a window (shared/DESIGN.md section 4).
+"""OEE figures over a window (docs/OEE.md, "Sums and ratios").
 
 A `Metrics` holds only sums — seconds and counts — so roll-ups add them up; every ratio is
 derived from the sums on demand and is None when its denominator is zero.

@@ -12,7 +12,7 @@ class Quality(IntEnum):
     GOOD = 2
 
 
-# The signals an equipment can give the engine (shared/DESIGN.md section 7).
+# The signals an equipment can give the engine (docs/OEE.md, "Inputs").
 SIGNALS = frozenset(
     {
         "running",

@@ -1,5 +1,5 @@
 """Store growth: database bytes per line-day, with counters journaled at most once a second
-(the station today) against every counter change (the station before core.sample_pace).
+(the station today) against every counter change (the station before core.counter_thinning).
 
     python -m scripts.bench_store_growth [--hours 2] [--polls 1,0.1] [--seed 1]
 
@@ -31,8 +31,8 @@ from pathlib import Path
 from connectors.sim.line import LineModel
 from core.config import Config, load_config
 from core.engine import Engine
+from core.rebuild import rebuild
 from core.samples import Sample
-from core.station_state import rebuild
 from core.store import Store
 from hmi.station.runtime import Station
 

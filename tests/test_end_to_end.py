@@ -18,8 +18,8 @@ import pytest
 from connectors.sim.runner import SimLine
 from connectors.sim.script import parse_script
 from core.config import Config, parse_config
+from core.rebuild import rebuild
 from core.samples import Sample
-from core.station_state import rebuild
 from core.store import Store
 from hmi.paths import socket_path
 from hmi.station.runtime import Station

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from core.sample_pace import CounterPace
+from core.counter_thinning import CounterPace
 from core.samples import Quality, Sample
 from scripts import bench_store_growth
 

@@ -21,6 +21,7 @@ from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
 from core.andon import AndonChanged
 from core.config import Config
+from core.counter_thinning import CounterPace
 from core.engine import Engine
 from core.events import (
     ChangeoverEnded,
@@ -32,9 +33,8 @@ from core.events import (
     StateChanged,
 )
 from core.gate import CommandGate
-from core.sample_pace import CounterPace
+from core.rebuild import rebuild
 from core.samples import Sample
-from core.station_state import rebuild
 from core.store import Store, StoreError
 
 log = logging.getLogger("ms5.station")
@@ -142,7 +142,7 @@ class Station:
         feed = self.pace.feed
         ingest_one, append = engine.ingest_one, store.append_sample
         for s in samples:
-            # Counters reach the engine at most once a second (core.sample_pace); the journal
+            # Counters reach the engine at most once a second (core.counter_thinning); the journal
             # records each sample as the engine used it, so a rebuild equals this run.
             for used in feed(s):
                 append(ingest_one(used))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from core.config import Config
 from core.engine import Engine
+from core.rebuild import rebuild
 from core.samples import Quality, Sample
+from core.store import Store
 
 MONDAY_0500_BERLIN = 1772424000.0  # 2026-03-02 05:00 +01:00
 
@@ -43,10 +48,8 @@ def _engine(config: Config, rows: list[Sample], marks: tuple[float, ...]) -> Eng
 
 
 @settings(max_examples=150, deadline=None)
-@given(rows=journals(), cut=st.floats(0, 1), extra=st.integers(0, 3 * 3600))
-def test_time_categories_add_up_to_all_time(
-    reference_config: Config, rows: list[Sample], cut: float, extra: int
-) -> None:
+@given(rows=journals(), extra=st.integers(0, 3 * 3600))
+def test_time_categories_add_up_to_all_time(reference_config: Config, rows: list[Sample], extra: int) -> None:
     a = rows[0].ts
     b = rows[-1].ts + extra
     engine = _engine(reference_config, rows, (a, b))
@@ -100,3 +103,29 @@ def test_figures_of_two_adjacent_windows_sum_to_the_whole(
     assert halves.good_count == whole.good_count
     for key in ("down_time_s", "planned_stop_time_s", "changeover_time_s", "running_time_s", "all_time_s"):
         assert getattr(halves, key) == pytest.approx(getattr(whole, key), abs=1e-6), key
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=journals(), cut=st.floats(0.0, 1.0), extra=st.integers(0, 3600))
+def test_a_journal_stopped_anywhere_and_resumed_from_the_store_gives_the_figures_of_one_pass(
+    reference_config: Config, rows: list[Sample], cut: float, extra: int
+) -> None:
+    # A station stopped after the first part of the journal and rebuilt from its file, then fed
+    # the rest, must end where one engine fed everything ends: crash recovery changes no figure.
+    a, b = rows[0].ts, rows[-1].ts + extra
+    k = round(len(rows) * cut)
+    whole = _engine(reference_config, rows, (a, b))
+    with tempfile.TemporaryDirectory(prefix="ms5-resume-") as tmp:
+        path = Path(tmp) / "station.db"
+        with Store.open(path) as store:
+            first = Engine(reference_config, marks=(a, b))
+            store.attach(first)
+            store.append_samples([first.ingest_one(s) for s in rows[:k]])
+        with Store.open(path) as store:
+            resumed = rebuild(reference_config, store, marks=(a, b))
+    resumed.ingest(rows[k:])
+    resumed.tick(b)
+    assert resumed.metrics("FILLER", a, b) == whole.metrics("FILLER", a, b)
+    assert resumed.timeline("FILLER", a, b) == whole.timeline("FILLER", a, b)
+    assert resumed.downtime_events("FILLER", a, b) == whole.downtime_events("FILLER", a, b)
+    assert resumed.status("FILLER") == whole.status("FILLER")

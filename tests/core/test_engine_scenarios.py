@@ -1,4 +1,4 @@
-"""Scenarios with figures worked out by hand (shared/DESIGN.md section 4).
+"""Scenarios with figures worked out by hand (the rules of docs/OEE.md).
 
 The reference config: line L1 in Europe/Berlin, Early Mon-Fri 06:00-14:00 with lunch 10:00-10:30,
 Night Sun-Thu 22:00-06:00; FILLER ideal 0.5 s, 16-bit counters, small-stop threshold 120 s.
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.auth import Role
-from core.config import Config, load_config, parse_config
+from core.config import Config, ReasonCategory, parse_config
 from core.engine import CommandError, Engine
 from core.events import QualityAlert
 from core.metrics import Metrics
@@ -410,7 +410,45 @@ def test_the_fault_code_gives_the_reason_and_an_operator_may_change_it(cfg: Conf
 
 
 def test_reference_config_loads(cfg: Config) -> None:
-    assert load_config(DATA / "reference.toml") == cfg
+    # What every scenario here relies on (the module docstring), read back from the file.
+    assert cfg.site.name == "Plant 1"
+    assert cfg.reasons == {
+        "Mechanical/Jam/Infeed": ReasonCategory.UNPLANNED,
+        "Electrical/Drive fault": ReasonCategory.UNPLANNED,
+        "Changeover/Format": ReasonCategory.PLANNED,
+        "Meeting": ReasonCategory.EXCLUDED,
+    }
+    assert [(p.id, p.ideal_cycle_time_s) for p in cfg.products] == [("A500", 0.5)]
+    (line,) = cfg.lines
+    assert (line.id, line.timezone, line.constraint_id) == ("L1", "Europe/Berlin", "FILLER")
+    assert [(s.name, s.days, f"{s.start:%H:%M}", f"{s.end:%H:%M}") for s in line.shifts] == [
+        ("Early", ["mon", "tue", "wed", "thu", "fri"], "06:00", "14:00"),
+        ("Night", ["sun", "mon", "tue", "wed", "thu"], "22:00", "06:00"),
+    ]
+    assert [(b.name, f"{b.start:%H:%M}", f"{b.end:%H:%M}") for b in line.shifts[0].breaks] == [
+        ("Lunch", "10:00", "10:30")
+    ]
+    assert line.shifts[1].breaks == []
+    filler, capper = line.equipment
+    assert (filler.id, filler.ideal_cycle_time_s, filler.counter_max, filler.state_model) == (
+        "FILLER",
+        0.5,
+        65535,
+        "running",
+    )
+    assert filler.faults == {101: "Mechanical/Jam/Infeed", 205: "Electrical/Drive fault"}
+    assert (capper.id, capper.ideal_cycle_time_s, capper.counter_max, capper.state_model) == (
+        "CAPPER",
+        0.4,
+        4294967295,
+        "packml",
+    )
+    # Thresholds: the line's own small-stop threshold, the default start-up window, no alert.
+    for eq in (filler, capper):
+        assert line.threshold_for(eq) == 120
+        assert line.startup_window_for(eq) == 600
+        assert line.quality_alert_for(eq) is None
+    assert line.target_oee is None
 
 
 def test_a_stop_interrupted_by_a_communication_loss_is_one_stop(cfg: Config) -> None:

@@ -14,8 +14,8 @@ from core.auth import Role, UserStore
 from core.config import Config, load_config
 from core.engine import Engine
 from core.gate import CommandGate, GateError
+from core.rebuild import rebuild
 from core.samples import Sample
-from core.station_state import rebuild
 from core.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "data"

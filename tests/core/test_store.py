@@ -21,8 +21,8 @@ from core.auth import ensure_schema as ensure_users_schema
 from core.config import Config
 from core.engine import Engine
 from core.permissions import Actor
+from core.rebuild import rebuild
 from core.samples import Quality, Sample
-from core.station_state import rebuild
 from core.store import MIGRATIONS, SCHEMA_VERSION, CommandRecord, Store, StoreError
 
 # Monday 5 January 2026, 06:00 in Berlin: the start of the early shift, on a whole minute.
