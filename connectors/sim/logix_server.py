@@ -45,14 +45,8 @@ from pycomm3 import LogixDriver
 from pycomm3.cip.data_types import DataTypes
 
 from connectors.base import Tag
-from connectors.logix import (
-    ENCODING,
-    LOGIX_STRING_CHARS,
-    LOGIX_TYPES,
-    LogixAddress,
-    check_address,
-    tag_definitions,
-)
+from connectors.logix_client import tag_definitions
+from connectors.logix_codec import ENCODING, LOGIX_STRING_CHARS, LOGIX_TYPES, LogixAddress, check_address
 from connectors.sim.server import SimServer
 from core.config import Connection
 
