@@ -16,7 +16,8 @@ from connectors.logix import LogixConnector, _quiet_close, connection_path
 from connectors.logix_client import LogixClient
 from connectors.logix_codec import TagPlan, decode_string, decode_value, parse_address, to_reading
 from connectors.registry import driver_class, sim_server_class
-from connectors.sim.logix_server import LogixSimServer, encode, free_port
+from connectors.sim.logix_server import LogixSimServer, free_port
+from connectors.sim.logix_tags import encode
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
 
