@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from core.config import Connection, SignalBinding
@@ -100,11 +101,21 @@ class Driver(ABC):
         return 0
 
 
+class ConnectionState(StrEnum):
+    """A connection's state. A StrEnum so that the views, the status lines and the station socket
+    carry the same strings as before it was one."""
+
+    CONNECTING = "connecting"  # before the first success or failure
+    CONNECTED = "connected"
+    FAILED = "failed"  # cannot connect, connection lost, no answer; also while retrying
+    STOPPED = "stopped"
+
+
 @dataclass
 class Diagnostics:
     connection: str
     protocol: str
-    state: str = "connecting"  # connecting, connected, failed, stopped
+    state: ConnectionState = ConnectionState.CONNECTING
     last_error: str | None = None
     reconnects: int = 0
     polls: int = 0
@@ -129,7 +140,7 @@ class Diagnostics:
         return {
             "connection": self.connection,
             "protocol": self.protocol,
-            "state": self.state,
+            "state": self.state.value,
             "last_error": self.last_error,
             "reconnects": self.reconnects,
             "polls": self.polls,
@@ -179,20 +190,20 @@ class ConnectionRunner:
             return await asyncio.get_running_loop().run_in_executor(self._executor, method)
         return await method()
 
-    def _set_state(self, state: str, error: str | None = None) -> None:
+    def _set_state(self, state: ConnectionState, error: str | None = None) -> None:
         d = self.diagnostics
         # last_error outlives the failure (the faces show it); only a new state, or a new error
         # while failed, is a change worth a line.
-        if state == d.state and (state != "failed" or error == d.last_error):
+        if state == d.state and (state is not ConnectionState.FAILED or error == d.last_error):
             return
         previous = d.state
         d.state = state
         if error is not None:
             d.last_error = error
         # One line when it breaks and one when it comes back: not one per poll.
-        if state == "failed" and previous != "failed":
+        if state is ConnectionState.FAILED and previous is not ConnectionState.FAILED:
             log.warning("%s: %s", self.connection.id, error)
-        elif state == "connected" and previous == "failed":
+        elif state is ConnectionState.CONNECTED and previous is ConnectionState.FAILED:
             log.warning("%s: connected again", self.connection.id)
         if self.on_state is not None:
             self.on_state(d)
@@ -250,7 +261,7 @@ class ConnectionRunner:
                     if _cancelling():
                         raise asyncio.CancelledError from exc
                     self._failures += 1
-                    self._set_state("failed", _one_line(exc))
+                    self._set_state(ConnectionState.FAILED, _one_line(exc))
                     self._mark_all_bad()
                 await self._call_close()
                 if _cancelling():
@@ -259,7 +270,7 @@ class ConnectionRunner:
                 self.diagnostics.reconnects += 1  # attempts: a dead PLC shows the station still trying
         finally:
             watchdog.cancel()
-            self.diagnostics.state = "stopped"
+            self.diagnostics.state = ConnectionState.STOPPED
             await self._call_close()
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
@@ -310,7 +321,7 @@ class ConnectionRunner:
         d.last_good = now
         self._failures = 0
         self._all_bad = False
-        self._set_state("connected")
+        self._set_state(ConnectionState.CONNECTED)
         self._emit(readings, now)
 
 
