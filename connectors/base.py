@@ -2,6 +2,12 @@
 with capped jittered backoff, turns tags bad within two poll periods of silence, keeps
 diagnostics, and logs a failure once when it starts and once when it ends (never per poll).
 
+A failure is either the PLC's or the network's (`ConnectorError`, `OSError` and timeouts, and
+the exceptions a driver names in `peer_errors`): state `failed`, one line. Anything else is a bug
+in a driver, its library or the station: state `driver_error`, logged once with its traceback.
+Both are retried with the same backoff, so a station with a bug keeps trying (in the manner of
+Home Assistant's DataUpdateCoordinator: UpdateFailed against an unexpected exception).
+
 A protocol supplies a `Driver`. Drivers of blocking client libraries (python-snap7, pycomm3) set
 `blocking = True`: the runner then calls them in a thread of the connection's own, so a hung PLC
 stalls nothing but its own connection.
@@ -65,6 +71,9 @@ class Driver(ABC):
     ValueError with a one-line reason, which `ms5 check` shows)."""
 
     blocking: ClassVar[bool] = False
+    # What the driver's client library raises for a PLC that is down, refuses or answers nonsense,
+    # beyond OSError and timeouts: such a failure is the PLC's or the network's, not a bug.
+    peer_errors: ClassVar[tuple[type[Exception], ...]] = ()
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         self.connection = connection
@@ -108,7 +117,12 @@ class ConnectionState(StrEnum):
     CONNECTING = "connecting"  # before the first success or failure
     CONNECTED = "connected"
     FAILED = "failed"  # cannot connect, connection lost, no answer; also while retrying
+    DRIVER_ERROR = "driver_error"  # a bug in the driver, its library or the station; also while retrying
     STOPPED = "stopped"
+
+
+# The states in which the runner retries with backoff and the tags are bad.
+FAILING = frozenset({ConnectionState.FAILED, ConnectionState.DRIVER_ERROR})
 
 
 @dataclass
@@ -190,23 +204,41 @@ class ConnectionRunner:
             return await asyncio.get_running_loop().run_in_executor(self._executor, method)
         return await method()
 
-    def _set_state(self, state: ConnectionState, error: str | None = None) -> None:
+    def _set_state(
+        self, state: ConnectionState, error: str | None = None, exc: BaseException | None = None
+    ) -> None:
         d = self.diagnostics
         # last_error outlives the failure (the faces show it); only a new state, or a new error
-        # while failed, is a change worth a line.
-        if state == d.state and (state is not ConnectionState.FAILED or error == d.last_error):
+        # while failing, is a change worth a line.
+        if state == d.state and (state not in FAILING or error == d.last_error):
             return
         previous = d.state
         d.state = state
         if error is not None:
             d.last_error = error
-        # One line when it breaks and one when it comes back: not one per poll.
-        if state is ConnectionState.FAILED and previous is not ConnectionState.FAILED:
+        # One record when it breaks and one when it comes back: not one per poll.
+        if state is previous:
+            pass  # a new error while it lasts: the faces show it, the log does not repeat it
+        elif state is ConnectionState.FAILED:
             log.warning("%s: %s", self.connection.id, error)
-        elif state is ConnectionState.CONNECTED and previous is ConnectionState.FAILED:
+        elif state is ConnectionState.DRIVER_ERROR:
+            # The traceback is for whoever fixes the bug; the retries that follow would only repeat it.
+            log.error("%s: driver error (a bug, not the PLC): %s", self.connection.id, error, exc_info=exc)
+        elif state is ConnectionState.CONNECTED and previous in FAILING:
             log.warning("%s: connected again", self.connection.id)
         if self.on_state is not None:
             self.on_state(d)
+
+    def _failed(self, exc: Exception) -> None:
+        self._failures += 1
+        # TimeoutError (asyncio's too, since 3.11) is an OSError.
+        if isinstance(exc, (ConnectorError, OSError, *self.driver.peer_errors)):
+            self._set_state(ConnectionState.FAILED, _one_line(exc))
+        else:
+            # A bug must not stop the station either: retried like a failure, but told apart, as a
+            # driver that raises KeyError would otherwise pass for a PLC outage for ever.
+            self._set_state(ConnectionState.DRIVER_ERROR, _bug_line(exc), exc)
+        self._mark_all_bad()
 
     def _emit(self, readings: Sequence[Reading], received: float) -> None:
         out = []
@@ -260,9 +292,7 @@ class ConnectionRunner:
                 except Exception as exc:  # a driver's bug must not stop the station
                     if _cancelling():
                         raise asyncio.CancelledError from exc
-                    self._failures += 1
-                    self._set_state(ConnectionState.FAILED, _one_line(exc))
-                    self._mark_all_bad()
+                    self._failed(exc)
                 await self._call_close()
                 if _cancelling():
                     raise asyncio.CancelledError
@@ -338,3 +368,10 @@ def _one_line(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return "no answer (timeout)"
     return first or type(exc).__name__
+
+
+def _bug_line(exc: BaseException) -> str:
+    """The exception's type and first line: `KeyError: 'x'` says more than `'x'`."""
+    name = type(exc).__name__
+    text = _one_line(exc)
+    return name if text == name else f"{name}: {text}"

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 from pycomm3.cip.data_types import PADDED_EPATH
 from pycomm3.cip_driver import parse_cip_route, with_forward_open
+from pycomm3.exceptions import CommError, ResponseError
 
 from connectors.base import ConnectorError, Driver, Reading, Tag
 from connectors.logix_client import LogixClient, tag_definitions, tag_leaf
@@ -86,6 +87,8 @@ class LogixConnector(Driver):
     connecting, then one per Multiple Service Packet of a poll)."""
 
     blocking: ClassVar[bool] = True
+    # pycomm3's link failures and answers it cannot use (the driver maps them already: a backstop).
+    peer_errors = (CommError, ResponseError)
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)

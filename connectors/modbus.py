@@ -72,6 +72,7 @@ tame_library_logs()
 
 class ModbusDriver(Driver):
     blocking = False
+    peer_errors = (ModbusException,)  # pymodbus's connection, timeout and answer errors
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)

@@ -84,6 +84,7 @@ class _Handler:
 
 class OpcUaDriver(Driver):
     blocking = False
+    peer_errors = (UaError,)  # asyncua's status codes (the server refuses) and protocol errors
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)
