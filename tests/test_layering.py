@@ -52,3 +52,18 @@ def test_widgets_import_no_engine_internals() -> None:
                 if len(words) >= 2 and words[0] in ("import", "from"):
                     module = words[1]
                     assert module not in ("core.metrics", "core.engine", "core.calendar"), f"{path}: {line}"
+
+
+def test_connectors_import_no_hmi_and_of_core_only_its_plain_types() -> None:
+    # A driver turns PLC data into Samples: it needs the config's types and Sample/Quality, never
+    # the engine, the store or a face (those are the station's, which composes them).
+    plain = ("core.config", "core.samples")
+    inside_plain = tuple(f"{p}." for p in plain)
+    for path in (ROOT / "connectors").rglob("*.py"):
+        for line in path.read_text().splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] in ("import", "from"):
+                module = words[1]
+                assert module.split(".")[0] != "hmi", f"{path}: {line}"
+                if module.split(".")[0] == "core":
+                    assert module in plain or module.startswith(inside_plain), f"{path}: {line}"
