@@ -2,6 +2,12 @@
 with capped jittered backoff, turns tags bad within two poll periods of silence, keeps
 diagnostics, and logs a failure once when it starts and once when it ends (never per poll).
 
+A failure is either the PLC's or the network's (`ConnectorError`, `OSError` and timeouts, and
+the exceptions a driver names in `peer_errors`): state `failed`, one line. Anything else is a bug
+in a driver, its library or the station: state `driver_error`, logged once with its traceback.
+Both are retried with the same backoff, so a station with a bug keeps trying (in the manner of
+Home Assistant's DataUpdateCoordinator: UpdateFailed against an unexpected exception).
+
 A protocol supplies a `Driver`. Drivers of blocking client libraries (python-snap7, pycomm3) set
 `blocking = True`: the runner then calls them in a thread of the connection's own, so a hung PLC
 stalls nothing but its own connection.
@@ -18,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from core.config import Connection, SignalBinding
@@ -64,6 +71,9 @@ class Driver(ABC):
     ValueError with a one-line reason, which `ms5 check` shows)."""
 
     blocking: ClassVar[bool] = False
+    # What the driver's client library raises for a PLC that is down, refuses or answers nonsense,
+    # beyond OSError and timeouts: such a failure is the PLC's or the network's, not a bug.
+    peer_errors: ClassVar[tuple[type[Exception], ...]] = ()
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         self.connection = connection
@@ -100,11 +110,26 @@ class Driver(ABC):
         return 0
 
 
+class ConnectionState(StrEnum):
+    """A connection's state. A StrEnum so that the views, the status lines and the station socket
+    carry the same strings as before it was one."""
+
+    CONNECTING = "connecting"  # before the first success or failure
+    CONNECTED = "connected"
+    FAILED = "failed"  # cannot connect, connection lost, no answer; also while retrying
+    DRIVER_ERROR = "driver_error"  # a bug in the driver, its library or the station; also while retrying
+    STOPPED = "stopped"
+
+
+# The states in which the runner retries with backoff and the tags are bad.
+FAILING = frozenset({ConnectionState.FAILED, ConnectionState.DRIVER_ERROR})
+
+
 @dataclass
 class Diagnostics:
     connection: str
     protocol: str
-    state: str = "connecting"  # connecting, connected, failed, stopped
+    state: ConnectionState = ConnectionState.CONNECTING
     last_error: str | None = None
     reconnects: int = 0
     polls: int = 0
@@ -129,7 +154,7 @@ class Diagnostics:
         return {
             "connection": self.connection,
             "protocol": self.protocol,
-            "state": self.state,
+            "state": self.state.value,
             "last_error": self.last_error,
             "reconnects": self.reconnects,
             "polls": self.polls,
@@ -179,23 +204,41 @@ class ConnectionRunner:
             return await asyncio.get_running_loop().run_in_executor(self._executor, method)
         return await method()
 
-    def _set_state(self, state: str, error: str | None = None) -> None:
+    def _set_state(
+        self, state: ConnectionState, error: str | None = None, exc: BaseException | None = None
+    ) -> None:
         d = self.diagnostics
         # last_error outlives the failure (the faces show it); only a new state, or a new error
-        # while failed, is a change worth a line.
-        if state == d.state and (state != "failed" or error == d.last_error):
+        # while failing, is a change worth a line.
+        if state == d.state and (state not in FAILING or error == d.last_error):
             return
         previous = d.state
         d.state = state
         if error is not None:
             d.last_error = error
-        # One line when it breaks and one when it comes back: not one per poll.
-        if state == "failed" and previous != "failed":
+        # One record when it breaks and one when it comes back: not one per poll.
+        if state is previous:
+            pass  # a new error while it lasts: the faces show it, the log does not repeat it
+        elif state is ConnectionState.FAILED:
             log.warning("%s: %s", self.connection.id, error)
-        elif state == "connected" and previous == "failed":
+        elif state is ConnectionState.DRIVER_ERROR:
+            # The traceback is for whoever fixes the bug; the retries that follow would only repeat it.
+            log.error("%s: driver error (a bug, not the PLC): %s", self.connection.id, error, exc_info=exc)
+        elif state is ConnectionState.CONNECTED and previous in FAILING:
             log.warning("%s: connected again", self.connection.id)
         if self.on_state is not None:
             self.on_state(d)
+
+    def _failed(self, exc: Exception) -> None:
+        self._failures += 1
+        # TimeoutError (asyncio's too, since 3.11) is an OSError.
+        if isinstance(exc, (ConnectorError, OSError, *self.driver.peer_errors)):
+            self._set_state(ConnectionState.FAILED, _one_line(exc))
+        else:
+            # A bug must not stop the station either: retried like a failure, but told apart, as a
+            # driver that raises KeyError would otherwise pass for a PLC outage for ever.
+            self._set_state(ConnectionState.DRIVER_ERROR, _bug_line(exc), exc)
+        self._mark_all_bad()
 
     def _emit(self, readings: Sequence[Reading], received: float) -> None:
         out = []
@@ -249,9 +292,7 @@ class ConnectionRunner:
                 except Exception as exc:  # a driver's bug must not stop the station
                     if _cancelling():
                         raise asyncio.CancelledError from exc
-                    self._failures += 1
-                    self._set_state("failed", _one_line(exc))
-                    self._mark_all_bad()
+                    self._failed(exc)
                 await self._call_close()
                 if _cancelling():
                     raise asyncio.CancelledError
@@ -259,7 +300,7 @@ class ConnectionRunner:
                 self.diagnostics.reconnects += 1  # attempts: a dead PLC shows the station still trying
         finally:
             watchdog.cancel()
-            self.diagnostics.state = "stopped"
+            self.diagnostics.state = ConnectionState.STOPPED
             await self._call_close()
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
@@ -310,7 +351,7 @@ class ConnectionRunner:
         d.last_good = now
         self._failures = 0
         self._all_bad = False
-        self._set_state("connected")
+        self._set_state(ConnectionState.CONNECTED)
         self._emit(readings, now)
 
 
@@ -327,3 +368,10 @@ def _one_line(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         return "no answer (timeout)"
     return first or type(exc).__name__
+
+
+def _bug_line(exc: BaseException) -> str:
+    """The exception's type and first line: `KeyError: 'x'` says more than `'x'`."""
+    name = type(exc).__name__
+    text = _one_line(exc)
+    return name if text == name else f"{name}: {text}"

@@ -9,7 +9,7 @@ registers are capped at 125 and bits at 2000; default 125 registers / 2000 bits)
 widest run of unused registers bridged to merge two reads, default 16; 16 bits per register for
 coils and discrete inputs).
 
-A poll reads the fewest blocks (modbus_codec.plan_blocks). A block the PLC refuses with exception
+A poll reads the fewest blocks (modbus_plan.plan_blocks). A block the PLC refuses with exception
 2 or 3 (illegal address or value) is halved until the culprit tags stand alone; the split plan and
 the refused tags are remembered, so later polls cost no extra requests, and every RETRY_EVERY polls
 the full plan is tried again in case the PLC program changed.
@@ -38,7 +38,6 @@ from connectors.modbus_codec import (
     PARTIAL,
     SPLIT_CODES,
     BadAnswer,
-    Block,
     Expect,
     ModbusRefusal,
     Point,
@@ -47,9 +46,9 @@ from connectors.modbus_codec import (
     expect_for,
     parse_options,
     parse_point,
-    plan_blocks,
     registers_to_bytes,
 )
+from connectors.modbus_plan import Block, plan_blocks
 from core.config import Connection, SignalBinding
 from core.samples import Quality
 
@@ -73,6 +72,7 @@ tame_library_logs()
 
 class ModbusDriver(Driver):
     blocking = False
+    peer_errors = (ModbusException,)  # pymodbus's connection, timeout and answer errors
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)

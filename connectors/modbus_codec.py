@@ -1,6 +1,7 @@
-"""Modbus TCP without the client library: address syntax, value encoding, block planning and
-answer-frame checks. Pure functions and plain data, so the driver, the simulated PLC and the tests
-share one definition of what `hr:100` float32 with little word order means.
+"""Modbus TCP without the client library: address syntax, value encoding, options and answer-frame
+checks (block planning is in modbus_plan). Pure functions and plain data, so the driver, the
+simulated PLC and the tests share one definition of what `hr:100` float32 with little word order
+means.
 
 Addresses (0-based): `coil:N`, `di:N`, `hr:N`, `ir:N`, and `hr:N.B` / `ir:N.B` for bit B (0 = least
 significant) of a register. Register values are big-endian; `byte_order = "little"` swaps the two
@@ -293,83 +294,6 @@ def _int_option(options: Mapping[str, Any], name: str, default: int | None, lo: 
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ValueError(f"Modbus option {name} must be a whole number {lo}..{hi}, not {value!r}")
     return value
-
-
-# --------------------------------------------------------------------------- block planning
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """One distinct register (or bit) range and the tags that read it."""
-
-    start: int
-    end: int
-    tags: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """One read request: an area, a range, and the spans it serves."""
-
-    area: Area
-    start: int
-    end: int
-    spans: tuple[Span, ...]
-
-    @property
-    def count(self) -> int:
-        return self.end - self.start
-
-    @property
-    def tags(self) -> list[int]:
-        return [t for s in self.spans for t in s.tags]
-
-    def halves(self) -> tuple[Block, Block] | None:
-        """Two blocks serving the first and the second half of the spans; None for one span."""
-        if len(self.spans) < 2:
-            return None
-        mid = len(self.spans) // 2
-        return _block(self.area, self.spans[:mid]), _block(self.area, self.spans[mid:])
-
-    def __str__(self) -> str:
-        return f"{self.area}:{self.start}" + ("" if self.count == 1 else f"..{self.end - 1}")
-
-
-def _block(area: Area, spans: Sequence[Span]) -> Block:
-    return Block(area, min(s.start for s in spans), max(s.end for s in spans), tuple(spans))
-
-
-def plan_blocks(
-    points: Sequence[Point], options: Options, indices: Sequence[int] | None = None
-) -> list[Block]:
-    """The fewest reads covering `points` (or those at `indices`): per area, spans sorted by
-    address are merged while the block stays within the area's limit and each gap bridged stays
-    within max_gap. A single span wider than the limit still gets its own read."""
-    chosen = range(len(points)) if indices is None else indices
-    by_span: dict[tuple[Area, int, int], list[int]] = {}
-    for i in chosen:
-        p = points[i]
-        by_span.setdefault((p.area, p.address, p.end), []).append(i)
-    blocks: list[Block] = []
-    for area in AREAS:
-        spans = sorted(
-            (Span(start, end, tuple(tags)) for (a, start, end), tags in by_span.items() if a == area),
-            key=lambda s: (s.start, s.end),
-        )
-        limit, gap = options.limit(area), options.gap(area)
-        current: list[Span] = []
-        lo = hi = 0
-        for span in spans:
-            if current and span.start - hi <= gap and max(hi, span.end) - lo <= limit:
-                current.append(span)
-                hi = max(hi, span.end)
-                continue
-            if current:
-                blocks.append(Block(area, lo, hi, tuple(current)))
-            current, lo, hi = [span], span.start, span.end
-        if current:
-            blocks.append(Block(area, lo, hi, tuple(current)))
-    return blocks
 
 
 # --------------------------------------------------------------------------- answers

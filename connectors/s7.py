@@ -24,17 +24,8 @@ from snap7.error import S7Error, S7ProtocolError
 from snap7.s7protocol import S7Protocol
 
 from connectors.base import ConnectorError, Driver, Reading, Tag
-from connectors.s7_address import (
-    ReadPlan,
-    Refused,
-    S7Address,
-    assemble,
-    parse_binding,
-    parse_options,
-    parse_read_items,
-    plan_reads,
-    tag_bytes,
-)
+from connectors.s7_codec import S7Address, parse_binding, parse_options
+from connectors.s7_plan import ReadPlan, Refused, assemble, parse_read_items, plan_reads, tag_bytes
 from core.config import Connection, SignalBinding
 from core.samples import Quality
 
@@ -53,6 +44,7 @@ _READ_AREA = 0x04
 
 class S7Driver(Driver):
     blocking = True
+    peer_errors = (S7Error,)  # python-snap7's connection, protocol and timeout errors
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)

@@ -134,7 +134,7 @@ async def feed(station: object, machines: int, hz: float, stop_every: float) -> 
 
 
 async def child(args: argparse.Namespace) -> None:
-    from connectors.base import ConnectionRunner
+    from connectors.base import ConnectionRunner, ConnectionState
     from connectors.registry import build_drivers
     from core.config import load_config
     from hmi.console.app import ConsoleApp
@@ -150,7 +150,7 @@ async def child(args: argparse.Namespace) -> None:
     # Runners that never run: the Connections screen lists them as a polling station would.
     station.runners = [ConnectionRunner(d, station.ingest) for d in build_drivers(cfg)]
     for r in station.runners:
-        r.diagnostics.state = "connected"
+        r.diagnostics.state = ConnectionState.CONNECTED
     feeder = asyncio.create_task(feed(station, args.machines, args.hz, args.stop_every))
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.base import Diagnostics
+from connectors.base import FAILING, Diagnostics
 from scripts.bench_station import (
     CountingStation,
     SimProcess,
@@ -151,7 +151,7 @@ async def soak(
     config = load_bench_config(config_text, "soak.toml")
 
     def on_connection(d: Diagnostics) -> None:
-        if d.state == "failed":
+        if d.state in FAILING:
             result.failures += 1
 
     station = CountingStation(config, db, on_connection=on_connection)

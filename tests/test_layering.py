@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("PySide6", "textual", "pyqtgraph", "qasync", "pymodbus", "asyncua", "snap7", "pycomm3", "cpppo")
 
@@ -36,3 +38,19 @@ def test_the_station_its_views_and_its_socket_load_no_face() -> None:
     )
     faces = ("PySide6", "textual", "pyqtgraph", "qasync")
     assert sorted(m for m in loaded if m.split(".")[0] in faces) == []
+
+
+def test_connectors_use_of_core_only_its_plain_types() -> None:
+    # A driver turns PLC data into Samples: it needs the config's types and Sample/Quality, never
+    # the engine, the store or the gate (the station composes those). The contracts forbid hmi;
+    # an allow-list is not a contract import-linter has, so the import graph is asked here.
+    graph = grimp.build_graph("connectors", "core")
+    plain = ("core.config", "core.config_models", "core.samples")
+    used = {
+        (importer, imported)
+        for importer in graph.find_children("connectors") | graph.find_descendants("connectors")
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if imported.startswith("core")
+    }
+    assert used, "the graph found no import of core at all"
+    assert sorted((a, b) for a, b in used if b not in plain) == []

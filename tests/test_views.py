@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from connectors.base import ConnectionState, Diagnostics
 from core.auth import Role
 from core.config import parse_config
 from core.permissions import Actor
 from core.samples import Quality, Sample
 from hmi.station.runtime import Station
-from hmi.station.views import machine_view, overview, shift_window, tags_view
+from hmi.station.views import connections_view, health_view, machine_view, overview, shift_window, tags_view
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DATA = Path(__file__).parent / "data"
@@ -170,3 +171,19 @@ def test_tags_show_the_last_value_its_quality_and_age(station: Station) -> None:
     assert tags["FILLER", "running"]["quality"] == "good"
     assert tags["FILLER", "running"]["age_s"] == 30
     assert tags["CAPPER", "state"]["quality"] == "bad"
+
+
+def test_a_driver_error_is_told_apart_from_a_lost_plc(
+    station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    diagnostics = [
+        Diagnostics("filler-plc", "modbus", ConnectionState.FAILED, "connection refused"),
+        Diagnostics("capper-plc", "opcua", ConnectionState.DRIVER_ERROR, "KeyError: 'total_count'"),
+    ]
+    monkeypatch.setattr(station, "diagnostics", lambda: diagnostics)
+    health = health_view(station)
+    assert health["connections_lost"] == ["filler-plc"]
+    assert health["connections_driver_error"] == ["capper-plc"]
+    states = [c["state"] for c in connections_view(station)]
+    # Plain strings, as the socket has always sent them.
+    assert states == ["failed", "driver_error"] and all(type(s) is str for s in states)

@@ -9,13 +9,9 @@ simulator) on every change. A writer thread sends what changed as pycomm3 multip
 writes (pycomm3's single-tag write sends its payload twice, which cpppo rejects), batching
 everything set since its last write. `flush()` waits until the writes are done (tests use it).
 
-What cpppo can serve: BOOL, INT, UINT, DINT, UDINT, REAL, LREAL and STRING tags, controller- or
-program-scoped (`Program:Main.Count` is served as a tag of that name), dotted member paths
-(`Filler.Status.Running` is served as one tag of that name), one-dimensional array elements
-(`Counts[3]`: `Counts` is served as an array long enough for every bound index) and bits of an
-integer (`Word.5`: `Word` is served as the integer). It cannot serve multi-dimensional elements
-(`Grid[1,2]`) nor members of array elements (`Lanes[2].Count`): those tags are not served (the
-driver reads them as BAD) and `set()` on them raises ValueError.
+What cpppo can serve, and the bytes written, are in logix_tags. A tag it cannot serve (a
+multi-dimensional element, a member of an array element) the driver reads as BAD, and `set()` on
+it raises ValueError.
 """
 
 from __future__ import annotations
@@ -25,11 +21,9 @@ import atexit
 import contextlib
 import ctypes
 import logging
-import math
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -37,22 +31,13 @@ import threading
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pycomm3 import LogixDriver
-from pycomm3.cip.data_types import DataTypes
 
 from connectors.base import Tag
-from connectors.logix import (
-    ENCODING,
-    LOGIX_STRING_CHARS,
-    LOGIX_TYPES,
-    LogixAddress,
-    check_address,
-    tag_definitions,
-)
+from connectors.sim.logix_tags import INTEGERS, Slot, encode, layout
 from connectors.sim.server import SimServer
 from core.config import Connection
 
@@ -60,9 +45,6 @@ log = logging.getLogger("ms5.connectors.logix.sim")
 
 START_TIMEOUT_S = 15.0
 WRITE_TIMEOUT_S = 1.0
-MAX_ARRAY = 65536  # elements cpppo allocates for a bound index; more is a typo, not a line
-_INTEGERS = {"INT": (16, True), "UINT": (16, False), "DINT": (32, True), "UDINT": (32, False)}
-_FORMATS = {"INT": "<h", "UINT": "<H", "DINT": "<i", "UDINT": "<I", "REAL": "<f", "LREAL": "<d"}
 
 _READY = b"Network TCP Server address"
 
@@ -88,108 +70,16 @@ def _reap() -> None:
             proc.kill()
 
 
-@dataclass(frozen=True)
-class _Slot:
-    """Where one tag lives in the simulator."""
-
-    key: str  # the tag the writer writes (an element, a member, or the word of a bit)
-    logix_type: str  # the type it is served as
-    bit: int | None = None
-
-
-def encode(logix_type: str, raw: float | str) -> bytes:
-    """The CIP bytes of a value for a write. Integers wrap as a PLC's do (a counter past 32767
-    in an INT reads -32768); a value a REAL cannot hold, or not a number for an integer, is a
-    ValueError."""
-    if logix_type == "STRING":
-        text = raw if isinstance(raw, str) else _number_text(raw)
-        try:
-            data = text.encode(ENCODING)
-        except UnicodeEncodeError:
-            raise ValueError(f"{text[:20]!r} has characters a Logix STRING cannot hold") from None
-        if len(data) > LOGIX_STRING_CHARS:
-            raise ValueError(f"text of {len(data)} characters: a STRING holds {LOGIX_STRING_CHARS}")
-        # cpppo takes a STRING of odd length only with a pad byte.
-        return struct.pack("<H", len(data)) + data + (b"\x00" if len(data) % 2 else b"")
-    if isinstance(raw, str):
-        raise ValueError(f"a {logix_type} takes a number, not text")
-    if logix_type == "BOOL":
-        return b"\x01" if raw else b"\x00"
-    if logix_type in _INTEGERS:
-        if not math.isfinite(raw):
-            raise ValueError(f"{raw} does not fit a {logix_type}")
-        bits, signed = _INTEGERS[logix_type]
-        n = round(raw) % (1 << bits)
-        if signed and n >= 1 << (bits - 1):
-            n -= 1 << bits
-        return struct.pack(_FORMATS[logix_type], n)
-    try:
-        return struct.pack(_FORMATS[logix_type], raw)
-    except (OverflowError, struct.error):
-        raise ValueError(f"{raw} does not fit a {logix_type}") from None
-
-
-def _number_text(value: float) -> str:
-    value = float(value)
-    if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(value)
-
-
-def _served_name(address: LogixAddress) -> tuple[str, int | None]:
-    """The tag cpppo serves for an address, and the element index in it; ValueError if cpppo
-    cannot serve it."""
-    for name, indices in address.path[:-1]:
-        if indices:
-            raise ValueError(f"cpppo cannot serve a member of an array element ({name}[...].)")
-    name, indices = address.path[-1]
-    if len(indices) > 1:
-        raise ValueError("cpppo cannot serve multi-dimensional array elements")
-    if indices and indices[0] >= MAX_ARRAY:
-        raise ValueError(f"the simulator serves arrays of at most {MAX_ARRAY} elements")
-    path = ".".join(n for n, _ in address.path)
-    served = f"Program:{address.program}.{path}" if address.program else path
-    return served, (indices[0] if indices else None)
-
-
 class LogixSimServer(SimServer):
     """cpppo serving a connection's tags on connection.host:connection.port (no UDP)."""
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)
-        self._slots: list[_Slot | None] = []
-        self._why_not: list[str] = []
-        # served tag (lower case: Logix names are case-insensitive) -> [spelling, type, elements]
-        served: dict[str, list[Any]] = {}
-        words: dict[str, str] = {}  # tag of a bit address -> its type, when a binding gives one
-        addresses = [check_address(t.binding) for t in self.tags]
-        for tag, address in zip(self.tags, addresses, strict=True):
-            if address.bit is None and tag.binding.type not in ("bool", "string"):
-                words.setdefault(address.tag.lower(), LOGIX_TYPES[tag.binding.type])
-        for tag, address in zip(self.tags, addresses, strict=True):
-            try:
-                name, index = _served_name(address)
-            except ValueError as exc:
-                self._slots.append(None)
-                self._why_not.append(f"{tag.binding.address}: {exc}")
-                continue
-            ltype = LOGIX_TYPES[tag.binding.type]
-            if address.bit is not None:
-                ltype = words.get(address.tag.lower(), "DINT")
-                if ltype not in _INTEGERS:
-                    self._slots.append(None)
-                    self._why_not.append(f"{tag.binding.address}: {address.tag} is bound as {ltype}")
-                    continue
-            entry = served.setdefault(name.lower(), [name, ltype, 1])
-            entry[2] = max(entry[2], (index or 0) + 1)
-            # A tag bound twice with different types is served as the first says; the other
-            # binding then reads as BAD (wrong type), as it would from a real controller.
-            self._slots.append(_Slot(address.tag, entry[1], address.bit))
-            self._why_not.append("")
-        self._specs = [f"{name}={ltype}[{size}]" for name, ltype, size in served.values()]
-        self._write_tags = tag_definitions(
-            [(s.key, _write_leaf(s.logix_type)) for s in self._slots if s is not None]
-        )
+        served = layout(self.tags)
+        self._slots = served.slots
+        self._why_not = served.why_not
+        self._specs = served.specs
+        self._write_tags = served.write_tags
         self._lock = threading.Condition()
         self._values: dict[str, bytes] = {}  # everything set so far, by written tag
         self._words: dict[str, int] = {}
@@ -331,7 +221,7 @@ class LogixSimServer(SimServer):
         value = float(value)
         raw = (value - b.offset) / b.scale if (b.scale != 1.0 or b.offset != 0.0) else value
         if slot.bit is not None:
-            bits = _INTEGERS[slot.logix_type][0]
+            bits = INTEGERS[slot.logix_type][0]
             if slot.bit >= bits:
                 raise ValueError(f"bit {slot.bit} is beyond the {bits}-bit {slot.logix_type} it is served in")
             with self._lock:
@@ -359,13 +249,13 @@ class LogixSimServer(SimServer):
             target = self._seq
             return self._lock.wait_for(lambda: self._done >= target, timeout)
 
-    def _slot(self, index: int) -> _Slot:
+    def _slot(self, index: int) -> Slot:
         slot = self._slots[index]
         if slot is None:
             raise ValueError(f"not served: {self._why_not[index]}")
         return slot
 
-    def _queue(self, slot: _Slot, data: bytes) -> None:
+    def _queue(self, slot: Slot, data: bytes) -> None:
         self._values[slot.key] = data
         self._dirty[slot.key] = (slot.logix_type, data)
         self._seq += 1
@@ -426,16 +316,6 @@ class LogixSimServer(SimServer):
         for result in results:
             if result.error:
                 log.debug("%s: cpppo refused %s: %s", self.connection.id, result.tag, result.error)
-
-
-def _write_leaf(logix_type: str) -> dict[str, Any]:
-    return {
-        "tag_type": "atomic",
-        "data_type": logix_type,
-        "data_type_name": logix_type,
-        "type_class": DataTypes[logix_type],
-        "dim": 0,
-    }
 
 
 def _close(client: Any) -> None:

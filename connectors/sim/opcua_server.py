@@ -33,15 +33,9 @@ from asyncua.server.server import Server
 from asyncua.server.user_managers import UserManager
 
 from connectors.base import Tag
-from connectors.opcua import (
-    INT_RANGES,
-    endpoint_url,
-    parse_node_id,
-    parse_options,
-    read_certificate_der,
-    read_private_key,
-    tame_library_logs,
-)
+from connectors.opcua import tame_library_logs
+from connectors.opcua_codec import INT_RANGES, endpoint_url, parse_node_id, parse_options
+from connectors.opcua_security import read_certificate_der, read_private_key
 from connectors.sim.server import SimServer
 from core.config import Connection, SignalBinding
 

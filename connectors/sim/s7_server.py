@@ -18,7 +18,7 @@ from snap7.server import Server
 from snap7.type import SrvArea
 
 from connectors.base import Tag
-from connectors.s7_address import AREA_DB, AREA_MK, AREA_PA, AREA_PE, parse_binding
+from connectors.s7_codec import AREA_DB, AREA_MK, AREA_PA, AREA_PE, parse_binding
 from connectors.sim.server import SimServer
 from core.config import Connection
 

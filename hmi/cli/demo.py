@@ -13,7 +13,7 @@ import signal
 import time
 from pathlib import Path
 
-from connectors.base import Diagnostics
+from connectors.base import FAILING, Diagnostics
 from connectors.sim.runner import SimError, SimLine
 from core.config import Config
 from hmi.errors import UsageError
@@ -57,7 +57,7 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
     db = folder / "demo.db"
 
     def status(d: Diagnostics) -> None:
-        error = f" ({d.last_error})" if d.state == "failed" else ""
+        error = f" ({d.last_error})" if d.state in FAILING else ""
         print(f"station: {d.connection} {d.state}{error}", flush=True)
 
     station = Station(config, db, on_connection=status)

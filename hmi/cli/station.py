@@ -9,7 +9,7 @@ import logging
 import signal
 from pathlib import Path
 
-from connectors.base import Diagnostics
+from connectors.base import FAILING, Diagnostics
 from connectors.registry import check as check_connections
 from core.config import Config, ConfigError, format_error, load_config
 from core.export import recorded, write_actions
@@ -45,7 +45,7 @@ def _db_path(db: str | None) -> Path:
 
 
 def _status_line(d: Diagnostics) -> None:
-    error = f" ({d.last_error})" if d.state == "failed" and d.last_error else ""
+    error = f" ({d.last_error})" if d.state in FAILING and d.last_error else ""
     print(f"{d.connection} [{d.protocol}]: {d.state}{error}", flush=True)
 
 

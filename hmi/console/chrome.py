@@ -65,6 +65,10 @@ def status_text(overview: dict[str, Any], tz: ZoneInfo) -> Text:
     if lost:
         text.append("  ")
         text.append(f" LOST: {', '.join(lost)} ", style="bold reverse red")
+    broken = health.get("connections_driver_error") or []
+    if broken:
+        text.append("  ")
+        text.append(f" DRIVER ERROR: {', '.join(broken)} ", style="bold reverse magenta")
     return text
 
 

@@ -14,7 +14,13 @@ from hmi.console.format import DASH, clock, fit, number
 from hmi.console.live_table import Col, LiveTable
 from hmi.console.text_line import TextLine
 
-STATE_STYLE = {"connected": "green", "connecting": "yellow", "failed": "bold red", "stopped": "dim"}
+STATE_STYLE = {
+    "connected": "green",
+    "connecting": "yellow",
+    "failed": "bold red",
+    "driver_error": "bold reverse magenta",  # a bug in the station, not the PLC: apart from failed
+    "stopped": "dim",
+}
 
 COLUMNS = (
     Col("connection", "Connection", 12),
@@ -70,7 +76,9 @@ class ConnectionsScreen(ViewScreen):
             text = "no connections: the station polls none" if not self._rows else ""
         else:
             text = f"{r['connection']} ({r['protocol']}): {r['polls']} polls; Enter lists its tags"
-            if r["last_error"]:
+            if r["state"] == "driver_error":
+                text = f"{r['connection']}: driver error (a bug, not the PLC): {r['last_error']}"
+            elif r["last_error"]:
                 text = f"{r['connection']}: {r['last_error']}"
         self.query_one("#connection-detail", TextLine).set(Text(text, no_wrap=True, overflow="ellipsis"))
 

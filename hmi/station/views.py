@@ -93,6 +93,8 @@ def connections_view(station: Station) -> list[dict[str, Any]]:
 def health_view(station: Station) -> dict[str, Any]:
     """What is wrong with the station itself: shown loudly on every face."""
     lost = [d.connection for d in station.diagnostics() if d.state == "failed"]
+    # Not "PLC lost": the PLC may be fine, the station's driver for it has a bug.
+    broken = [d.connection for d in station.diagnostics() if d.state == "driver_error"]
     store = station.store
     return {
         "store_error": station.store_error,
@@ -101,6 +103,7 @@ def health_view(station: Station) -> dict[str, Any]:
         "store_backlog": store.pending if store is not None else 0,
         "store_samples_not_kept": store.dropped_samples if store is not None else 0,
         "connections_lost": lost,
+        "connections_driver_error": broken,
     }
 
 
@@ -112,6 +115,7 @@ def equipment_view(station: Station, eq_id: str, shift: dict[str, Any], now: flo
     m = engine.metrics(eq_id, shift["start"], now)
     connections = sorted({b.connection for b in eq.signals})
     lost = {d.connection for d in station.diagnostics() if d.state == "failed"}
+    broken = {d.connection for d in station.diagnostics() if d.state == "driver_error"}
     return {
         **status,
         "name": eq.name or eq.id,
@@ -120,6 +124,7 @@ def equipment_view(station: Station, eq_id: str, shift: dict[str, Any], now: flo
         "metrics": metrics_dict(m),
         "connections": connections,
         "connection_lost": any(c in lost for c in connections),
+        "connection_driver_error": any(c in broken for c in connections),
     }
 
 

@@ -12,19 +12,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 
 from connectors.base import ConnectionRunner, ConnectorError, Tag
-from connectors.logix import (
-    LogixConnector,
-    _Client,
-    _Plan,
-    _quiet_close,
-    connection_path,
-    decode_string,
-    decode_value,
-    parse_address,
-    to_reading,
-)
+from connectors.logix import LogixConnector, _quiet_close, connection_path
+from connectors.logix_client import LogixClient
+from connectors.logix_codec import TagPlan, decode_string, decode_value, parse_address, to_reading
 from connectors.registry import driver_class, sim_server_class
-from connectors.sim.logix_server import LogixSimServer, encode, free_port
+from connectors.sim.logix_server import LogixSimServer, free_port
+from connectors.sim.logix_tags import encode
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
 
@@ -242,9 +235,9 @@ def test_decode_values() -> None:
         decode_value(b"\xc4")
 
 
-def _plan(address: str, type_: str) -> _Plan:
+def _plan(address: str, type_: str) -> TagPlan:
     a = parse_address(address)
-    return _Plan(a.tag, a, type_, a.bit)
+    return TagPlan(a.tag, a, type_, a.bit)
 
 
 def test_readings_check_the_type_the_plc_sends() -> None:
@@ -283,7 +276,7 @@ def test_uploaded_tag_list_checks_bindings() -> None:
         "Text": string,
         "Program:Main.Count": _atomic("DINT"),
     }
-    client = _Client("127.0.0.1", timeout=0.3, connection_size=500, on_send=lambda: None, init_tags=False)
+    client = LogixClient("127.0.0.1", timeout=0.3, connection_size=500, on_send=lambda: None, init_tags=False)
     client._tags = uploaded
     bindings = [
         ("Packer_State", "int32"),

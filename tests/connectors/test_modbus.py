@@ -34,8 +34,8 @@ from connectors.modbus_codec import (
     expect_for,
     parse_options,
     parse_point,
-    plan_blocks,
 )
+from connectors.modbus_plan import plan_blocks
 from connectors.registry import driver_class, sim_server_class
 from connectors.sim.modbus_server import ModbusSimServer
 from core.config import Connection, SignalBinding

@@ -31,7 +31,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from connectors.base import ConnectionRunner, ConnectorError, Tag
-from connectors.opcua import OpcUaDriver, decode_string, parse_node_id, parse_options, to_reading
+from connectors.opcua import OpcUaDriver
+from connectors.opcua_codec import decode_string, parse_node_id, parse_options, to_reading
 from connectors.sim.opcua_server import OpcUaSimServer, encode
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample

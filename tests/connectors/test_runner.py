@@ -1,15 +1,26 @@
 """The connection runner's promises, against a real Modbus server: one status change a failure and
-one a recovery (never one a poll), and a backoff that never waits longer than its cap."""
+one a recovery (never one a poll), and a backoff that never waits longer than its cap. Against a
+scripted driver: a bug in a driver is a driver error with its traceback logged once, a PLC or
+network failure a plain one-line failure, and both are retried."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
+from collections.abc import Callable
 
 import pytest
 
-from connectors.base import ConnectionRunner, Diagnostics, Tag
+from connectors.base import (
+    ConnectionRunner,
+    ConnectorError,
+    Diagnostics,
+    Driver,
+    Reading,
+    Tag,
+)
 from connectors.modbus import ModbusDriver
 from connectors.sim.modbus_server import ModbusSimServer
 from core.config import Connection, SignalBinding
@@ -82,3 +93,122 @@ def test_the_backoff_never_waits_longer_than_its_cap() -> None:
         waits.append(runner._backoff())
     assert max(waits) <= 2.0
     assert waits[0] < waits[3]  # it grows while the PLC stays away
+
+
+class PeerError(Exception):
+    """Stands for what a protocol library raises for a PLC that refuses (a driver's peer_errors)."""
+
+
+class ScriptedDriver(Driver):
+    """Connects at once; its first `failing` reads call `fail` (which raises), later ones read 7."""
+
+    peer_errors = (PeerError,)
+
+    def __init__(self, fail: Callable[[], object], failing: int) -> None:
+        super().__init__(connection(1), TAGS)
+        self.fail = fail
+        self.failing = failing
+        self.reads = 0
+
+    async def connect(self) -> None:
+        return None
+
+    async def read(self) -> list[Reading]:
+        self.reads += 1
+        if self.reads <= self.failing:
+            self.fail()
+        return [Reading(7.0)]
+
+    async def close(self) -> None:
+        return None
+
+    @classmethod
+    def check_binding(cls, binding: SignalBinding) -> None:
+        return None
+
+
+def run_scripted(driver: ScriptedDriver) -> tuple[list[tuple[str, str | None]], list[Sample]]:
+    """Runs the driver through its failing reads and a few good ones: the (state, last_error)
+    of every status change, and the samples."""
+
+    async def scenario() -> tuple[list[tuple[str, str | None]], list[Sample]]:
+        changes: list[tuple[str, str | None]] = []
+        samples: list[Sample] = []
+
+        def on_state(d: Diagnostics) -> None:
+            changes.append((d.state, d.last_error))
+
+        runner = ConnectionRunner(driver, samples.extend, on_state=on_state)
+        task = asyncio.create_task(runner.run())
+        try:
+            await _until(lambda: driver.reads >= driver.failing + 3)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        return changes, samples
+
+    return asyncio.run(scenario())
+
+
+def missing_key() -> object:
+    signals: dict[str, int] = {}
+    return signals["total_count"]
+
+
+def divide_by_zero() -> object:
+    return 1 / 0
+
+
+@pytest.mark.parametrize(
+    ("bug", "kind", "text"),
+    [
+        (missing_key, KeyError, "KeyError: 'total_count'"),
+        (divide_by_zero, ZeroDivisionError, "ZeroDivisionError: division by zero"),
+    ],
+)
+def test_a_bug_in_a_driver_is_a_driver_error_logged_once_with_its_traceback(
+    bug: Callable[[], object], kind: type[Exception], text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ms5.connectors")
+    changes, samples = run_scripted(ScriptedDriver(bug, failing=4))
+    # Four failing reads, each retried, are one change; the recovery is the other.
+    assert changes == [("driver_error", text), ("connected", text)]
+    assert [s.value for s in samples] == [None, 7.0]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert errors[0].exc_info is not None and errors[0].exc_info[0] is kind
+    assert errors[0].getMessage() == f"plc: driver error (a bug, not the PLC): {text}"
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        "plc: connected again"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("exc", "text"),
+    [
+        (ConnectorError("connection closed by the PLC"), "connection closed by the PLC"),
+        (ConnectionResetError(104, "Connection reset by peer"), "[Errno 104] Connection reset by peer"),
+        (TimeoutError(), "no answer (timeout)"),
+        (PeerError("the PLC refused the session"), "the PLC refused the session"),
+    ],
+    ids=["ConnectorError", "OSError", "TimeoutError", "peer_errors"],
+)
+def test_a_plc_or_network_failure_is_one_line_without_a_traceback(
+    exc: Exception, text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ms5.connectors")
+    changes, samples = run_scripted(ScriptedDriver(_raise(exc), failing=4))
+    assert changes == [("failed", text), ("connected", text)]
+    assert [s.value for s in samples] == [None, 7.0]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        f"plc: {text}",
+        "plc: connected again",
+    ]
+    assert all(r.exc_info is None for r in caplog.records)
+
+
+def _raise(exc: Exception) -> Callable[[], object]:
+    def fail() -> object:
+        raise exc
+
+    return fail

@@ -16,21 +16,17 @@ import pytest
 from connectors import s7
 from connectors.base import ConnectionRunner, ConnectorError, Tag
 from connectors.s7 import S7Driver
-from connectors.s7_address import (
+from connectors.s7_codec import (
     AREA_DB,
     AREA_MK,
     AREA_PA,
     AREA_PE,
-    MAX_ITEMS,
-    ReadItem,
     decode_s7_string,
     encode_s7_string,
-    max_payload,
     parse_address,
     parse_options,
-    parse_read_items,
-    plan_reads,
 )
+from connectors.s7_plan import MAX_ITEMS, ReadItem, max_payload, parse_read_items, plan_reads
 from connectors.sim import s7_server
 from connectors.sim.s7_server import S7SimServer
 from core.config import Connection, SignalBinding

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from connectors.base import ConnectionRunner
+from connectors.base import ConnectionRunner, ConnectionState
 from connectors.registry import build_drivers
 from core.auth import UserStore
 from core.config import load_config
@@ -72,9 +72,9 @@ def _fixed_connections(station: Station) -> None:
         d.poll_times.extend(NOW - 10 + 0.5 * k for k in range(21))
         d.latencies.extend(0.002 + 0.001 * i + 0.0001 * k for k in range(100))
         d.last_good = NOW - 0.4
-        d.state = "connected"
+        d.state = ConnectionState.CONNECTED
     failed = station.runners[2].diagnostics
-    failed.state = "failed"
+    failed.state = ConnectionState.FAILED
     failed.reconnects = 3
     failed.last_error = "connection refused by 127.0.0.1:11102"
     failed.last_good = NOW - 95

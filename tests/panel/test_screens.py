@@ -90,3 +90,15 @@ def test_connection_health_is_quiet_until_a_plc_is_lost(window: PanelWindow) -> 
     assert "background" in screen.health.styleSheet()
     labels = [w for w in window.findChildren(QLabel) if w.text() == "PLC lost: filler-plc"]
     assert labels
+
+
+def test_a_driver_error_is_shown_apart_from_a_lost_plc(window: PanelWindow) -> None:
+    screen = window.screens["overview"]
+    assert isinstance(screen, OverviewScreen)
+    health = {
+        "connections_lost": ["filler-plc"],
+        "connections_driver_error": ["capper-plc"],
+        "store_error": None,
+    }
+    screen._health(health, [])
+    assert screen.health.text() == "PLC lost: filler-plc · Driver error: capper-plc"

@@ -33,6 +33,8 @@ class MachineTile(QFrame):
         colour = STATE_ALARM.get(state, "")
         if eq.get("connection_lost"):
             text, colour = "PLC lost", ALARM
+        elif eq.get("connection_driver_error"):
+            text, colour = "Driver error", ALARM
         self.state.setText(text)
         self.state.setStyleSheet(f"color: {colour};" if colour else "")
         self.since.setText(duration(now - float(eq["since"])))
@@ -143,6 +145,8 @@ class OverviewScreen(QWidget):
     def _health(self, health: dict[str, Any], connections: list[dict[str, Any]]) -> None:
         lost = health["connections_lost"]
         problems = [f"PLC lost: {', '.join(lost)}"] if lost else []
+        if broken := health.get("connections_driver_error"):
+            problems.append(f"Driver error: {', '.join(broken)}")
         if health.get("store_error"):
             problems.append(f"Store: {health['store_error']}")
         if problems:
