@@ -18,7 +18,8 @@ from core.config import parse_config
 from core.permissions import Actor
 from core.samples import Quality, Sample
 from hmi.station.runtime import Station
-from hmi.station.views import machine_view, overview, shift_window, tags_view
+from hmi.station.shift import shift_window
+from hmi.station.views import machine_view, overview, tags_view
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DATA = Path(__file__).parent / "data"
