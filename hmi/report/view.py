@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 HOUR_S = 3600.0
 
-# The waterfall's steps in the order of shared/DESIGN.md section 4: (key of Metrics.losses(),
-# label, the OEE factor the loss is taken from).
+# The waterfall's steps in the order of docs/DESIGN.md ("Where each figure is computed") and the
+# losses table of docs/OEE.md: (key of Metrics.losses(), label, the OEE factor the loss is taken from).
 LOSS_STEPS: tuple[tuple[str, str, str], ...] = (
     ("unplanned_stops_s", "Unplanned stops", "availability"),
     ("planned_stops_s", "Changeovers", "availability"),

@@ -81,7 +81,7 @@ class OverviewScreen(QWidget):
         data = self.ctx.model.view("overview")
         if not data["lines"]:
             return
-        line = data["lines"][0]  # one station, one line (shared/DESIGN.md section 1)
+        line = data["lines"][0]  # one station, one line (docs/PANEL.md, "Screens")
         shift = line["shift"]
         when = f"{clock_time(shift['start'], self.ctx.tz)}–{clock_time(shift['end'], self.ctx.tz)}"
         shift_text = f"{shift['name']} {when}" if shift["name"] else "no shift (last hour)"
