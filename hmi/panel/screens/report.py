@@ -41,6 +41,13 @@ from hmi.station.link import LocalLink
 
 REFRESH_S = 5.0
 ANDON_COLUMNS = ("Machine", "Kind", "Raised", "Acknowledged", "Resolved")
+KPIS = (
+    ("oee", "OEE"),
+    ("availability", "Availability"),
+    ("performance", "Performance"),
+    ("quality", "Quality"),
+    ("good", "Good parts"),
+)
 
 Painter = Callable[[QPainter, QRectF, dict[str, Any]], None]
 
@@ -110,7 +117,17 @@ class ReportScreen(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(12, 8, 12, 8)
         root.setSpacing(8)
+        root.addLayout(self._build_bar())
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("message")
+        self.status_label.setWordWrap(True)
+        self.status_label.hide()  # until an export has something to say
+        root.addWidget(self.status_label)
+        root.addLayout(self._build_kpis())
+        root.addLayout(self._build_charts(), 1)
 
+    def _build_bar(self) -> QHBoxLayout:
+        """The title, the shift and line choice, and the export buttons."""
         bar = QHBoxLayout()
         self.title_label = QLabel("Shift report")
         self.title_label.setObjectName("heading")
@@ -136,24 +153,14 @@ class ReportScreen(QWidget):
         self.csv_button.clicked.connect(lambda: self.export("csv"))
         bar.addWidget(self.pdf_button)
         bar.addWidget(self.csv_button)
-        root.addLayout(bar)
+        return bar
 
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("message")
-        self.status_label.setWordWrap(True)
-        self.status_label.hide()  # until an export has something to say
-        root.addWidget(self.status_label)
-
+    def _build_kpis(self) -> QHBoxLayout:
+        """A tile per headline figure of the shift."""
         kpis = QHBoxLayout()
         self.kpi: dict[str, QLabel] = {}
         self.kpi_caption: dict[str, QLabel] = {}
-        for key, caption in (
-            ("oee", "OEE"),
-            ("availability", "Availability"),
-            ("performance", "Performance"),
-            ("quality", "Quality"),
-            ("good", "Good parts"),
-        ):
+        for key, caption in KPIS:
             box = QFrame()
             box.setObjectName("tile")
             v = QVBoxLayout(box)
@@ -172,8 +179,10 @@ class ReportScreen(QWidget):
             kpis.addWidget(box, 1)
             self.kpi[key] = value
             self.kpi_caption[key] = cap
-        root.addLayout(kpis)
+        return kpis
 
+    def _build_charts(self) -> QGridLayout:
+        """The three charts and the Andon table, two by two."""
         grid = QGridLayout()
         grid.setSpacing(10)
         self.waterfall = ChartView(
@@ -188,6 +197,14 @@ class ReportScreen(QWidget):
             "Good parts per hour against target",
             lambda p, r, line: paint_hourly(p, r, line["hourly"], line["timezone"], self._colors()),
         )
+        grid.addWidget(self.waterfall, 0, 0)
+        grid.addWidget(self.pareto, 0, 1)
+        grid.addWidget(self.hourly, 1, 0)
+        grid.addWidget(self._build_andon(), 1, 1)
+        return grid
+
+    def _build_andon(self) -> QWidget:
+        """The Andon calls of the shift with their response times."""
         andon_box = QWidget()
         av = QVBoxLayout(andon_box)
         av.setContentsMargins(0, 0, 0, 0)
@@ -209,11 +226,7 @@ class ReportScreen(QWidget):
         self.andon_table.verticalHeader().setDefaultSectionSize(theme.TOUCH_PX - 8)
         av.addWidget(self.andon_label)
         av.addWidget(self.andon_table, 1)
-        grid.addWidget(self.waterfall, 0, 0)
-        grid.addWidget(self.pareto, 0, 1)
-        grid.addWidget(self.hourly, 1, 0)
-        grid.addWidget(andon_box, 1, 1)
-        root.addLayout(grid, 1)
+        return andon_box
 
     def _colors(self) -> ChartColors:
         """The panel's ISA-101 greys for what is normal, its alarm colours for the losses."""
