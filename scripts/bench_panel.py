@@ -10,7 +10,7 @@ the real one (engine, SQLite store in a temporary directory, its tick task).
 
 Two phases in this process, each with a fresh store, the same feeder and the same loop:
 - baseline: the station and the feeder, no window;
-- measured: the same with the real PanelWindow (hmi/panel/app.py) shown offscreen at `--size`
+- measured: the same with the real PanelWindow (hmi/panel/window.py) shown offscreen at `--size`
   on its overview screen (20 machine tiles), repainting as it does live (RefreshPump).
 Then every screen is shown in turn and repainted `--per-screen` times, and a separate process
 measures the start-up.
@@ -213,7 +213,7 @@ async def _phase(
     per_screen: dict[str, list[float]] = {}
     try:
         if window_size is not None:
-            from hmi.panel.app import PanelWindow
+            from hmi.panel.window import PanelWindow
 
             window = PanelWindow(LocalLink(station), config)
             window.resize(*window_size)
@@ -293,10 +293,11 @@ def startup_child(config_path: Path, seconds: float, *, demo: bool) -> int:
     from connectors.sim.runner import SimLine
     from core.config import load_config as load_file
     from hmi.panel import app as panel_app
+    from hmi.panel import window as panel_window
 
     print(f"MARK imported {time.time():.6f}", flush=True)
     config = load_file(config_path)
-    original = panel_app.PanelWindow._frame
+    original = panel_window.PanelWindow._frame
     seen: set[str] = set()
     sim_start = SimLine.start
 
@@ -317,7 +318,7 @@ def startup_child(config_path: Path, seconds: float, *, demo: bool) -> int:
             self.repaint()
             print(f"MARK first_live_frame {time.time():.6f}", flush=True)
 
-    panel_app.PanelWindow._frame = frame  # type: ignore[method-assign]
+    panel_window.PanelWindow._frame = frame  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory(prefix="ms5-bench-panel-") as folder:
         return panel_app.run_panel(
             config, Path(folder) / "panel.db", demo=demo, size=(1280, 800), seconds=seconds

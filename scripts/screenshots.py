@@ -28,7 +28,8 @@ def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from hmi.panel.app import PanelWindow, dispose
+    from hmi.panel.app import dispose
+    from hmi.panel.window import PanelWindow
     from hmi.station.link import LocalLink
     from scripts.demo_station import replayed_station
 

@@ -22,7 +22,7 @@ from core.auth import Role
 from core.config import Config, parse_config
 from core.journal import read_journal
 from core.samples import Sample
-from hmi.panel.app import PanelWindow
+from hmi.panel.window import PanelWindow
 from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
 

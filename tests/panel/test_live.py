@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from connectors.sim.runner import SimLine
 from core.config import Config, parse_config
-from hmi.panel.app import PanelWindow
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
+from hmi.panel.window import PanelWindow
 from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
 from tests.ports import free_port

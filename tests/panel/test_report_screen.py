@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from core.metrics import Metrics
-from hmi.panel.app import PanelWindow
 from hmi.panel.screens.report import ReportScreen
+from hmi.panel.window import PanelWindow
 from hmi.report.charts import hms
 from hmi.report.export import pct
 from hmi.station.link import LocalLink

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.samples import Sample
-from hmi.panel.app import PanelWindow
+from hmi.panel.window import PanelWindow
 from hmi.station.runtime import Station
 from tests.panel.conftest import Clock
 
