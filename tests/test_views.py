@@ -7,6 +7,7 @@ Here the Early shift's target is 27,000 parts: one per scheduled second.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from core.auth import Role
 from core.config import parse_config
 from core.permissions import Actor
 from core.samples import Quality, Sample
+from hmi.station.link import compute_view
 from hmi.station.runtime import Station
 from hmi.station.shift import shift_window
 from hmi.station.views import machine_view, overview, tags_view
@@ -171,3 +173,20 @@ def test_tags_show_the_last_value_its_quality_and_age(station: Station) -> None:
     assert tags["FILLER", "running"]["quality"] == "good"
     assert tags["FILLER", "running"]["age_s"] == 30
     assert tags["CAPPER", "state"]["quality"] == "bad"
+
+
+def test_a_face_builds_itself_from_the_config_station_and_users_views(station: Station) -> None:
+    # What the panel needs besides the live figures, so that it can attach over the socket too.
+    assert station.gate is not None
+    station.gate.users.add("olga", Role.OPERATOR, "1111", t("2026-03-02 06:00"))
+    (line,) = compute_view(station, "config", {})["lines"]
+    assert line["equipment_names"] == {"FILLER": "Filler", "CAPPER": "Capper"}
+    assert line["timezone"] == "Europe/Berlin"
+    about = compute_view(station, "station", {})
+    assert about == {
+        "site": "Plant 1",
+        "lines": ["Bottling 1"],
+        "pid": os.getpid(),
+        "db": str(station.db_path),
+    }
+    assert compute_view(station, "users", {}) == ["olga"]

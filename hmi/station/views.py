@@ -7,6 +7,7 @@ only picks windows (the current shift, the previous one) and names things. No Qt
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -262,12 +263,30 @@ def config_view(station: Station) -> dict[str, Any]:
                 "id": line.id,
                 "name": line.name or line.id,
                 "equipment": [eq.id for eq in line.equipment],
+                "equipment_names": {eq.id: eq.name or eq.id for eq in line.equipment},
                 "timezone": line.timezone,
             }
             for line in station.config.lines
         ],
         "panel": {"idle_lock_s": station.config.panel.idle_lock_s, "sound": station.config.panel.sound},
     }
+
+
+def station_view(station: Station) -> dict[str, Any]:
+    """Which station this is: its site and lines, its process, and its database (beside which a
+    face keeps its settings for this station, as the panel's sound switch)."""
+    return {
+        "site": station.config.site.name,
+        "lines": [line.name or line.id for line in station.config.lines],
+        "pid": os.getpid(),
+        "db": str(station.db_path),
+    }
+
+
+def users_view(station: Station) -> list[str]:
+    """The users' names, for a PIN pad to offer; the PIN is checked by `login` and every command."""
+    gate = station.gate
+    return [] if gate is None else [u.name for u in gate.users.list()]
 
 
 def report_view(station: Station, now: float, *, previous: bool = False) -> dict[str, Any]:
@@ -287,5 +306,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "audit": lambda st, now, limit=100: audit_view(st, int(limit)),
     "andon": lambda st, now, recent=20: andon_view(st, int(recent)),
     "config": lambda st, now: config_view(st),
+    "station": lambda st, now: station_view(st),
+    "users": lambda st, now: users_view(st),
     "report": lambda st, now, previous=False: report_view(st, now, previous=bool(previous)),
 }
