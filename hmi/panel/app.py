@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from core.config import Config
 from core.store import StoreError
 from hmi.errors import UsageError
+from hmi.panel.model import PanelModel
 from hmi.panel.window import PanelWindow
 from hmi.paths import socket_path
 from hmi.socket.server import ServerError, StationServer
@@ -126,7 +127,7 @@ async def _serve(
     seconds: float | None,
 ) -> int:
     station, server, sim = await _host(config, db, demo=demo)
-    window = PanelWindow(LocalLink(station), config)
+    window = PanelWindow(await PanelModel.attach(LocalLink(station)))
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     _show(window, kiosk=kiosk, size=size)

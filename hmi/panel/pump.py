@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from hmi.station.link import LocalLink
+from hmi.station.link import StationLink
 
 FRAME_MS = 100  # at most ten repaints a second, however many samples arrive
 STEADY_S = 1.0  # without events, figures (counts, ages) still move: repaint once a second
@@ -21,7 +21,7 @@ class RefreshPump(QObject):
 
     frame = Signal(float)  # the time of the repaint
 
-    def __init__(self, link: LocalLink, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, link: StationLink, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.clock = clock
         self.dirty = True
@@ -35,6 +35,10 @@ class RefreshPump(QObject):
 
     def _on_event(self, _event: dict[str, Any]) -> None:
         self.dirty = True  # only a flag: the repaint waits for the next frame
+
+    def request(self) -> None:
+        """Something changed: the next frame repaints."""
+        self.dirty = True
 
     def start(self) -> None:
         self.timer.start()

@@ -3,18 +3,24 @@
 The panel never decides who may do what: the PIN pad collects a name and a PIN, the station
 checks them and the window shows its answer (docs/PANEL.md, "People: PIN login and the idle lock").
 A login keeps the user and PIN for the session's commands; the lock drops them.
+
+What follows a PIN (a login, a command) is a coroutine: it waits for the station's answer, which
+over a RemoteLink comes later (hmi/panel/model.py, `start`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hmi.panel.model import PanelModel
 from hmi.panel.widgets.pinpad import PinPad
-from hmi.station.link import CommandResult
+from hmi.station.link import CommandResult, LinkError
+
+AfterPin = Callable[[str, str], Coroutine[Any, Any, None]]  # (user, pin): what the PIN was for
 
 INPUT_EVENTS = frozenset(
     {
@@ -80,11 +86,20 @@ class PanelSession(QObject):
 
     # ------------------------------------------------------------ the PIN pad
 
-    def ask_pin(self, purpose: str, then: Callable[[str, str], None]) -> None:
+    def ask_pin(self, purpose: str, then: AfterPin) -> None:
+        """Open the PIN pad for `purpose`; `then(user, pin)` when OK is pressed."""
+        self.model.start(self._open_pad(purpose, then))
+
+    async def _open_pad(self, purpose: str, then: AfterPin) -> None:
+        try:
+            users = await self.model.users()
+        except LinkError as exc:
+            self.show_result(CommandResult(False, f"station unreachable: {exc}"))
+            return
         if self.pinpad is not None:
             self.pinpad.close()
-        pad = PinPad(purpose, self.model.users(), user=self.user, parent=self.window)
-        pad.entered.connect(then)
+        pad = PinPad(purpose, users, user=self.user, parent=self.window)
+        pad.entered.connect(lambda user, pin: self.model.start(then(user, pin)))
         pad.finished.connect(lambda _code: self._pad_closed(pad))
         self.pinpad = pad
         pad.open()
@@ -96,8 +111,8 @@ class PanelSession(QObject):
 
     # ------------------------------------------------------------ login
 
-    def log_in(self, user: str, pin: str) -> bool:
-        role, why = self.model.login(user, pin)
+    async def log_in(self, user: str, pin: str) -> bool:
+        role, why = await self.model.login(user, pin)
         if role is None:
             self.show_result(CommandResult(False, why, refused=True))
             return False
@@ -117,8 +132,8 @@ class PanelSession(QObject):
         else:
             self.ask_pin("Log in", self._log_in_quietly)
 
-    def _log_in_quietly(self, user: str, pin: str) -> None:
-        self.log_in(user, pin)
+    async def _log_in_quietly(self, user: str, pin: str) -> None:
+        await self.log_in(user, pin)
 
     # ------------------------------------------------------------ the idle lock
 
@@ -135,8 +150,8 @@ class PanelSession(QObject):
         self.lock_changed.emit(True)
 
     def unlock(self) -> None:
-        def logged_in(user: str, pin: str) -> None:
-            if self.log_in(user, pin):
+        async def logged_in(user: str, pin: str) -> None:
+            if await self.log_in(user, pin):
                 self._unlocked()
 
         self.ask_pin("Unlock the panel", logged_in)

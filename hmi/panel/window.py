@@ -1,8 +1,10 @@
 """The panel's main window: the navigation, the Andon banner (on every screen, and above the idle
 lock), the message line where every command's answer is shown, and the frames of the refresh pump.
 
-Who is at the panel (the PIN pad, the login, the idle lock) is hmi/panel/session.py; when the
-window repaints is hmi/panel/pump.py.
+It knows its station only through the link of its PanelModel, as the console does: it is built
+from the station's "config" view, and each frame loads the views it paints first. Who is at the
+panel (the PIN pad, the login, the idle lock) is hmi/panel/session.py; when the window repaints is
+hmi/panel/pump.py.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
@@ -24,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.config import Config
 from core.permissions import PUBLIC
-from hmi.panel.model import PanelModel
+from hmi.panel.context import Screen
+from hmi.panel.model import OVERVIEW, PanelModel
 from hmi.panel.pump import RefreshPump
 from hmi.panel.screens.andon import AndonScreen
 from hmi.panel.screens.downtime import DowntimeScreen
@@ -40,33 +43,38 @@ from hmi.panel.widgets.banner import AndonBanner
 from hmi.panel.widgets.common import button, label
 from hmi.panel.widgets.lock import LockOverlay
 from hmi.panel.widgets.sound import AndonSound
-from hmi.station.link import CommandResult, LocalLink
+from hmi.station.link import CommandResult, LinkError
+
+AnyScreen = OverviewScreen | MachineScreen | DowntimeScreen | AndonScreen | JobsScreen | ReportScreen
 
 
 class PanelWindow(QMainWindow):
     closed = Signal()
 
-    def __init__(self, link: LocalLink, config: Config, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, model: PanelModel, *, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
-        self.link = link
-        self.config = config
+        self.model = model
         self.clock = clock
-        self.model = PanelModel(link)
-        self.tz = config.lines[0].tz
-        self.names = {eq.id: eq.name or eq.id for line in config.lines for eq in line.equipment}
+        config = model.config
+        self.tz = ZoneInfo(config["lines"][0]["timezone"])
+        self.names: dict[str, str] = {
+            eq: str(name) for line in config["lines"] for eq, name in line["equipment_names"].items()
+        }
+        self._painting = False
+        self._again = False
         self.session = PanelSession(
-            self.model,
+            model,
             self,
             clock=clock,
-            idle_lock_s=float(config.panel.idle_lock_s),
+            idle_lock_s=float(config["panel"]["idle_lock_s"]),
             show_result=self.show_result,
         )
         self.session.user_changed.connect(self._show_user)
         self.session.lock_changed.connect(self._show_lock)
         self.last_result: CommandResult | None = None
-        self.screens: dict[str, QWidget] = {}
+        self.screens: dict[str, AnyScreen] = {}
         self.nav_buttons: dict[str, QPushButton] = {}
-        self.setWindowTitle(f"MS5 Floor · {config.site.name}")
+        self.setWindowTitle(f"MS5 Floor · {config['site']}")
         self.setStyleSheet(stylesheet())
         self.setMinimumSize(1024, 700)
         self.resize(1280, 800)
@@ -89,10 +97,10 @@ class PanelWindow(QMainWindow):
         self.add_screen("downtime", "Downtime", DowntimeScreen(self))
         self.add_screen("andon", "Andon", AndonScreen(self))
         self.add_screen("jobs", "Jobs", JobsScreen(self))
-        self.add_screen("report", "Report", ReportScreen(link))
+        self.add_screen("report", "Report", ReportScreen(self))
         self._show_sound()
 
-        self.pump = RefreshPump(link, clock)
+        self.pump = RefreshPump(model.link, clock)
         self.pump.frame.connect(self._frame)
         self.show_screen("overview")
         self.pump.start()
@@ -107,7 +115,9 @@ class PanelWindow(QMainWindow):
         top.addLayout(self.nav_end)
         self.clock_label = label("", "heading")
         self.user_button = button("Log in", self.session.login_or_out, name="login")
-        self.sound = AndonSound(self.model.station_folder, default_on=self.config.panel.sound, parent=self)
+        self.sound = AndonSound(
+            self.model.station_folder, default_on=bool(self.model.config["panel"]["sound"]), parent=self
+        )
         self.sound_button = button("", self.toggle_sound, name="sound")
         self.lock_button = button("Lock", self.session.lock, name="lock")
         for w in (self.user_button, self.sound_button, self.lock_button, self.clock_label):
@@ -122,7 +132,7 @@ class PanelWindow(QMainWindow):
         self.stack = QStackedWidget()
         grid.addWidget(self.stack, 0, 0)
         machines = list(self.names.items())
-        kinds = list(self.model.view("config")["andon_kinds"])
+        kinds = list(self.model.config["andon_kinds"])
         # The lock shares the stack's cell and lies above it; the banner is outside the cell.
         self.lock_overlay = LockOverlay(machines, kinds)
         self.lock_overlay.unlock_requested.connect(self.session.unlock)
@@ -137,7 +147,7 @@ class PanelWindow(QMainWindow):
     def screen_names(self) -> list[str]:
         return list(self.screens)
 
-    def add_screen(self, name: str, title: str, widget: QWidget) -> None:
+    def add_screen(self, name: str, title: str, widget: AnyScreen) -> None:
         self.screens[name] = widget
         self.stack.addWidget(widget)
         b = button(
@@ -166,21 +176,39 @@ class PanelWindow(QMainWindow):
     # ------------------------------------------------------------ repaint
 
     def refresh_now(self) -> None:
-        """Re-read the views and repaint now (tests and screenshots; the timer does it live)."""
+        """Read the views and repaint now (tests and screenshots; the pump does it live). Over a
+        link that waits (a RemoteLink) the frame is painted when the views have come."""
         self.pump.force()
 
     def _frame(self, now: float) -> None:
-        self.model.forget()
-        self.session.lock_if_idle(now)
-        overview = self.model.view("overview")
-        calls = overview["andon"]
-        self.banner.show_calls(calls, now, self.names)
-        self.sound.update(calls, now)
-        self.clock_label.setText(datetime.fromtimestamp(now, self.tz).strftime("%H:%M"))
-        current = self.stack.currentWidget()
-        refresh = getattr(current, "refresh", None)
-        if refresh is not None and not self.session.locked:
-            refresh(now)
+        if self._painting:  # the last frame still waits for its views: one more after it
+            self._again = True
+            return
+        self.model.start(self._paint(now))
+
+    async def _paint(self, now: float) -> None:
+        self._painting = True
+        try:
+            self.session.lock_if_idle(now)
+            current = self.current_screen()
+            screen: Screen | None = None if self.session.locked else self.screens.get(current)
+            try:
+                await self.model.load([OVERVIEW, *(screen.views(now) if screen else [])])
+            except LinkError as exc:
+                self.show_result(CommandResult(False, f"station unreachable: {exc}"))
+                return
+            calls = self.model.view("overview")["andon"]
+            self.banner.show_calls(calls, now, self.names)
+            self.sound.update(calls, now)
+            self.clock_label.setText(datetime.fromtimestamp(now, self.tz).strftime("%H:%M"))
+            # Another screen shown, or the lock, while the views came: that one has its own frame.
+            if screen is not None and current == self.current_screen() and not self.session.locked:
+                screen.refresh(now)
+        finally:
+            self._painting = False
+            if self._again:
+                self._again = False
+                self.pump.request()
 
     # ------------------------------------------------------------ commands
 
@@ -193,8 +221,8 @@ class PanelWindow(QMainWindow):
         ask_pin: bool = False,
         then: Callable[[CommandResult], None] | None = None,
     ) -> None:
-        def run(user: str | None, pin: str | None) -> None:
-            result = self.model.command(command, args, user=user, pin=pin)
+        async def run(user: str | None, pin: str | None) -> None:
+            result = await self.model.command(command, args, user=user, pin=pin)
             self.show_result(result)
             if then is not None:
                 then(result)
@@ -202,16 +230,16 @@ class PanelWindow(QMainWindow):
 
         credentials = self.session.credentials
         if command in PUBLIC:
-            run(None, None)
+            self.model.start(run(None, None))
         elif ask_pin:
             self.session.ask_pin(purpose, run)
         elif credentials is not None:
-            run(*credentials)
+            self.model.start(run(*credentials))
         else:
 
-            def logged_in(user: str, pin: str) -> None:
-                if self.session.log_in(user, pin):
-                    run(user, pin)
+            async def logged_in(user: str, pin: str) -> None:
+                if await self.session.log_in(user, pin):
+                    await run(user, pin)
 
             self.session.ask_pin(f"{purpose}: log in", logged_in)
 
@@ -250,5 +278,6 @@ class PanelWindow(QMainWindow):
         self.pump.stop()
         self.sound.stop()
         self.session.close()
+        self.model.close()
         self.closed.emit()
         super().closeEvent(event)

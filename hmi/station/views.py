@@ -1,8 +1,9 @@
 """What the faces show, as plain JSON-ready data computed from the station.
 
-Both faces render these dicts and nothing else: the panel calls them in-process, the console gets
-them over the station socket (hmi/socket/server.py). Every figure comes from the engine; this module
-only picks windows (the current shift, the previous one) and names things. No Qt, no Textual.
+Both faces render these dicts and nothing else, read through their link (hmi/station/link.py):
+in-process from a LocalLink, over the station socket (hmi/socket/server.py) from a RemoteLink.
+Every figure comes from the engine; this module only picks windows (the current shift, the
+previous one) and names things. No Qt, no Textual.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
 from hmi.panel.context import PanelContext
+from hmi.panel.model import OVERVIEW, ViewKey
 from hmi.panel.theme import ALARM, STATE_ALARM, STATE_LABELS, WARNING
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 
@@ -76,6 +77,9 @@ class OverviewScreen(QWidget):
         self.tiles_grid = QGridLayout()
         self.tiles: dict[str, MachineTile] = {}
         layout.addLayout(self.tiles_grid, 1)
+
+    def views(self, now: float) -> list[ViewKey]:
+        return [OVERVIEW]
 
     def refresh(self, now: float) -> None:
         data = self.ctx.model.view("overview")

@@ -1,6 +1,7 @@
 """The panel's shift report screen: the supervisor's end-of-shift read, and its PDF and CSV.
 
-It shows the "report" view (hmi/report/view.py) of the current or the previous shift: the
+It shows the "report" view (hmi/report/view.py) of the current or the previous shift, read through
+the window's link like every view: the
 losses waterfall, the downtime Pareto, production per hour against target and the Andon
 response times, with the charts the PDF prints (hmi/report/charts.py). Export writes the report
 on screen to the station's reports folder; a touch panel has no file dialog.
@@ -33,11 +34,12 @@ from PySide6.QtWidgets import (
 )
 
 from hmi.panel import theme
+from hmi.panel.context import PanelContext
+from hmi.panel.model import ViewKey, view_key
 from hmi.paths import data_dir
 from hmi.report.charts import ChartColors, hms, paint_hourly, paint_pareto, paint_waterfall
 from hmi.report.export import pct, write_csv, write_pdf
-from hmi.report.view import shift_report
-from hmi.station.link import LocalLink
+from hmi.station.link import LinkError
 
 REFRESH_S = 5.0
 ANDON_COLUMNS = ("Machine", "Kind", "Raised", "Acknowledged", "Resolved")
@@ -87,19 +89,21 @@ class ChartView(QWidget):
 
 
 class ReportScreen(QWidget):
-    """The report screen. `refresh(now)` reads the report view again; the buttons choose the
-    shift and export what is shown."""
+    """The report screen. It asks for the report view at most every REFRESH_S, or at the next frame
+    after a button here; the buttons choose the shift and export what is shown."""
 
     def __init__(
-        self, link: LocalLink, *, export_dir: Path | None = None, parent: QWidget | None = None
+        self, ctx: PanelContext, *, export_dir: Path | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("reportScreen")
-        self.link = link
+        self.ctx = ctx
         self.export_dir = export_dir
         self.previous = False
         self.report: dict[str, Any] | None = None
         self._read_at: float | None = None
+        self._forced = False  # a button asked for the report afresh
+        self._reading: bool | None = None  # the shift (previous?) this frame reads, if it does
         self.line_index = 0
         self._build()
 
@@ -250,15 +254,27 @@ class ReportScreen(QWidget):
         line: dict[str, Any] = self.report["lines"][self.line_index % len(self.report["lines"])]
         return line
 
-    def refresh(self, now: float, *, force: bool = False) -> None:
-        """Read the report view again: at most every REFRESH_S (the window repaints up to ten
-        times a second while samples flow; a shift's report moves slower), or at once when
-        `force`d by a button here."""
-        if not force and self._read_at is not None and 0 <= now - self._read_at < REFRESH_S:
+    def _key(self) -> ViewKey:
+        return view_key("report", previous=self.previous)
+
+    def views(self, now: float) -> list[ViewKey]:
+        """The report view at most every REFRESH_S (the window repaints up to ten times a second
+        while samples flow; a shift's report moves slower), or at once after a button here."""
+        due = self._read_at is None or not 0 <= now - self._read_at < REFRESH_S
+        self._reading = self.previous if self._forced or due else None
+        return [] if self._reading is None else [self._key()]
+
+    def refresh(self, now: float) -> None:
+        previous, self._reading = self._reading, None
+        if previous is None:
             return
+        self._forced = False
         self._read_at = now
-        self.report = shift_report(self.link.station, now, previous=self.previous)
-        lines = self.report["lines"]
+        self._show(self.ctx.model.view("report", previous=previous))
+
+    def _show(self, report: dict[str, Any]) -> None:
+        self.report = report
+        lines = report["lines"]
         self.line_button.setVisible(len(lines) > 1)
         line = self.line
         if line is None:
@@ -304,20 +320,29 @@ class ReportScreen(QWidget):
 
     def _choose(self, *, previous: bool) -> None:
         self.previous = previous
-        self.refresh(self.link.station.clock(), force=True)
+        self._forced = True
+        self.ctx.refresh_now()
 
     def _next_line(self) -> None:
         self.line_index += 1
-        self.refresh(self.link.station.clock(), force=True)
+        self._forced = True
+        self.ctx.refresh_now()
 
-    def export(self, kind: str) -> Path | None:
+    def export(self, kind: str) -> None:
         """Write the report as it is now as a PDF or CSV into the reports folder; says where."""
-        self.refresh(self.link.station.clock(), force=True)
+        self.ctx.model.start(self._export(kind))
+
+    async def _export(self, kind: str) -> None:
+        try:
+            await self.ctx.model.load([self._key()])
+        except LinkError as exc:
+            self._say(f"Export failed: station unreachable: {exc}")
+            return
+        self._show(self.ctx.model.view("report", previous=self.previous))
         line = self.line
         if self.report is None or line is None:
-            self.status_label.setText("Nothing to export yet")
-            self.status_label.show()
-            return None
+            self._say("Nothing to export yet")
+            return
         folder = self.export_dir or data_dir() / "reports"
         shift = line["shift"]
         stamp = datetime.fromtimestamp(shift["start"], ZoneInfo(line["timezone"])).strftime("%Y-%m-%d-%H%M")
@@ -325,12 +350,13 @@ class ReportScreen(QWidget):
         try:
             written = write_pdf(self.report, path) if kind == "pdf" else write_csv(self.report, path)
         except OSError as exc:
-            self.status_label.setText(f"Export failed: {exc.strerror or exc}")
-            self.status_label.show()
-            return None
-        self.status_label.setText(f"Report written to {written}")
+            self._say(f"Export failed: {exc.strerror or exc}")
+            return
+        self._say(f"Report written to {written}")
+
+    def _say(self, text: str) -> None:
+        self.status_label.setText(text)
         self.status_label.show()
-        return written
 
 
 def _after(seconds: float | None, user: str | None) -> str:
