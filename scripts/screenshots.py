@@ -44,7 +44,7 @@ def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
         try:
             # No loop runs here, and a LocalLink's calls never wait: the model is read at once.
             window = PanelWindow(run_now(PanelModel.attach(LocalLink(station))), clock=clock)
-            window.pump.timer.stop()  # frames only when asked: the pictures must not race a timer
+            window.pump.heartbeat.stop()  # frames only when asked: the pictures must not race a timer
             window.show()
             for w, h in sizes:
                 window.setMinimumSize(min(w, 1024), min(h, 700))

@@ -1,5 +1,14 @@
-"""When the window repaints: one timer for the whole window, so a flood of samples never
-repaints per sample."""
+"""When the window repaints: a throttled update that runs only while a repaint is pending.
+
+The model is superqt's QThrottledCallable. `request()` marks a repaint pending and starts a
+single-shot timer of FRAME_MS unless one already runs; when it fires the window repaints once for
+everything that came in meanwhile, so a flood of samples repaints once per frame, not per sample.
+With nothing pending no frame timer runs. `flush()` runs a pending repaint at once (tests);
+`force()` repaints now, pending or not (a screen just shown, a command just answered).
+
+What asks for a repaint: every engine event the link brings, and the heartbeat once a second,
+because figures move without events (counts, ages, the clock, the idle lock).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from hmi.station.link import StationLink
 
@@ -16,44 +25,58 @@ STEADY_S = 1.0  # without events, figures (counts, ages) still move: repaint onc
 
 
 class RefreshPump(QObject):
-    """One timer for the whole window: repaints when an engine event came in (at most every
-    FRAME_MS) or once a second, so a flood of samples never repaints per sample."""
+    """The window's repaints: `frame` is emitted at most once per FRAME_MS while something is
+    pending, and never while nothing is."""
 
     frame = Signal(float)  # the time of the repaint
 
     def __init__(self, link: StationLink, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.clock = clock
-        self.dirty = True
         self.frames = 0
-        self._last = float("-inf")
-        self.steady = time.monotonic
-        self._unlisten = link.listen(self._on_event)
         self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
         self.timer.setInterval(FRAME_MS)
-        self.timer.timeout.connect(self.tick)
+        # A coarse timer may fire 5 % early: a frame would then come before the interval is up.
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._fire)
+        self.heartbeat = QTimer(self)
+        self.heartbeat.setInterval(round(STEADY_S * 1000))
+        self.heartbeat.timeout.connect(self.request)
+        self._unlisten = link.listen(self._on_event)
+
+    @property
+    def pending(self) -> bool:
+        return self.timer.isActive()
 
     def _on_event(self, _event: dict[str, Any]) -> None:
-        self.dirty = True  # only a flag: the repaint waits for the next frame
+        self.request()
 
     def request(self) -> None:
-        """Something changed: the next frame repaints."""
-        self.dirty = True
+        """Something changed: repaint at the end of this frame's interval (once, however often
+        this is called until then)."""
+        if not self.timer.isActive():
+            self.timer.start()
+
+    def flush(self) -> None:
+        """Run the pending repaint now, if one is pending."""
+        if self.timer.isActive():
+            self.timer.stop()
+            self._fire()
+
+    def force(self) -> None:
+        """Repaint now, and drop a pending repaint: this one shows what it was for."""
+        self.timer.stop()
+        self._fire()
 
     def start(self) -> None:
-        self.timer.start()
+        self.heartbeat.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        self.heartbeat.stop()
         self._unlisten()
 
-    def tick(self) -> None:
-        steady = self.steady()
-        if self.dirty or steady - self._last >= STEADY_S:
-            self.force()
-
-    def force(self) -> None:
-        self.dirty = False
-        self._last = self.steady()
+    def _fire(self) -> None:
         self.frames += 1
         self.frame.emit(self.clock())

@@ -106,7 +106,7 @@ def attach(station: Station) -> PanelModel:
 def window(qtbot: QtBot, station: Station, clock: Clock) -> PanelWindow:
     w = PanelWindow(attach(station), clock=clock)
     qtbot.addWidget(w)
-    w.pump.timer.stop()  # the test repaints with refresh_now(): no wall-clock timer in between
+    w.pump.heartbeat.stop()  # frames come from refresh_now() and engine events, not the wall clock
     w.resize(1280, 800)
     w.show()
     w.refresh_now()

@@ -40,7 +40,7 @@ def report_window(qtbot: QtBot, fed: tuple[Station, ManualClock]) -> PanelWindow
     station, clock = fed
     w = PanelWindow(attach(station), clock=clock)
     qtbot.addWidget(w)
-    w.pump.timer.stop()  # repaints come from refresh_now(), not the wall clock
+    w.pump.heartbeat.stop()  # repaints come from refresh_now(), not the wall clock
     w.resize(1280, 800)
     w.show()
     tap(qtbot, w.nav_buttons["report"])
