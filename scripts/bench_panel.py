@@ -10,7 +10,7 @@ the real one (engine, SQLite store in a temporary directory, its tick task).
 
 Two phases in this process, each with a fresh store, the same feeder and the same loop:
 - baseline: the station and the feeder, no window;
-- measured: the same with the real PanelWindow (hmi/panel/app.py) shown offscreen at `--size`
+- measured: the same with the real PanelWindow (hmi/panel/window.py) shown offscreen at `--size`
   on its overview screen (20 machine tiles), repainting as it does live (RefreshPump).
 Then every screen is shown in turn and repainted `--per-screen` times, and a separate process
 measures the start-up.
@@ -20,8 +20,8 @@ How each figure is taken:
   threads); the ratio measured / baseline is what the window costs.
 - memory: VmRSS from /proc/self/status at the end of each phase; the peak of the whole run is
   VmHWM (the panel phase holds the window, so the peak is the panel's).
-- frame time: the window's refresh pump is wrapped so that each frame it emits is timed from
-  before the views are read to after a synchronous `repaint()` of the whole window: views +
+- frame time: the window's frame (`PanelWindow._paint`) is wrapped so that each frame is timed
+  from before the views are read to after a synchronous `repaint()` of the whole window: views +
   widget updates + painting, everything a frame costs the loop. p50, p99 and max.
 - start-up: a child process (`python -m scripts.bench_panel --startup-child CONFIG`) runs the
   real `run_panel` on the demo line (its four PLCs on free ports) and prints the wall-clock time
@@ -46,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,9 +213,10 @@ async def _phase(
     per_screen: dict[str, list[float]] = {}
     try:
         if window_size is not None:
-            from hmi.panel.app import PanelWindow
+            from hmi.panel.model import PanelModel
+            from hmi.panel.window import PanelWindow
 
-            window = PanelWindow(LocalLink(station), config)
+            window = PanelWindow(await PanelModel.attach(LocalLink(station)))
             window.resize(*window_size)
             window.show()
             _time_frames(window, phase.frames_ms)
@@ -228,7 +229,7 @@ async def _phase(
         phase.samples = feeder.samples - samples0
         phase.rss_mb = rss_mb()
         if window is not None:
-            per_screen = _per_screen(window)
+            per_screen = await _per_screen(window)
     finally:
         feed.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -242,34 +243,36 @@ async def _phase(
 
 
 def _time_frames(window: Any, into: list[float]) -> None:
-    """Every frame the pump emits, timed from the views to the painted window."""
-    pump = window.pump
-    force: Callable[[], None] = pump.force
+    """Every frame the window paints, timed from reading the views to the painted window."""
+    paint: Callable[[float], Awaitable[None]] = window._paint
 
-    def timed() -> None:
+    async def timed(now: float) -> None:
         t0 = time.perf_counter()
-        force()
+        await paint(now)
         window.repaint()
         into.append((time.perf_counter() - t0) * 1000)
 
-    pump.force = timed
+    window._paint = timed
 
 
 PER_SCREEN = 10
 
 
-def _per_screen(window: Any, repeats: int = PER_SCREEN) -> dict[str, list[float]]:
+async def _per_screen(window: Any, repeats: int = PER_SCREEN) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
     for name in window.screen_names():
         window.show_screen(name)
+        await window.model.settle()
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
             window.refresh_now()
+            await window.model.settle()  # the frame's views read and painted
             window.repaint()
             times.append((time.perf_counter() - t0) * 1000)
         out[name] = times
     window.show_screen("overview")
+    await window.model.settle()
     return out
 
 
@@ -293,10 +296,11 @@ def startup_child(config_path: Path, seconds: float, *, demo: bool) -> int:
     from connectors.sim.runner import SimLine
     from core.config import load_config as load_file
     from hmi.panel import app as panel_app
+    from hmi.panel import window as panel_window
 
     print(f"MARK imported {time.time():.6f}", flush=True)
     config = load_file(config_path)
-    original = panel_app.PanelWindow._frame
+    original = panel_window.PanelWindow._paint
     seen: set[str] = set()
     sim_start = SimLine.start
 
@@ -306,18 +310,18 @@ def startup_child(config_path: Path, seconds: float, *, demo: bool) -> int:
 
     SimLine.start = start  # type: ignore[method-assign]
 
-    def frame(self: Any, now: float) -> None:
-        original(self, now)
+    async def paint(self: Any, now: float) -> None:
+        await original(self, now)
         if "first" not in seen:
             seen.add("first")
             self.repaint()
             print(f"MARK first_frame {time.time():.6f}", flush=True)
-        if "live" not in seen and self.link.station.tags:
+        if "live" not in seen and self.model.link.station.tags:  # a LocalLink: its station's tags
             seen.add("live")
             self.repaint()
             print(f"MARK first_live_frame {time.time():.6f}", flush=True)
 
-    panel_app.PanelWindow._frame = frame  # type: ignore[method-assign]
+    panel_window.PanelWindow._paint = paint  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory(prefix="ms5-bench-panel-") as folder:
         return panel_app.run_panel(
             config, Path(folder) / "panel.db", demo=demo, size=(1280, 800), seconds=seconds

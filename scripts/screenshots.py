@@ -28,7 +28,9 @@ def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from hmi.panel.app import PanelWindow, dispose
+    from hmi.panel.app import dispose
+    from hmi.panel.model import PanelModel, run_now
+    from hmi.panel.window import PanelWindow
     from hmi.station.link import LocalLink
     from scripts.demo_station import replayed_station
 
@@ -40,8 +42,9 @@ def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
         os.environ["MS5_DATA_DIR"] = tmp  # the panel's settings file goes there, not to the user's
         station, clock = replayed_station(Path(tmp) / "station.db")
         try:
-            window = PanelWindow(LocalLink(station), station.config, clock=clock)
-            window.pump.timer.stop()  # frames only when asked: the pictures must not race a timer
+            # No loop runs here, and a LocalLink's calls never wait: the model is read at once.
+            window = PanelWindow(run_now(PanelModel.attach(LocalLink(station))), clock=clock)
+            window.pump.heartbeat.stop()  # frames only when asked: the pictures must not race a timer
             window.show()
             for w, h in sizes:
                 window.setMinimumSize(min(w, 1024), min(h, 700))

@@ -138,7 +138,10 @@ async def test_a_console_sees_the_same_views_as_the_panel(station: Station) -> N
         assert link.hello["pid"] == os.getpid()
         assert link.hello["protocol"] == 1
         local = LocalLink(station)
-        for name, args in [("overview", {}), ("machine", {"equipment": "FILLER"}), ("config", {})]:
+        assert await link.view("users") == ["olga", "sam"]
+        assert link.hello == {"protocol": 1, **await local.view("station")}
+        views = [("overview", {}), ("machine", {"equipment": "FILLER"}), ("config", {}), ("users", {})]
+        for name, args in views:
             remote = await link.view(name, **args)
             assert remote == json.loads(json.dumps(await local.view(name, **args)))
         assert (await link.view("overview"))["lines"][0]["equipment"][0]["equipment"] == "FILLER"

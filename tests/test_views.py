@@ -7,6 +7,7 @@ Here the Early shift's target is 27,000 parts: one per scheduled second.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,8 +19,10 @@ from core.auth import Role
 from core.config import parse_config
 from core.permissions import Actor
 from core.samples import Quality, Sample
+from hmi.station.link import compute_view
 from hmi.station.runtime import Station
-from hmi.station.views import connections_view, health_view, machine_view, overview, shift_window, tags_view
+from hmi.station.shift import shift_window
+from hmi.station.views import connections_view, health_view, machine_view, overview, tags_view
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DATA = Path(__file__).parent / "data"
@@ -187,3 +190,20 @@ def test_a_driver_error_is_told_apart_from_a_lost_plc(
     states = [c["state"] for c in connections_view(station)]
     # Plain strings, as the socket has always sent them.
     assert states == ["failed", "driver_error"] and all(type(s) is str for s in states)
+
+
+def test_a_face_builds_itself_from_the_config_station_and_users_views(station: Station) -> None:
+    # What the panel needs besides the live figures, so that it can attach over the socket too.
+    assert station.gate is not None
+    station.gate.users.add("olga", Role.OPERATOR, "1111", t("2026-03-02 06:00"))
+    (line,) = compute_view(station, "config", {})["lines"]
+    assert line["equipment_names"] == {"FILLER": "Filler", "CAPPER": "Capper"}
+    assert line["timezone"] == "Europe/Berlin"
+    about = compute_view(station, "station", {})
+    assert about == {
+        "site": "Plant 1",
+        "lines": ["Bottling 1"],
+        "pid": os.getpid(),
+        "db": str(station.db_path),
+    }
+    assert compute_view(station, "users", {}) == ["olga"]

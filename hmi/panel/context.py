@@ -1,13 +1,14 @@
-"""What a screen may ask of the window: the views, the line's names and time zone, and `act`, the
-one way a screen sends a command (the window gets the PIN when needed and shows the answer)."""
+"""What a screen may ask of the window: the views, the line's names and time zone, `act`, the one
+way a screen sends a command (the window gets the PIN when needed and shows the answer), and
+`refresh_now`; and what the window asks of a screen: the views it paints from, then to paint."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from hmi.panel.model import PanelModel
+from hmi.panel.model import PanelModel, ViewKey
 from hmi.station.link import CommandResult
 
 
@@ -29,3 +30,17 @@ class PanelContext(Protocol):
         ...
 
     def open_machine(self, equipment: str) -> None: ...
+
+    def refresh_now(self) -> None:
+        """Read the views and repaint (the visible screen and the banner) as soon as may be."""
+        ...
+
+
+class Screen(Protocol):
+    def views(self, now: float) -> Sequence[ViewKey]:
+        """The views the next `refresh` paints from; the window loads them first."""
+        ...
+
+    def refresh(self, now: float) -> None:
+        """Paint from the views (`model.view`), which are loaded: no waiting in here."""
+        ...

@@ -1,102 +1,130 @@
-"""The panel's side of the link: views read once per repaint, commands, and the repaint throttle.
+"""The panel's side of the link: the views a frame paints from, commands, and how link calls run.
 
-The station lives in this process (a LocalLink), so views are computed synchronously from engine
-memory: no PLC and no disk in a repaint. A command is one durable commit, made on this thread
-because the engine lives here and is not thread-safe; it happens once per tap, never per sample.
+The panel holds a StationLink (hmi/station/link.py), as the console does, so it cannot tell a
+station in this process (LocalLink) from one behind the station socket (RemoteLink). A frame first
+loads the views it paints (`load`), then paints from them without waiting (`view`): a repaint never
+shows half-old, half-new figures, and never waits for the link in the middle of a widget.
+
+Link calls are coroutines. `start` runs one as a task of the running loop (the panel's qasync
+loop, where a RemoteLink's answers arrive); with no loop running (the tests, scripts.screenshots)
+it runs it to its end at once, which a LocalLink's calls allow: its station is in this process, so
+they never wait.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+import asyncio
+import logging
+from collections.abc import Coroutine, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from hmi.station.link import CommandResult, LinkError, StationLink
 
-from hmi.station.link import CommandResult, LinkError, LocalLink, compute_view, login, run_command
+log = logging.getLogger("ms5.panel")
 
-FRAME_MS = 100  # at most ten repaints a second, however many samples arrive
-STEADY_S = 1.0  # without events, figures (counts, ages) still move: repaint once a second
+T = TypeVar("T")
+ViewKey = tuple[str, tuple[tuple[str, Any], ...]]  # a named view and its arguments
+
+
+def view_key(name: str, **args: Any) -> ViewKey:
+    return name, tuple(sorted(args.items()))
+
+
+OVERVIEW = view_key("overview")  # every frame: the Andon banner, the sound and most screens
+
+
+def run_now(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` to its end here, without an event loop (a LocalLink's calls never wait)."""
+    try:
+        work.send(None)
+    except StopIteration as done:
+        return cast(T, done.value)
+    work.close()
+    raise LinkError("this link waits for its answers: run the panel in an event loop (qasync)")
 
 
 class PanelModel:
-    """Views and commands of one station, with the views cached for one repaint."""
+    """One station as the panel sees it: its config and identity (read once, at `attach`), the
+    views of the last frame, commands and logins."""
 
-    def __init__(self, link: LocalLink) -> None:
+    def __init__(self, link: StationLink, config: dict[str, Any], station: dict[str, Any]) -> None:
         self.link = link
-        self._cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
+        self.config = config  # the "config" view: it does not change while the station runs
+        self.identity = station  # the "station" view: site, lines, pid, database
+        self._views: dict[ViewKey, Any] = {view_key("config"): config}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    async def attach(cls, link: StationLink) -> PanelModel:
+        """The model of the station behind `link`: LinkError when it cannot be read."""
+        return cls(link, await link.view("config"), await link.view("station"))
 
     @property
     def station_folder(self) -> Path:
         """Where the station keeps its database: per-station panel settings go beside it."""
-        return self.link.station.db_path.parent
+        return Path(self.identity["db"]).parent
+
+    # ------------------------------------------------------------ views
+
+    async def load(self, keys: Iterable[ViewKey]) -> None:
+        """Read `keys` afresh; they replace the old ones together, once all have come."""
+        fresh: dict[ViewKey, Any] = {}
+        for key in dict.fromkeys(keys):
+            name, args = key
+            fresh[key] = await self.link.view(name, **dict(args))
+        self._views.update(fresh)
 
     def view(self, name: str, **args: Any) -> Any:
-        key = (name, tuple(sorted(args.items())))
-        if key not in self._cache:
-            self._cache[key] = compute_view(self.link.station, name, args)
-        return self._cache[key]
+        """A view as the last `load` of it read it (KeyError: never loaded)."""
+        return self._views[view_key(name, **args)]
 
-    def forget(self) -> None:
-        """Views are read afresh at the next repaint."""
-        self._cache.clear()
+    # ------------------------------------------------------------ commands and PINs
 
-    def command(
+    async def command(
         self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None
     ) -> CommandResult:
-        result = run_command(self.link.station, command, args, user, pin)
-        self.forget()
-        return result
+        try:
+            return await self.link.command(command, args, user=user, pin=pin)
+        except LinkError as exc:
+            return CommandResult(False, f"station unreachable: {exc}")
 
-    def login(self, user: str, pin: str) -> tuple[str | None, str]:
+    async def login(self, user: str, pin: str) -> tuple[str | None, str]:
         """(role, "") when the PIN is right, else (None, why)."""
         try:
-            return login(self.link.station, user, pin), ""
+            return await self.link.login(user, pin), ""
         except LinkError as exc:
             return None, str(exc)
 
-    def users(self) -> list[str]:
+    async def users(self) -> list[str]:
         """Names for the PIN pad's list (a small read of the users table, when the pad opens)."""
-        gate = self.link.station.gate
-        return [] if gate is None else [u.name for u in gate.users.list()]
+        return [str(name) for name in await self.link.view("users")]
 
+    # ------------------------------------------------------------ running link calls
 
-class RefreshPump(QObject):
-    """One timer for the whole window: repaints when an engine event came in (at most every
-    FRAME_MS) or once a second, so a flood of samples never repaints per sample."""
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` (a frame, a command, a login): a task of the running loop, or without one
+        at once (see the module's docstring)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            run_now(work)
+            return
+        task = loop.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
 
-    frame = Signal(float)  # the time of the repaint
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("panel: a link call failed", exc_info=task.exception())
 
-    def __init__(self, link: LocalLink, clock: Callable[[], float] = time.time) -> None:
-        super().__init__()
-        self.clock = clock
-        self.dirty = True
-        self.frames = 0
-        self._last = float("-inf")
-        self.steady = time.monotonic
-        self._unlisten = link.listen(self._on_event)
-        self.timer = QTimer(self)
-        self.timer.setInterval(FRAME_MS)
-        self.timer.timeout.connect(self.tick)
+    async def settle(self) -> None:
+        """Wait until every link call started so far (and those they started) has ended."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _on_event(self, _event: dict[str, Any]) -> None:
-        self.dirty = True  # only a flag: the repaint waits for the next frame
-
-    def start(self) -> None:
-        self.timer.start()
-
-    def stop(self) -> None:
-        self.timer.stop()
-        self._unlisten()
-
-    def tick(self) -> None:
-        steady = self.steady()
-        if self.dirty or steady - self._last >= STEADY_S:
-            self.force()
-
-    def force(self) -> None:
-        self.dirty = False
-        self._last = self.steady()
-        self.frames += 1
-        self.frame.emit(self.clock())
+    def close(self) -> None:
+        """Cancel the link calls still under way: the window they would paint is gone."""
+        for task in list(self._tasks):
+            task.cancel()

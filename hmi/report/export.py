@@ -56,115 +56,134 @@ def _num(x: float | None) -> str:
     return "" if x is None else f"{x:g}" if isinstance(x, float) else str(x)
 
 
-def csv_sections(report: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+Section = tuple[str, list[str], list[list[str]]]  # (name, header, rows)
+
+
+def _shift_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
+    tz = line["timezone"]
+    shift = line["shift"]
+    header = ["site", "line", "shift", "start", "end", "report_until", "constraint", "target_count"]
+    row = [
+        report["site"],
+        line["id"],
+        shift["name"] or "",
+        when(shift["start"], tz),
+        when(shift["end"], tz),
+        when(line["window"]["end"], tz),
+        line["constraint"],
+        _num(shift["target_count"]),
+    ]
+    return "shift", header, [row]
+
+
+def _metrics_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
+    m = line["metrics"]
+    keys = [k for k in m if k not in ("flags", "losses")]
+    return "metrics", keys, [[_num(m[k]) for k in keys]]
+
+
+def _waterfall_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
+    rows = [
+        [s["label"], s["kind"], s["factor"] or "", _num(s["seconds"]), _num(s["level"])]
+        for s in line["waterfall"]
+    ]
+    return "losses waterfall", ["step", "kind", "factor", "seconds", "level_after_s"], rows
+
+
+def _share(x: float | None) -> str:
+    return _num(None if x is None else round(x, 6))
+
+
+def _pareto_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
+    header = ["reason", "category", "equipment", "duration_s", "stops", "share", "cumulative_share"]
+    rows = [
+        [
+            r["reason"],
+            r["category"],
+            " ".join(r["equipment"]),
+            _num(r["duration_s"]),
+            str(r["count"]),
+            _share(r["share"]),
+            _share(r["cumulative_share"]),
+        ]
+        for r in line["pareto"]
+    ]
+    return "downtime pareto", header, rows
+
+
+def _hourly_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
+    tz = line["timezone"]
+    header = ["hour_start", "hour_end", "good_count", "total_count", "reject_count", "target"]
+    rows = [
+        [
+            when(h["start"], tz),
+            when(h["end"], tz),
+            _num(h["good_count"]),
+            _num(h["total_count"]),
+            _num(h["reject_count"]),
+            _num(h["target"]),
+        ]
+        for h in line["hourly"]
+    ]
+    return "production per hour", header, rows
+
+
+ANDON_CSV_HEADER = [
+    "call",
+    "equipment",
+    "kind",
+    "state",
+    "raised_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "resolved_at",
+    "resolved_by",
+    "time_to_acknowledge_s",
+    "time_to_resolve_s",
+    "max_level",
+]
+
+
+def _andon_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
+    tz = line["timezone"]
+    rows = [
+        [
+            str(c["id"]),
+            c["equipment"],
+            c["kind"],
+            c["state"],
+            when(c["raised_at"], tz),
+            "" if c["acknowledged_at"] is None else when(c["acknowledged_at"], tz),
+            c["acknowledged_by"] or "",
+            "" if c["resolved_at"] is None else when(c["resolved_at"], tz),
+            c["resolved_by"] or "",
+            _num(c["time_to_acknowledge_s"]),
+            _num(c["time_to_resolve_s"]),
+            str(c["max_level"]),
+        ]
+        for c in line["andon"]
+    ]
+    return "andon response", ANDON_CSV_HEADER, rows
+
+
+# A line's sections in the order of the CSV (and of the report on screen and on paper).
+CSV_SECTIONS: tuple[Callable[[dict[str, Any], dict[str, Any]], Section], ...] = (
+    _shift_section,
+    _metrics_section,
+    _waterfall_section,
+    _pareto_section,
+    _hourly_section,
+    _andon_section,
+)
+
+
+def csv_sections(report: dict[str, Any]) -> list[Section]:
     """(section name, header, rows) of every section of every line, as written to the CSV."""
-    out: list[tuple[str, list[str], list[list[str]]]] = []
+    out: list[Section] = []
     for line in report["lines"]:
-        tz = line["timezone"]
-        m = line["metrics"]
-        shift = line["shift"]
-        prefix = f"{line['id']} "
-        out.append(
-            (
-                prefix + "shift",
-                ["site", "line", "shift", "start", "end", "report_until", "constraint", "target_count"],
-                [
-                    [
-                        report["site"],
-                        line["id"],
-                        shift["name"] or "",
-                        when(shift["start"], tz),
-                        when(shift["end"], tz),
-                        when(line["window"]["end"], tz),
-                        line["constraint"],
-                        _num(shift["target_count"]),
-                    ]
-                ],
-            )
-        )
-        keys = [k for k in m if k not in ("flags", "losses")]
-        out.append((prefix + "metrics", keys, [[_num(m[k]) for k in keys]]))
-        out.append(
-            (
-                prefix + "losses waterfall",
-                ["step", "kind", "factor", "seconds", "level_after_s"],
-                [
-                    [s["label"], s["kind"], s["factor"] or "", _num(s["seconds"]), _num(s["level"])]
-                    for s in line["waterfall"]
-                ],
-            )
-        )
-        out.append(
-            (
-                prefix + "downtime pareto",
-                ["reason", "category", "equipment", "duration_s", "stops", "share", "cumulative_share"],
-                [
-                    [
-                        r["reason"],
-                        r["category"],
-                        " ".join(r["equipment"]),
-                        _num(r["duration_s"]),
-                        str(r["count"]),
-                        _num(None if r["share"] is None else round(r["share"], 6)),
-                        _num(None if r["cumulative_share"] is None else round(r["cumulative_share"], 6)),
-                    ]
-                    for r in line["pareto"]
-                ],
-            )
-        )
-        out.append(
-            (
-                prefix + "production per hour",
-                ["hour_start", "hour_end", "good_count", "total_count", "reject_count", "target"],
-                [
-                    [
-                        when(h["start"], tz),
-                        when(h["end"], tz),
-                        _num(h["good_count"]),
-                        _num(h["total_count"]),
-                        _num(h["reject_count"]),
-                        _num(h["target"]),
-                    ]
-                    for h in line["hourly"]
-                ],
-            )
-        )
-        out.append(
-            (
-                prefix + "andon response",
-                [
-                    "call",
-                    "equipment",
-                    "kind",
-                    "state",
-                    "raised_at",
-                    "acknowledged_at",
-                    "acknowledged_by",
-                    "resolved_at",
-                    "resolved_by",
-                    "time_to_acknowledge_s",
-                    "time_to_resolve_s",
-                    "max_level",
-                ],
-                [
-                    [
-                        str(c["id"]),
-                        c["equipment"],
-                        c["kind"],
-                        c["state"],
-                        when(c["raised_at"], tz),
-                        "" if c["acknowledged_at"] is None else when(c["acknowledged_at"], tz),
-                        c["acknowledged_by"] or "",
-                        "" if c["resolved_at"] is None else when(c["resolved_at"], tz),
-                        c["resolved_by"] or "",
-                        _num(c["time_to_acknowledge_s"]),
-                        _num(c["time_to_resolve_s"]),
-                        str(c["max_level"]),
-                    ]
-                    for c in line["andon"]
-                ],
-            )
-        )
+        for section in CSV_SECTIONS:
+            name, header, rows = section(report, line)
+            out.append((f"{line['id']} {name}", header, rows))
     return out
 
 
@@ -211,9 +230,9 @@ def _table(
     return f'<table cellspacing="0" cellpadding="3" border="1" width="100%"><tr>{head}</tr>{body}</table>'
 
 
-def _line_html(line: dict[str, Any], n: int, doc: QTextDocument) -> str:
+def _line_charts(line: dict[str, Any], n: int, doc: QTextDocument) -> None:
+    """The line's three charts as pictures of `doc`, at chart://<n>/<name>."""
     tz = line["timezone"]
-    m = line["metrics"]
     colors = print_colors()
     charts = {
         "waterfall": _chart(lambda p, r: paint_waterfall(p, r, line["waterfall"], colors)),
@@ -223,76 +242,86 @@ def _line_html(line: dict[str, Any], n: int, doc: QTextDocument) -> str:
     for name, picture in charts.items():
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{n}/{name}"), picture)
 
+
+def _metrics_html(line: dict[str, Any]) -> str:
+    tz = line["timezone"]
+    m = line["metrics"]
+    flags = f" (flagged: {', '.join(m['flags'])})" if m["flags"] else ""
+    intro = (
+        f"<p>Figures up to {html.escape(when(line['window']['end'], tz))}; line figures are those of "
+        f"the constraint {html.escape(line['constraint'])}.{html.escape(flags)}</p>"
+    )
+    figures = [
+        pct(m["oee"]),
+        pct(m["availability"]),
+        pct(m["performance"]),
+        pct(m["quality"]),
+        pct(line["target_oee"]),
+        str(m["good_count"]),
+        str(m["reject_count"]),
+        str(m["total_count"]),
+    ]
+    header = ["OEE", "Availability", "Performance", "Quality", "Target OEE", "Good", "Reject", "Total"]
+    return intro + "\n" + _table(header, [figures], right=set(range(8)))
+
+
+def _waterfall_html(line: dict[str, Any]) -> str:
+    rows = [
+        [s["label"], s["factor"] or "", hms(s["seconds"]), f"{s['seconds']:.1f}"] for s in line["waterfall"]
+    ]
+    return _table(["Step", "Factor", "Time", "Seconds"], rows, right={2, 3})
+
+
+def _pareto_html(line: dict[str, Any]) -> str:
+    rows = [
+        [
+            r["reason"],
+            r["category"],
+            ", ".join(r["equipment"]),
+            hms(r["duration_s"]),
+            str(r["count"]),
+            pct(r["share"]),
+            pct(r["cumulative_share"]),
+        ]
+        for r in line["pareto"]
+    ]
+    header = ["Reason", "Category", "Machines", "Time", "Stops", "Share", "Cumulative"]
+    return _table(header, rows or [["No downtime", *[""] * 6]], right={3, 4, 5, 6}, small=True)
+
+
+def _hourly_html(line: dict[str, Any]) -> str:
+    tz = line["timezone"]
+    rows = [
+        [
+            f"{_clock(h['start'], tz)}-{_clock(h['end'], tz)}",
+            _num(h["good_count"]) or "-",
+            _num(h["total_count"]) or "-",
+            _num(h["reject_count"]) or "-",
+            "-" if h["target"] is None else f"{h['target']:.0f}",
+        ]
+        for h in line["hourly"]
+    ]
+    return _table(["Hour", "Good", "Total", "Reject", "Target"], rows, right={1, 2, 3, 4})
+
+
+def _line_html(line: dict[str, Any], n: int, doc: QTextDocument) -> str:
+    _line_charts(line, n, doc)
+
     def img(name: str) -> str:
         return f'<p><img src="chart://{n}/{name}" width="{CHART_WIDTH_PT}"></p>'
 
-    flags = f" (flagged: {', '.join(m['flags'])})" if m["flags"] else ""
     parts = [
         f"<h2>{html.escape(title(line))}</h2>",
-        f"<p>Figures up to {html.escape(when(line['window']['end'], tz))}; line figures are those of "
-        f"the constraint {html.escape(line['constraint'])}.{html.escape(flags)}</p>",
-        _table(
-            ["OEE", "Availability", "Performance", "Quality", "Target OEE", "Good", "Reject", "Total"],
-            [
-                [
-                    pct(m["oee"]),
-                    pct(m["availability"]),
-                    pct(m["performance"]),
-                    pct(m["quality"]),
-                    pct(line["target_oee"]),
-                    str(m["good_count"]),
-                    str(m["reject_count"]),
-                    str(m["total_count"]),
-                ]
-            ],
-            right=set(range(8)),
-        ),
+        _metrics_html(line),
         "<h3>Losses: planned production time to fully productive time</h3>",
         img("waterfall"),
-        _table(
-            ["Step", "Factor", "Time", "Seconds"],
-            [
-                [s["label"], s["factor"] or "", hms(s["seconds"]), f"{s['seconds']:.1f}"]
-                for s in line["waterfall"]
-            ],
-            right={2, 3},
-        ),
+        _waterfall_html(line),
         "<h3>Downtime by reason, every machine of the line</h3>",
         img("pareto"),
-        _table(
-            ["Reason", "Category", "Machines", "Time", "Stops", "Share", "Cumulative"],
-            [
-                [
-                    r["reason"],
-                    r["category"],
-                    ", ".join(r["equipment"]),
-                    hms(r["duration_s"]),
-                    str(r["count"]),
-                    pct(r["share"]),
-                    pct(r["cumulative_share"]),
-                ]
-                for r in line["pareto"]
-            ]
-            or [["No downtime", *[""] * 6]],
-            right={3, 4, 5, 6},
-            small=True,
-        ),
+        _pareto_html(line),
         "<h3>Production per hour against target</h3>",
         img("hourly"),
-        _table(
-            ["Hour", "Good", "Total", "Reject", "Target"],
-            [
-                [
-                    f"{_clock(h['start'], tz)}-{_clock(h['end'], tz)}",
-                    _num(h["good_count"]) or "-",
-                    _num(h["total_count"]) or "-",
-                    _num(h["reject_count"]) or "-",
-                    "-" if h["target"] is None else f"{h['target']:.0f}",
-                ]
-                for h in line["hourly"]
-            ],
-            right={1, 2, 3, 4},
-        ),
+        _hourly_html(line),
         "<h3>Andon response times</h3>",
         _andon_html(line),
     ]

@@ -14,15 +14,15 @@ from core.andon import AndonCall
 from core.config import Line
 from core.engine import Engine
 from core.metrics import Metrics
-from hmi.station.views import metrics_dict, shift_window, target_so_far
+from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
 
 if TYPE_CHECKING:
     from hmi.station.runtime import Station
 
 HOUR_S = 3600.0
 
-# The waterfall's steps in the order of shared/DESIGN.md section 4: (key of Metrics.losses(),
-# label, the OEE factor the loss is taken from).
+# The waterfall's steps in the order of docs/DESIGN.md ("Where each figure is computed") and the
+# losses table of docs/OEE.md: (key of Metrics.losses(), label, the OEE factor the loss is taken from).
 LOSS_STEPS: tuple[tuple[str, str, str], ...] = (
     ("unplanned_stops_s", "Unplanned stops", "availability"),
     ("planned_stops_s", "Changeovers", "availability"),
@@ -86,7 +86,7 @@ def waterfall(m: Metrics) -> list[dict[str, Any]]:
 def downtime_pareto(station: Station, line: Line, a: float, b: float) -> list[dict[str, Any]]:
     """Down time per reason over every machine of the line (a line stops wherever it stops),
     longest first, with the running share and the machines the reason stopped."""
-    engine = _engine(station)
+    engine = engine_of(station)
     seconds_of: dict[str, float] = {}
     count_of: dict[str, int] = {}
     machines_of: dict[str, list[str]] = {}
@@ -195,7 +195,7 @@ def andon_summary(calls: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def line_report(station: Station, line: Line, now: float, *, previous: bool) -> dict[str, Any]:
-    engine = _engine(station)
+    engine = engine_of(station)
     shift = shift_window(engine, line, now, previous=previous)
     a, b = shift["start"], min(now, shift["end"])
     m = engine.metrics(line.constraint_id, a, b)
@@ -229,9 +229,3 @@ def shift_report(station: Station, now: float, previous: bool = False) -> dict[s
         "previous": previous,
         "lines": [line_report(station, line, now, previous=previous) for line in station.config.lines],
     }
-
-
-def _engine(station: Station) -> Engine:
-    if station.engine is None:
-        raise RuntimeError("the station is not open")
-    return station.engine

@@ -27,6 +27,7 @@ from typing import Any
 from hmi.socket import protocol as wire
 from hmi.station.link import LinkError, compute_view, login, run_command
 from hmi.station.runtime import Station
+from hmi.station.views import station_view
 
 log = logging.getLogger("ms5.socket")
 
@@ -318,13 +319,7 @@ class StationServer:
         station = self.station
         op = request.op
         if op == "hello":
-            return {
-                "protocol": wire.PROTOCOL,
-                "site": station.config.site.name,
-                "lines": [line.name or line.id for line in station.config.lines],
-                "pid": os.getpid(),
-                "db": str(station.db_path),
-            }
+            return {"protocol": wire.PROTOCOL, **station_view(station)}
         if op in ("view", "snapshot"):
             if station.engine is None:
                 raise LinkError("the station is still starting")

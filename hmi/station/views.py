@@ -1,64 +1,24 @@
 """What the faces show, as plain JSON-ready data computed from the station.
 
-Both faces render these dicts and nothing else: the panel calls them in-process, the console gets
-them over the station socket (hmi/socket/server.py). Every figure comes from the engine; this module
-only picks windows (the current shift, the previous one) and names things. No Qt, no Textual.
+Both faces render these dicts and nothing else, read through their link (hmi/station/link.py):
+in-process from a LocalLink, over the station socket (hmi/socket/server.py) from a RemoteLink.
+Every figure comes from the engine; this module only picks windows (the current shift, the
+previous one) and names things. No Qt, no Textual.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from core.calendar import ShiftOccurrence
 from core.config import ANDON_KINDS, Line
 from core.engine import Engine
-from core.metrics import Metrics
+from hmi.report.view import shift_report
+from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
 
 if TYPE_CHECKING:
     from hmi.station.runtime import Station
-
-# Without a shift (a line with no calendar now) the faces show the last hour.
-NO_SHIFT_WINDOW_S = 3600.0
-
-
-def _engine(station: Station) -> Engine:
-    if station.engine is None:
-        raise RuntimeError("the station is not open")
-    return station.engine
-
-
-def metrics_dict(m: Metrics) -> dict[str, Any]:
-    return m.to_dict()
-
-
-def shift_window(engine: Engine, line: Line, now: float, *, previous: bool = False) -> dict[str, Any]:
-    """The current (or previous) shift of `line` as {name, start, end, target_count}; without a
-    shift now, the last hour under the name None."""
-    calendar = engine.calendars[line.id]
-    occ: ShiftOccurrence | None = calendar.shift_at(now)
-    if previous:
-        before = occ.start if occ else now
-        earlier = calendar.occurrences(before - 7 * 86400, before)
-        occ = earlier[-1] if earlier else None
-        if occ is None:
-            return {"name": None, "start": before - NO_SHIFT_WINDOW_S, "end": before, "target_count": None}
-    if occ is None:
-        return {"name": None, "start": now - NO_SHIFT_WINDOW_S, "end": now, "target_count": None}
-    return {"name": occ.name, "start": occ.start, "end": occ.end, "target_count": occ.target_count}
-
-
-def target_so_far(engine: Engine, line: Line, shift: dict[str, Any], now: float) -> int | None:
-    """The shift's target count pro rata of its scheduled time so far: flat during breaks."""
-    target = shift.get("target_count")
-    if target is None:
-        return None
-    calendar = engine.calendars[line.id]
-    whole = calendar.scheduled_seconds(shift["start"], shift["end"])
-    if whole <= 0:
-        return None
-    done = calendar.scheduled_seconds(shift["start"], min(now, shift["end"]))
-    return round(int(target) * done / whole)
 
 
 def job_view(engine: Engine, line: Line, now: float) -> dict[str, Any] | None:
@@ -108,7 +68,7 @@ def health_view(station: Station) -> dict[str, Any]:
 
 
 def equipment_view(station: Station, eq_id: str, shift: dict[str, Any], now: float) -> dict[str, Any]:
-    engine = _engine(station)
+    engine = engine_of(station)
     line, eq = station.config.equipment_by_id()[eq_id]
     status = engine.status(eq_id)
     fault = status["fault_code"]
@@ -130,7 +90,7 @@ def equipment_view(station: Station, eq_id: str, shift: dict[str, Any], now: flo
 
 def overview(station: Station, now: float) -> dict[str, Any]:
     """Everything the line overview, the Andon banner and the console's header need."""
-    engine = _engine(station)
+    engine = engine_of(station)
     lines = []
     for line in station.config.lines:
         shift = shift_window(engine, line, now)
@@ -160,7 +120,7 @@ def overview(station: Station, now: float) -> dict[str, Any]:
 
 def machine_view(station: Station, eq_id: str, now: float) -> dict[str, Any]:
     """Machine detail: the shift's rate per minute, state timeline, counts and downtime events."""
-    engine = _engine(station)
+    engine = engine_of(station)
     line, _eq = station.config.equipment_by_id()[eq_id]
     shift = shift_window(engine, line, now)
     a = shift["start"]
@@ -177,7 +137,7 @@ def machine_view(station: Station, eq_id: str, now: float) -> dict[str, Any]:
 
 
 def downtime_view(station: Station, eq_id: str, a: float, b: float) -> list[dict[str, Any]]:
-    engine = _engine(station)
+    engine = engine_of(station)
     return [
         {
             "equipment": ev.equipment,
@@ -195,7 +155,7 @@ def downtime_view(station: Station, eq_id: str, a: float, b: float) -> list[dict
 
 def shift_downtime(station: Station, now: float, *, previous: bool = False) -> list[dict[str, Any]]:
     """The shift's stops of every machine, newest first, those needing a reason before the rest."""
-    engine = _engine(station)
+    engine = engine_of(station)
     out: list[dict[str, Any]] = []
     for line in station.config.lines:
         shift = shift_window(engine, line, now, previous=previous)
@@ -207,7 +167,7 @@ def shift_downtime(station: Station, now: float, *, previous: bool = False) -> l
 
 def oee_view(station: Station, now: float, *, previous: bool = False) -> list[dict[str, Any]]:
     """Per machine and line for the current (or previous) shift, with an hourly OEE series."""
-    engine = _engine(station)
+    engine = engine_of(station)
     out = []
     for line in station.config.lines:
         shift = shift_window(engine, line, now, previous=previous)
@@ -281,7 +241,7 @@ def audit_view(station: Station, limit: int = 100) -> list[dict[str, Any]]:
 
 def andon_view(station: Station, recent: int = 20) -> dict[str, Any]:
     """The open calls, and the last `recent` closed ones (what the shift already dealt with)."""
-    engine = _engine(station)
+    engine = engine_of(station)
     closed = [c for c in engine.andon.calls if not c.open][-recent:] if recent > 0 else []
     return {
         "active": [c.to_dict() for c in engine.andon.active()],
@@ -309,6 +269,7 @@ def config_view(station: Station) -> dict[str, Any]:
                 "id": line.id,
                 "name": line.name or line.id,
                 "equipment": [eq.id for eq in line.equipment],
+                "equipment_names": {eq.id: eq.name or eq.id for eq in line.equipment},
                 "timezone": line.timezone,
             }
             for line in station.config.lines
@@ -317,10 +278,25 @@ def config_view(station: Station) -> dict[str, Any]:
     }
 
 
-def report_view(station: Station, now: float, *, previous: bool = False) -> dict[str, Any]:
-    """The shift report (hmi/report/view.py, which builds on this module: imported when asked)."""
-    from hmi.report.view import shift_report
+def station_view(station: Station) -> dict[str, Any]:
+    """Which station this is: its site and lines, its process, and its database (beside which a
+    face keeps its settings for this station, as the panel's sound switch)."""
+    return {
+        "site": station.config.site.name,
+        "lines": [line.name or line.id for line in station.config.lines],
+        "pid": os.getpid(),
+        "db": str(station.db_path),
+    }
 
+
+def users_view(station: Station) -> list[str]:
+    """The users' names, for a PIN pad to offer; the PIN is checked by `login` and every command."""
+    gate = station.gate
+    return [] if gate is None else [u.name for u in gate.users.list()]
+
+
+def report_view(station: Station, now: float, *, previous: bool = False) -> dict[str, Any]:
+    """The shift report (hmi/report/view.py)."""
     return shift_report(station, now, previous=previous)
 
 
@@ -336,5 +312,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "audit": lambda st, now, limit=100: audit_view(st, int(limit)),
     "andon": lambda st, now, recent=20: andon_view(st, int(recent)),
     "config": lambda st, now: config_view(st),
+    "station": lambda st, now: station_view(st),
+    "users": lambda st, now: users_view(st),
     "report": lambda st, now, previous=False: report_view(st, now, previous=bool(previous)),
 }

@@ -22,7 +22,8 @@ from core.auth import Role
 from core.config import Config, parse_config
 from core.journal import read_journal
 from core.samples import Sample
-from hmi.panel.app import PanelWindow
+from hmi.panel.model import PanelModel, run_now
+from hmi.panel.window import PanelWindow
 from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
 
@@ -96,11 +97,16 @@ def station(
         st.store.close()
 
 
+def attach(station: Station) -> PanelModel:
+    """The panel's model of `station` in this process, read at once (no loop needed)."""
+    return run_now(PanelModel.attach(LocalLink(station)))
+
+
 @pytest.fixture
-def window(qtbot: QtBot, station: Station, panel_config: Config, clock: Clock) -> PanelWindow:
-    w = PanelWindow(LocalLink(station), panel_config, clock=clock)
+def window(qtbot: QtBot, station: Station, clock: Clock) -> PanelWindow:
+    w = PanelWindow(attach(station), clock=clock)
     qtbot.addWidget(w)
-    w.pump.timer.stop()  # the test repaints with refresh_now(): no wall-clock timer in between
+    w.pump.heartbeat.stop()  # frames come from refresh_now() and engine events, not the wall clock
     w.resize(1280, 800)
     w.show()
     w.refresh_now()

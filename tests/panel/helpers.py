@@ -7,8 +7,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from hmi.panel.app import PanelWindow
 from hmi.panel.widgets.pinpad import PinPad
+from hmi.panel.window import PanelWindow
 
 
 def tap(qtbot: QtBot, b: QPushButton) -> None:
@@ -30,7 +30,7 @@ def named(parent: QWidget, name: str) -> QPushButton:
 
 
 def enter_pin(qtbot: QtBot, window: PanelWindow, user: str, pin: str) -> None:
-    pad = window.pinpad
+    pad = window.session.pinpad
     assert isinstance(pad, PinPad) and pad.isVisible(), "the PIN pad is not open"
     tap(qtbot, pad.user_buttons[user])
     for digit in pin:

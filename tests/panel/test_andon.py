@@ -8,9 +8,9 @@ import json
 import pytest
 from pytestqt.qtbot import QtBot
 
-from hmi.panel.app import PanelWindow
 from hmi.panel.screens.andon import AndonScreen
 from hmi.panel.widgets.sound import SETTINGS, AndonSound
+from hmi.panel.window import PanelWindow
 from hmi.station.runtime import Station
 from tests.panel.conftest import Clock
 from tests.panel.helpers import enter_pin, named, tap
@@ -27,7 +27,7 @@ def board(window: PanelWindow) -> AndonScreen:
 def test_a_call_escalates_is_refused_to_an_operator_and_acknowledged_by_a_supervisor(
     qtbot: QtBot, window: PanelWindow, station: Station, clock: Clock
 ) -> None:
-    window.idle_lock_s = 3600  # people stay at the panel here; the lock has its own tests
+    window.session.idle_lock_s = 3600  # people stay at the panel here; the lock has its own tests
     assert station.engine is not None
     before = len(station.engine.andon.calls)
     assert not window.banner.isVisible()
@@ -36,7 +36,7 @@ def test_a_call_escalates_is_refused_to_an_operator_and_acknowledged_by_a_superv
     tap(qtbot, named(board(window), "raise maintenance"))
     call = station.engine.andon.calls[-1]
     assert len(station.engine.andon.calls) == before + 1 and call.equipment == "CAPPER"
-    assert window.pinpad is None  # raising never waits for a PIN
+    assert window.session.pinpad is None  # raising never waits for a PIN
     assert window.message.text() == f"maintenance call #{call.id} raised at CAPPER"
 
     # The banner shows it on every screen; the sound starts.
@@ -69,7 +69,7 @@ def test_a_call_escalates_is_refused_to_an_operator_and_acknowledged_by_a_superv
     assert call.acknowledged_by == "sam"
     assert window.banner.texts[0] == f"#{call.id} MAINTENANCE · Capper · L2 · 5:00 · ACK"
     assert not window.sound.sounding
-    assert window.user is None  # the supervisor's PIN acknowledged; it did not log anyone in
+    assert window.session.user is None  # the supervisor's PIN acknowledged; it did not log anyone in
 
     # Maintenance takes and resolves it; a shelve by the operator is refused.
     tap(qtbot, named(board(window), "take_andon"))

@@ -7,8 +7,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from core.samples import Sample
-from hmi.panel.app import PanelWindow
 from hmi.panel.screens.downtime import DowntimeScreen
+from hmi.panel.window import PanelWindow
 from hmi.station.runtime import Station
 from tests.panel.conftest import NOW, Clock
 from tests.panel.helpers import enter_pin, named, tap
@@ -45,7 +45,7 @@ def test_a_stop_gets_its_reason_in_three_taps_and_a_correction_is_refused_with_t
     make_unexplained_stop(station, clock)
     tap(qtbot, named(window, "login"))
     enter_pin(qtbot, window, "olga", "1111")
-    assert window.user == "olga"
+    assert window.session.user == "olga"
     tap(qtbot, named(window, "screen downtime"))
     downtime = screen(window)
     first = next(iter(downtime.stop_buttons))
@@ -83,11 +83,11 @@ def test_without_a_login_the_pin_pad_comes_first(
     assert filler_stop(station)[2] == "Unassigned"
     enter_pin(qtbot, window, "olga", "9999")
     assert window.message.text() == "wrong PIN for 'olga' (4 tries left)"
-    assert window.user is None and filler_stop(station)[2] == "Unassigned"
+    assert window.session.user is None and filler_stop(station)[2] == "Unassigned"
     tap(qtbot, named(downtime, "Electrical/Drive fault"))
     enter_pin(qtbot, window, "olga", "1111")
     assert filler_stop(station)[2] == "Electrical/Drive fault"
-    assert window.user == "olga"
+    assert window.session.user == "olga"
 
 
 def test_a_stop_is_split_in_two_and_noted(

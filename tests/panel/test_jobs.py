@@ -7,9 +7,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from core.samples import Sample
-from hmi.panel.app import PanelWindow
 from hmi.panel.screens.jobs import JobsScreen
 from hmi.panel.screens.overview import OverviewScreen
+from hmi.panel.window import PanelWindow
 from hmi.station.runtime import Station
 from tests.panel.conftest import Clock
 from tests.panel.helpers import enter_pin, named, tap
@@ -67,7 +67,7 @@ def test_a_changeover_is_started_and_ended(qtbot: QtBot, window: PanelWindow, cl
     tap(qtbot, jobs.start_changeover_button)
     assert window.message.text() == "changeover started on FILLER, CAPPER, LABELLER, PACKER"
     clock.now += 90
-    window.touched()
+    window.session.touched()
     window.refresh_now()
     assert jobs.changeover.text() == "Open on Filler, Capper, Labeller, Case packer for 1:30"
     tap(qtbot, jobs.end_changeover_button)

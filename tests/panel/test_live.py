@@ -4,6 +4,7 @@ station's polling and the window's own refresh timer in one qasync loop."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ from pytestqt.qtbot import QtBot
 
 from connectors.sim.runner import SimLine
 from core.config import Config, parse_config
-from hmi.panel.app import PanelWindow
+from hmi.panel.model import PanelModel
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
+from hmi.panel.window import PanelWindow
 from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
 from tests.ports import free_port
@@ -65,6 +67,17 @@ def live_config(port: int) -> Config:
     return parse_config(CONFIG.format(port=port), Path("live.toml"))
 
 
+async def until(condition: Callable[[], bool]) -> None:
+    """Until `condition` holds, the loop running meanwhile (a hang guard, not a speed limit)."""
+    async with asyncio.timeout(30):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+def shown_total(machine: MachineScreen) -> int:
+    return int(machine.counts.value.text().split(" / ")[1].replace(" ", ""))
+
+
 def test_every_screen_opens_against_the_simulated_line(
     qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path
 ) -> None:
@@ -76,28 +89,32 @@ def test_every_screen_opens_against_the_simulated_line(
         station = Station(config, tmp_path / "station.db")
         station.open()
         await station.start()
-        window = PanelWindow(LocalLink(station), config)
+        link = LocalLink(station)
+        window = PanelWindow(await PanelModel.attach(link))
         qtbot.addWidget(window)
         try:
             window.show()
             # Until the station has counted parts from the simulated PLC.
-            while not window.model.view("machine", equipment="FILLER")["metrics"]["total_count"]:
+            while not (await link.view("machine", equipment="FILLER"))["metrics"]["total_count"]:
                 await asyncio.sleep(0.1)
-            frames = window.pump.frames
-            await asyncio.sleep(1.5)
-            assert window.pump.frames > frames  # the window repaints by itself while polling goes on
+            window.open_machine("FILLER")
+            await window.model.settle()
+            machine = window.screens["machine"]
+            assert isinstance(machine, MachineScreen)
+            first = shown_total(machine)
+            assert first > 0
+            # Nobody asks for a repaint from here on: the window repaints by itself as the count grows.
+            await until(lambda: shown_total(machine) > first)
             for name in window.screen_names():
                 window.show_screen(name)
+                await window.model.settle()
             window.show_screen("overview")
             overview = window.screens["overview"]
             assert isinstance(overview, OverviewScreen)
+            # The PLC's tags turn bad for a moment when the shared loop stalls past the connection's
+            # watchdog (two polls of 0.1 s): the next state change repaints the tile.
+            await until(lambda: overview.tiles["FILLER"].state.text() in ("Running", "Stopped"))
             assert overview.health.text() == "● PLC 1/1"
-            assert overview.tiles["FILLER"].state.text() in ("Running", "Stopped")
-            window.open_machine("FILLER")
-            machine = window.screens["machine"]
-            assert isinstance(machine, MachineScreen)
-            shown = machine.counts.value.text().split(" / ")[1].replace(" ", "")
-            assert int(shown) > 0
         finally:
             window.close()
             await station.stop()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
-from hmi.panel.app import PanelWindow
+from hmi.panel.window import PanelWindow
 from hmi.station.runtime import Station
 from tests.panel.conftest import NOW, Clock
 from tests.panel.helpers import enter_pin, named, tap
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # the panel under Qt
 def test_the_idle_lock_engages_and_the_banner_stays(
     qtbot: QtBot, window: PanelWindow, station: Station, clock: Clock
 ) -> None:
-    assert window.idle_lock_s == 120  # from the config
+    assert window.session.idle_lock_s == 120  # from the config
     tap(qtbot, named(window, "login"))
     enter_pin(qtbot, window, "olga", "1111")
     tap(qtbot, named(window, "screen andon"))
@@ -27,42 +27,42 @@ def test_the_idle_lock_engages_and_the_banner_stays(
 
     clock.now = touched + 119
     window.refresh_now()
-    assert not window.locked
+    assert not window.session.locked
     clock.now = touched + 120
     window.refresh_now()
-    assert window.locked and window.lock_overlay.isVisible()
-    assert window.user is None  # locked means logged out
+    assert window.session.locked and window.lock_overlay.isVisible()
+    assert window.session.user is None  # locked means logged out
     assert window.banner.isVisible() and len(window.banner.texts) == 1
     assert not named(window, "screen downtime").isEnabled()
 
     # Anyone may raise a call from the lock screen, without a PIN.
     tap(qtbot, named(window.lock_overlay, "machine LABELLER"))
     tap(qtbot, named(window.lock_overlay, "raise material"))
-    assert window.pinpad is None
+    assert window.session.pinpad is None
     window.refresh_now()
-    assert window.locked and len(window.banner.texts) == 2
+    assert window.session.locked and len(window.banner.texts) == 2
     assert "MATERIAL · Labeller" in window.banner.texts[1]
 
     tap(qtbot, named(window.lock_overlay, "unlock"))
     enter_pin(qtbot, window, "olga", "0000")
-    assert window.locked and window.message.text().startswith("wrong PIN")
+    assert window.session.locked and window.message.text().startswith("wrong PIN")
     tap(qtbot, named(window.lock_overlay, "unlock"))
     enter_pin(qtbot, window, "olga", "1111")
-    assert not window.locked and not window.lock_overlay.isVisible()
-    assert window.user == "olga" and named(window, "screen downtime").isEnabled()
+    assert not window.session.locked and not window.lock_overlay.isVisible()
+    assert window.session.user == "olga" and named(window, "screen downtime").isEnabled()
 
     # Touching the panel keeps it open.
     clock.now += 100
     tap(qtbot, named(window, "screen overview"))
     clock.now += 100
     window.refresh_now()
-    assert not window.locked
+    assert not window.session.locked
     clock.now += 20
     window.refresh_now()
-    assert window.locked
+    assert window.session.locked
 
 
 def test_the_lock_button_locks_at_once(qtbot: QtBot, window: PanelWindow, clock: Clock) -> None:
     assert clock.now == NOW
     tap(qtbot, named(window, "lock"))
-    assert window.locked and window.lock_overlay.isVisible()
+    assert window.session.locked and window.lock_overlay.isVisible()

@@ -15,13 +15,13 @@ from PySide6.QtWidgets import QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
 from core.metrics import Metrics
-from hmi.panel.app import PanelWindow
 from hmi.panel.screens.report import ReportScreen
+from hmi.panel.window import PanelWindow
 from hmi.report.charts import hms
 from hmi.report.export import pct
-from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
 from scripts.demo_station import CORRECTED_REASON, DEFAULT_NOW, ManualClock, at, replayed_station
+from tests.panel.conftest import attach
 from tests.panel.helpers import named, tap
 
 pytestmark = pytest.mark.slow  # the panel under Qt
@@ -40,9 +40,9 @@ def fed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stati
 @pytest.fixture
 def report_window(qtbot: QtBot, fed: tuple[Station, ManualClock]) -> PanelWindow:
     station, clock = fed
-    w = PanelWindow(LocalLink(station), station.config, clock=clock)
+    w = PanelWindow(attach(station), clock=clock)
     qtbot.addWidget(w)
-    w.pump.timer.stop()  # repaints come from refresh_now(), not the wall clock
+    w.pump.heartbeat.stop()  # repaints come from refresh_now(), not the wall clock
     w.resize(1280, 800)
     w.show()
     tap(qtbot, w.nav_buttons["report"])

@@ -7,11 +7,11 @@ import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from hmi.panel.app import PanelWindow
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
 from hmi.panel.theme import STATE_LABELS, TOUCH_PX
 from hmi.panel.widgets.common import count, pct
+from hmi.panel.window import PanelWindow
 from tests.panel.helpers import named, tap
 
 pytestmark = pytest.mark.slow  # the panel under Qt

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from hmi.panel.context import PanelContext
+from hmi.panel.model import OVERVIEW, ViewKey
 from hmi.panel.theme import andon_colour, text_on
 from hmi.panel.widgets.banner import STATE_SHORT
 from hmi.panel.widgets.common import button, clear_layout, clock_time, duration, label, scrolled_list
@@ -53,11 +54,14 @@ class AndonScreen(QWidget):
         layout.addLayout(body, 1)
 
         machines = list(ctx.names.items())
-        kinds = list(ctx.model.view("config")["andon_kinds"])
+        kinds = list(ctx.model.config["andon_kinds"])
         self.raise_panel = RaisePanel(machines, kinds)
         self.raise_panel.raise_requested.connect(self.raise_call)
         layout.addWidget(self.raise_panel)
         self._show_detail(0.0)
+
+    def views(self, now: float) -> list[ViewKey]:
+        return [OVERVIEW]
 
     def refresh(self, now: float) -> None:
         calls = self.ctx.model.view("overview")["andon"]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmi.panel.context import PanelContext
+from hmi.panel.model import ViewKey, view_key
 from hmi.panel.theme import WARNING
 from hmi.panel.widgets.common import button, clear_layout, clock_time, duration, label, scrolled_list
 from hmi.panel.widgets.dialogs import NoteDialog, SplitDialog
@@ -97,9 +98,11 @@ class DowntimeScreen(QWidget):
 
     # ------------------------------------------------------------ data
 
+    def views(self, now: float) -> list[ViewKey]:
+        return [view_key("downtime")]
+
     def refresh(self, now: float) -> None:
-        config = self.ctx.model.view("config")
-        self._reasons = sorted(config["reasons"])
+        self._reasons = sorted(self.ctx.model.config["reasons"])
         stops = self.ctx.model.view("downtime")[:SHOWN]
         rows = [
             (

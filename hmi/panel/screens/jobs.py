@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from hmi.panel.context import PanelContext
+from hmi.panel.model import OVERVIEW, ViewKey
 from hmi.panel.widgets.common import button, clock_time, count, duration, label, pct
 from hmi.panel.widgets.pinpad import Keypad
 
@@ -20,7 +21,7 @@ class JobsScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("screen")
         self.ctx = ctx
-        config = ctx.model.view("config")
+        config = ctx.model.config
         self.line_id = str(config["lines"][0]["id"])
         self.product: str | None = None
         self.product_buttons: dict[str, QPushButton] = {}
@@ -87,6 +88,9 @@ class JobsScreen(QWidget):
 
     def _update_start(self) -> None:
         self.start_job_button.setEnabled(self.product is not None)
+
+    def views(self, now: float) -> list[ViewKey]:
+        return [OVERVIEW]
 
     def refresh(self, now: float) -> None:
         data = self.ctx.model.view("overview")

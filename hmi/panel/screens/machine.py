@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmi.panel.context import PanelContext
+from hmi.panel.model import ViewKey, view_key
 from hmi.panel.theme import CATEGORY_COLOURS, STATE_LABELS
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 from hmi.panel.widgets.timeline import TimelineStrip
@@ -97,6 +98,9 @@ class MachineScreen(QWidget):
         for e, b in self.machine_buttons.items():
             b.setChecked(e == eq_id)
         self._shown = ()
+
+    def views(self, now: float) -> list[ViewKey]:
+        return [view_key("machine", equipment=self.equipment)]
 
     def refresh(self, now: float) -> None:
         data = self.ctx.model.view("machine", equipment=self.equipment)

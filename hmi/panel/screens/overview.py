@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
 
 from hmi.panel.context import PanelContext
+from hmi.panel.model import OVERVIEW, ViewKey
 from hmi.panel.theme import ALARM, STATE_ALARM, STATE_LABELS, WARNING
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 
@@ -79,11 +80,14 @@ class OverviewScreen(QWidget):
         self.tiles: dict[str, MachineTile] = {}
         layout.addLayout(self.tiles_grid, 1)
 
+    def views(self, now: float) -> list[ViewKey]:
+        return [OVERVIEW]
+
     def refresh(self, now: float) -> None:
         data = self.ctx.model.view("overview")
         if not data["lines"]:
             return
-        line = data["lines"][0]  # one station, one line (shared/DESIGN.md section 1)
+        line = data["lines"][0]  # one station, one line (docs/PANEL.md, "Screens")
         shift = line["shift"]
         when = f"{clock_time(shift['start'], self.ctx.tz)}–{clock_time(shift['end'], self.ctx.tz)}"
         shift_text = f"{shift['name']} {when}" if shift["name"] else "no shift (last hour)"

@@ -1,6 +1,7 @@
 """The panel's shift report screen: the supervisor's end-of-shift read, and its PDF and CSV.
 
-It shows the "report" view (hmi/report/view.py) of the current or the previous shift: the
+It shows the "report" view (hmi/report/view.py) of the current or the previous shift, read through
+the window's link like every view: the
 losses waterfall, the downtime Pareto, production per hour against target and the Andon
 response times, with the charts the PDF prints (hmi/report/charts.py). Export writes the report
 on screen to the station's reports folder; a touch panel has no file dialog.
@@ -33,14 +34,22 @@ from PySide6.QtWidgets import (
 )
 
 from hmi.panel import theme
+from hmi.panel.context import PanelContext
+from hmi.panel.model import ViewKey, view_key
 from hmi.paths import data_dir
 from hmi.report.charts import ChartColors, hms, paint_hourly, paint_pareto, paint_waterfall
 from hmi.report.export import pct, write_csv, write_pdf
-from hmi.report.view import shift_report
-from hmi.station.link import LocalLink
+from hmi.station.link import LinkError
 
 REFRESH_S = 5.0
 ANDON_COLUMNS = ("Machine", "Kind", "Raised", "Acknowledged", "Resolved")
+KPIS = (
+    ("oee", "OEE"),
+    ("availability", "Availability"),
+    ("performance", "Performance"),
+    ("quality", "Quality"),
+    ("good", "Good parts"),
+)
 
 Painter = Callable[[QPainter, QRectF, dict[str, Any]], None]
 
@@ -80,19 +89,21 @@ class ChartView(QWidget):
 
 
 class ReportScreen(QWidget):
-    """The report screen. `refresh(now)` reads the report view again; the buttons choose the
-    shift and export what is shown."""
+    """The report screen. It asks for the report view at most every REFRESH_S, or at the next frame
+    after a button here; the buttons choose the shift and export what is shown."""
 
     def __init__(
-        self, link: LocalLink, *, export_dir: Path | None = None, parent: QWidget | None = None
+        self, ctx: PanelContext, *, export_dir: Path | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("reportScreen")
-        self.link = link
+        self.ctx = ctx
         self.export_dir = export_dir
         self.previous = False
         self.report: dict[str, Any] | None = None
         self._read_at: float | None = None
+        self._forced = False  # a button asked for the report afresh
+        self._reading: bool | None = None  # the shift (previous?) this frame reads, if it does
         self.line_index = 0
         self._build()
 
@@ -110,7 +121,17 @@ class ReportScreen(QWidget):
         root = QVBoxLayout(self)
         root.setContentsMargins(12, 8, 12, 8)
         root.setSpacing(8)
+        root.addLayout(self._build_bar())
+        self.status_label = QLabel("")
+        self.status_label.setObjectName("message")
+        self.status_label.setWordWrap(True)
+        self.status_label.hide()  # until an export has something to say
+        root.addWidget(self.status_label)
+        root.addLayout(self._build_kpis())
+        root.addLayout(self._build_charts(), 1)
 
+    def _build_bar(self) -> QHBoxLayout:
+        """The title, the shift and line choice, and the export buttons."""
         bar = QHBoxLayout()
         self.title_label = QLabel("Shift report")
         self.title_label.setObjectName("heading")
@@ -136,24 +157,14 @@ class ReportScreen(QWidget):
         self.csv_button.clicked.connect(lambda: self.export("csv"))
         bar.addWidget(self.pdf_button)
         bar.addWidget(self.csv_button)
-        root.addLayout(bar)
+        return bar
 
-        self.status_label = QLabel("")
-        self.status_label.setObjectName("message")
-        self.status_label.setWordWrap(True)
-        self.status_label.hide()  # until an export has something to say
-        root.addWidget(self.status_label)
-
+    def _build_kpis(self) -> QHBoxLayout:
+        """A tile per headline figure of the shift."""
         kpis = QHBoxLayout()
         self.kpi: dict[str, QLabel] = {}
         self.kpi_caption: dict[str, QLabel] = {}
-        for key, caption in (
-            ("oee", "OEE"),
-            ("availability", "Availability"),
-            ("performance", "Performance"),
-            ("quality", "Quality"),
-            ("good", "Good parts"),
-        ):
+        for key, caption in KPIS:
             box = QFrame()
             box.setObjectName("tile")
             v = QVBoxLayout(box)
@@ -172,8 +183,10 @@ class ReportScreen(QWidget):
             kpis.addWidget(box, 1)
             self.kpi[key] = value
             self.kpi_caption[key] = cap
-        root.addLayout(kpis)
+        return kpis
 
+    def _build_charts(self) -> QGridLayout:
+        """The three charts and the Andon table, two by two."""
         grid = QGridLayout()
         grid.setSpacing(10)
         self.waterfall = ChartView(
@@ -188,6 +201,14 @@ class ReportScreen(QWidget):
             "Good parts per hour against target",
             lambda p, r, line: paint_hourly(p, r, line["hourly"], line["timezone"], self._colors()),
         )
+        grid.addWidget(self.waterfall, 0, 0)
+        grid.addWidget(self.pareto, 0, 1)
+        grid.addWidget(self.hourly, 1, 0)
+        grid.addWidget(self._build_andon(), 1, 1)
+        return grid
+
+    def _build_andon(self) -> QWidget:
+        """The Andon calls of the shift with their response times."""
         andon_box = QWidget()
         av = QVBoxLayout(andon_box)
         av.setContentsMargins(0, 0, 0, 0)
@@ -209,11 +230,7 @@ class ReportScreen(QWidget):
         self.andon_table.verticalHeader().setDefaultSectionSize(theme.TOUCH_PX - 8)
         av.addWidget(self.andon_label)
         av.addWidget(self.andon_table, 1)
-        grid.addWidget(self.waterfall, 0, 0)
-        grid.addWidget(self.pareto, 0, 1)
-        grid.addWidget(self.hourly, 1, 0)
-        grid.addWidget(andon_box, 1, 1)
-        root.addLayout(grid, 1)
+        return andon_box
 
     def _colors(self) -> ChartColors:
         """The panel's ISA-101 greys for what is normal, its alarm colours for the losses."""
@@ -237,15 +254,27 @@ class ReportScreen(QWidget):
         line: dict[str, Any] = self.report["lines"][self.line_index % len(self.report["lines"])]
         return line
 
-    def refresh(self, now: float, *, force: bool = False) -> None:
-        """Read the report view again: at most every REFRESH_S (the window repaints up to ten
-        times a second while samples flow; a shift's report moves slower), or at once when
-        `force`d by a button here."""
-        if not force and self._read_at is not None and 0 <= now - self._read_at < REFRESH_S:
+    def _key(self) -> ViewKey:
+        return view_key("report", previous=self.previous)
+
+    def views(self, now: float) -> list[ViewKey]:
+        """The report view at most every REFRESH_S (the window repaints up to ten times a second
+        while samples flow; a shift's report moves slower), or at once after a button here."""
+        due = self._read_at is None or not 0 <= now - self._read_at < REFRESH_S
+        self._reading = self.previous if self._forced or due else None
+        return [] if self._reading is None else [self._key()]
+
+    def refresh(self, now: float) -> None:
+        previous, self._reading = self._reading, None
+        if previous is None:
             return
+        self._forced = False
         self._read_at = now
-        self.report = shift_report(self.link.station, now, previous=self.previous)
-        lines = self.report["lines"]
+        self._show(self.ctx.model.view("report", previous=previous))
+
+    def _show(self, report: dict[str, Any]) -> None:
+        self.report = report
+        lines = report["lines"]
         self.line_button.setVisible(len(lines) > 1)
         line = self.line
         if line is None:
@@ -291,20 +320,29 @@ class ReportScreen(QWidget):
 
     def _choose(self, *, previous: bool) -> None:
         self.previous = previous
-        self.refresh(self.link.station.clock(), force=True)
+        self._forced = True
+        self.ctx.refresh_now()
 
     def _next_line(self) -> None:
         self.line_index += 1
-        self.refresh(self.link.station.clock(), force=True)
+        self._forced = True
+        self.ctx.refresh_now()
 
-    def export(self, kind: str) -> Path | None:
+    def export(self, kind: str) -> None:
         """Write the report as it is now as a PDF or CSV into the reports folder; says where."""
-        self.refresh(self.link.station.clock(), force=True)
+        self.ctx.model.start(self._export(kind))
+
+    async def _export(self, kind: str) -> None:
+        try:
+            await self.ctx.model.load([self._key()])
+        except LinkError as exc:
+            self._say(f"Export failed: station unreachable: {exc}")
+            return
+        self._show(self.ctx.model.view("report", previous=self.previous))
         line = self.line
         if self.report is None or line is None:
-            self.status_label.setText("Nothing to export yet")
-            self.status_label.show()
-            return None
+            self._say("Nothing to export yet")
+            return
         folder = self.export_dir or data_dir() / "reports"
         shift = line["shift"]
         stamp = datetime.fromtimestamp(shift["start"], ZoneInfo(line["timezone"])).strftime("%Y-%m-%d-%H%M")
@@ -312,12 +350,13 @@ class ReportScreen(QWidget):
         try:
             written = write_pdf(self.report, path) if kind == "pdf" else write_csv(self.report, path)
         except OSError as exc:
-            self.status_label.setText(f"Export failed: {exc.strerror or exc}")
-            self.status_label.show()
-            return None
-        self.status_label.setText(f"Report written to {written}")
+            self._say(f"Export failed: {exc.strerror or exc}")
+            return
+        self._say(f"Report written to {written}")
+
+    def _say(self, text: str) -> None:
+        self.status_label.setText(text)
         self.status_label.show()
-        return written
 
 
 def _after(seconds: float | None, user: str | None) -> str:
