@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,6 +72,12 @@ class QualityAlert(Event):
     reject_rate: float
     window_parts: int
     limit: float
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    """An event as plain JSON-ready data, its kind under "type": made only for a listener that
+    sends it on (the station socket) or a view that shows it, never on the way to the others."""
+    return {"type": type(event).__name__, **dataclasses.asdict(event)}
 
 
 class _Everything:

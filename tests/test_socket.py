@@ -27,6 +27,7 @@ import pytest
 
 from core.auth import Role
 from core.config import parse_config
+from core.events import Event, StateChanged, event_dict
 from core.samples import Sample
 from hmi.errors import UsageError
 from hmi.paths import socket_path
@@ -165,7 +166,7 @@ async def test_what_one_console_does_the_other_sees(station: Station, clock: Clo
     first = await RemoteLink.connect(server.path)
     second = await RemoteLink.connect(server.path)
     heard = Heard()
-    second.listen(heard)
+    second.listen_events(heard)
     try:
         assert server.clients == 2
         raised = await first.command("raise_andon", {"equipment": "FILLER", "kind": "maintenance"})
@@ -256,14 +257,14 @@ async def test_a_console_that_stops_reading_is_dropped_and_the_station_keeps_goi
     station: Station, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = await serve(station)
-    published: list[dict[str, Any]] = []
+    published: list[Event] = []
     station.listen(published.append)
     reader, writer = await asyncio.open_unix_connection(str(server.path))
     writer.write(b'{"id": 1, "op": "subscribe"}\n')
     await writer.drain()
     link = await RemoteLink.connect(server.path)
     heard = Heard()
-    link.listen(heard)
+    link.listen_events(heard)
     await clients(server, 2)
     toggles, batch = 6000, 50
     ingest_s: list[float] = []
@@ -276,9 +277,11 @@ async def test_a_console_that_stops_reading_is_dropped_and_the_station_keeps_goi
             ingest_s.append(time.perf_counter() - started)
         await heard.until(len(published))
     # Every sample was taken in: nothing waited for the slow console.
-    assert sum(e["type"] == "StateChanged" for e in published) == toggles
+    assert sum(isinstance(e, StateChanged) for e in published) == toggles
     assert station.engine is not None and station.engine.state_of("FILLER")[0] == "stopped"
-    assert heard.events == published  # the console that reads got every event, in order
+    # The console that reads got every event, in order, as the engine published it.
+    sent = [event_dict(e) for e in published]
+    assert heard.events == sent
     drops = [r.getMessage() for r in caplog.records if "dropped: too slow" in r.getMessage()]
     assert len(drops) == 1  # logged once, not once per event
     assert server.clients == 1
@@ -292,7 +295,7 @@ async def test_a_console_that_stops_reading_is_dropped_and_the_station_keeps_goi
     assert answers[0] == {"id": 1, "result": {"subscribed": True}}
     events = [a["event"] for a in answers[1:] if "event" in a]
     assert 0 < len(events) < toggles
-    assert events == published[: len(events)]
+    assert events == sent[: len(events)]
     print(
         f"\nslow console: dropped after {len(events)} of {toggles} events reached it; "
         f"ingest per sample: median {statistics.median(ingest_s) * 1e6:.0f} us, "
@@ -452,7 +455,7 @@ async def test_a_console_that_vanishes_mid_stream_leaves_the_station_serving_the
     server = await serve(station)
     staying = await RemoteLink.connect(server.path)
     heard = Heard()
-    staying.listen(heard)
+    staying.listen_events(heard)
     _reader, writer = await asyncio.open_unix_connection(str(server.path))
     writer.write(b'{"id": 1, "op": "subscribe"}\n')
     await writer.drain()

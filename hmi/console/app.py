@@ -92,7 +92,7 @@ class ConsoleApp(App[None]):
         self.set_interval(self.refresh_s, self._tick)
         await self.refresh_now()
 
-    def _on_event(self, _event: dict[str, Any]) -> None:
+    def _on_event(self) -> None:
         # A flood of events costs a counter each; the next refresh shows them all at once.
         self.event_serial += 1
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -43,14 +42,11 @@ class RefreshPump(QObject):
         self.heartbeat = QTimer(self)
         self.heartbeat.setInterval(round(STEADY_S * 1000))
         self.heartbeat.timeout.connect(self.request)
-        self._unlisten = link.listen(self._on_event)
+        self._unlisten = link.listen(self.request)
 
     @property
     def pending(self) -> bool:
         return self.timer.isActive()
-
-    def _on_event(self, _event: dict[str, Any]) -> None:
-        self.request()
 
     def request(self) -> None:
         """Something changed: repaint at the end of this frame's interval (once, however often

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hmi.socket import protocol as wire
 from hmi.station.link import CommandResult, LinkError
@@ -39,7 +39,8 @@ class RemoteLink:
         self._writer = writer
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[Any]] = {}
-        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._listeners: list[Callable[[], None]] = []
+        self._event_listeners: list[Callable[[dict[str, Any]], None]] = []
         self._closed: str | None = None
         self._gone = asyncio.Event()
         self._task = asyncio.create_task(self._read_loop(), name=f"station link {path}")
@@ -100,14 +101,13 @@ class RemoteLink:
         answer = await self._request({"op": "login", "user": user, "pin": pin})
         return str(answer["role"])
 
-    def listen(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        self._listeners.append(callback)
+    def listen(self, callback: Callable[[], None]) -> Callable[[], None]:
+        return _add(self._listeners, callback)
 
-        def unlisten() -> None:
-            with contextlib.suppress(ValueError):
-                self._listeners.remove(callback)
-
-        return unlisten
+    def listen_events(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Call `callback` with every event as the station sent it (`core.events.event_dict`), for
+        a client that uses the content, not only the fact; returns the unsubscribe."""
+        return _add(self._event_listeners, callback)
 
     async def close(self) -> None:
         self._down("closed by this face")
@@ -173,11 +173,10 @@ class RemoteLink:
         if not isinstance(message, dict):
             return None
         if "event" in message:
-            for callback in list(self._listeners):
-                try:
-                    callback(message["event"])
-                except Exception:
-                    log.exception("station link: a listener failed")
+            for notify in list(self._listeners):
+                _call_safely(notify)
+            for callback in list(self._event_listeners):
+                _call_safely(callback, message["event"])
             return None
         request_id = message.get("id")
         future = self._pending.get(request_id) if isinstance(request_id, int) else None
@@ -192,3 +191,24 @@ class RemoteLink:
         else:
             future.set_result(message.get("result"))
         return None
+
+
+_T = TypeVar("_T")
+
+
+def _add(listeners: list[_T], callback: _T) -> Callable[[], None]:
+    listeners.append(callback)
+
+    def unlisten() -> None:
+        with contextlib.suppress(ValueError):
+            listeners.remove(callback)
+
+    return unlisten
+
+
+def _call_safely(callback: Callable[..., None], *args: Any) -> None:
+    # A face's bug must not end the link's reader, which every other listener depends on.
+    try:
+        callback(*args)
+    except Exception:
+        log.exception("station link: a listener failed")

@@ -24,6 +24,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from core.events import Event, event_dict
 from hmi.socket import protocol as wire
 from hmi.station.link import LinkError, compute_view, login, run_command
 from hmi.station.runtime import Station
@@ -241,13 +242,16 @@ class StationServer:
         self._release()
         log.info("socket: stopped")
 
-    def _on_event(self, data: dict[str, Any]) -> None:
-        # Runs inside engine.ingest: it must neither raise nor wait.
+    def _on_event(self, event: Event) -> None:
+        # Runs inside engine.ingest: it must neither raise nor wait. The event is converted here,
+        # once for all subscribers, and only when there is one.
         try:
-            line = wire.encode(wire.event(data))
-            for client in list(self._clients):
-                if client.subscribed:
-                    client.send(line)
+            subscribed = [client for client in self._clients if client.subscribed]
+            if not subscribed:
+                return
+            line = wire.encode(wire.event(event_dict(event)))
+            for client in subscribed:
+                client.send(line)
         except Exception:
             log.exception("socket: cannot pass an event on")
 

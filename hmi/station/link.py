@@ -43,8 +43,9 @@ class StationLink(Protocol):
         """Check a PIN; returns the user's role or raises LinkError with the reason."""
         ...
 
-    def listen(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        """Call `callback` with every engine event as a dict; returns the unsubscribe."""
+    def listen(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` after every engine event a face lists: a face only needs to know that
+        its views changed, not the event itself. Returns the unsubscribe."""
         ...
 
     async def close(self) -> None: ...
@@ -108,8 +109,8 @@ class LocalLink:
     async def login(self, user: str, pin: str) -> str:
         return login(self.station, user, pin)
 
-    def listen(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        return self.station.listen(callback)
+    def listen(self, callback: Callable[[], None]) -> Callable[[], None]:
+        return self.station.listen(lambda _event: callback())
 
     async def close(self) -> None:
         return None

@@ -15,7 +15,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
@@ -55,11 +54,6 @@ FACE_EVENTS: tuple[type[Event], ...] = (
 )
 
 
-def event_dict(event: Event) -> dict[str, Any]:
-    """An engine event as plain JSON-ready data, its kind under "type"."""
-    return {"type": type(event).__name__, **dataclasses.asdict(event)}
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class TagValue:
     """The last value the station got for one signal of one equipment."""
@@ -93,8 +87,8 @@ class Station:
         self.pace = CounterPace()
         self.started_at: float | None = None
         self.tags: dict[tuple[str, str], TagValue] = {}  # (equipment, signal) -> last value
-        self.events: deque[dict[str, Any]] = deque(maxlen=EVENT_TAIL)
-        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.events: deque[Event] = deque(maxlen=EVENT_TAIL)
+        self._listeners: list[Callable[[Event], None]] = []
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
@@ -108,13 +102,13 @@ class Station:
             self.engine.bus.subscribe(kind, self._on_event)
 
     def _on_event(self, event: Event) -> None:
-        data = event_dict(event)
-        self.events.append(data)
+        self.events.append(event)
         for listener in list(self._listeners):
-            listener(data)
+            listener(event)
 
-    def listen(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        """Call `listener` with every face event (see FACE_EVENTS); returns the unsubscribe."""
+    def listen(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `listener` with every face event (see FACE_EVENTS), as the engine's own object:
+        a listener that sends it on converts it (core.events.event_dict); returns the unsubscribe."""
         self._listeners.append(listener)
 
         def unlisten() -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.config import ANDON_KINDS, Line
 from core.engine import Engine
+from core.events import event_dict
 from hmi.report.view import shift_report
 from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
 
@@ -308,7 +309,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "oee": lambda st, now, previous=False: oee_view(st, now, previous=bool(previous)),
     "tags": lambda st, now: tags_view(st, now),
     "connections": lambda st, now: connections_view(st),
-    "events": lambda st, now: list(st.events),
+    "events": lambda st, now: [event_dict(e) for e in st.events],
     "audit": lambda st, now, limit=100: audit_view(st, int(limit)),
     "andon": lambda st, now, recent=20: andon_view(st, int(recent)),
     "config": lambda st, now: config_view(st),
