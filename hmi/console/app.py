@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,16 @@ REFRESH_S = 1.0
 # Colour systems with 16 colours or fewer: the theme then uses the terminal's own ANSI palette.
 FEW_COLOURS = ("standard", "windows")
 
+# mode -> its screen; the app builds each one with itself as the screen's host.
+SCREEN_TYPES: dict[str, type[ViewScreen]] = {
+    "connections": ConnectionsScreen,
+    "tags": TagsScreen,
+    "andon": AndonScreen,
+    "downtime": DowntimeScreen,
+    "oee": OeeScreen,
+    "events": EventsScreen,
+}
+
 SCREEN_HELP = {
     "connections": "state, errors, reconnects, reads/s and latency of each PLC connection",
     "tags": "live values with quality and age",
@@ -44,14 +55,6 @@ SCREEN_HELP = {
 class ConsoleApp(App[None]):
     CSS_PATH = "console.tcss"
     TITLE = "MS5 console"
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
-        "connections": ConnectionsScreen,
-        "tags": TagsScreen,
-        "andon": AndonScreen,
-        "downtime": DowntimeScreen,
-        "oee": OeeScreen,
-        "events": EventsScreen,
-    }
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         *(Binding(key, f"show('{mode}')", label, show=False) for mode, key, label in SCREENS),
         Binding("q", "quit", "Quit"),
@@ -72,6 +75,8 @@ class ConsoleApp(App[None]):
         self._soon = False
         self._unlisten: Callable[[], None] | None = None
         self.failure: str | None = None  # why the console could not start
+        for mode, screen_type in SCREEN_TYPES.items():
+            self.add_mode(mode, partial(screen_type, self))
 
     async def on_mount(self) -> None:
         if self.console.color_system in FEW_COLOURS:
