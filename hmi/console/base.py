@@ -79,6 +79,7 @@ class ViewScreen(Screen[None]):
         super().__init__()
         self.host = host
         self.refreshed_at = float("-inf")  # monotonic time of the last refresh_data
+        self.stale = False  # fresh figures were asked for (`refresh_soon`) and not fetched yet
 
     @property
     def link(self) -> StationLink:
