@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label
 
-from hmi.console.base import ViewScreen
+from hmi.console.base import ConsoleHost, ViewScreen
 from hmi.console.format import DASH, clock, fit
 from hmi.console.live_table import Col, LiveTable
 from hmi.console.prompts import Credentials, PinPrompt
@@ -62,8 +62,8 @@ class AndonScreen(ViewScreen):
         Binding("s", "call('shelve')", "Shelve"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, host: ConsoleHost) -> None:
+        super().__init__(host)
         self._calls: dict[str, dict[str, Any]] = {}
 
     def body(self) -> ComposeResult:
@@ -85,7 +85,7 @@ class AndonScreen(ViewScreen):
         self._show_detail()
 
     def _state(self, c: dict[str, Any]) -> Text:
-        shelved = c["shelved_until"] is not None and c["shelved_until"] > self.console_app.now
+        shelved = c["shelved_until"] is not None and c["shelved_until"] > self.host.now
         if shelved:
             return Text("shelved", style="dim")
         label, style = STATE_TEXT.get(c["state"], (c["state"], ""))
@@ -153,7 +153,7 @@ class AndonScreen(ViewScreen):
                 except ValueError:
                     self.notify(f"shelve: {creds.extra!r} is not a number of minutes", severity="error")
                     return
-            await self.console_app.send_command(command, args, creds)
+            await self.host.send_command(command, args, creds)
 
-        prompt = PinPrompt(title.format(id=call_id), user=self.console_app.last_user, extra_label=extra)
+        prompt = PinPrompt(title.format(id=call_id), user=self.host.last_user, extra_label=extra)
         self.app.push_screen(prompt, send)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from hmi.console.andon import AndonScreen
 from hmi.console.base import ViewScreen
@@ -31,6 +34,16 @@ REFRESH_S = 1.0
 # Colour systems with 16 colours or fewer: the theme then uses the terminal's own ANSI palette.
 FEW_COLOURS = ("standard", "windows")
 
+# mode -> its screen; the app builds each one with itself as the screen's host.
+SCREEN_TYPES: dict[str, type[ViewScreen]] = {
+    "connections": ConnectionsScreen,
+    "tags": TagsScreen,
+    "andon": AndonScreen,
+    "downtime": DowntimeScreen,
+    "oee": OeeScreen,
+    "events": EventsScreen,
+}
+
 SCREEN_HELP = {
     "connections": "state, errors, reconnects, reads/s and latency of each PLC connection",
     "tags": "live values with quality and age",
@@ -44,14 +57,6 @@ SCREEN_HELP = {
 class ConsoleApp(App[None]):
     CSS_PATH = "console.tcss"
     TITLE = "MS5 console"
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
-        "connections": ConnectionsScreen,
-        "tags": TagsScreen,
-        "andon": AndonScreen,
-        "downtime": DowntimeScreen,
-        "oee": OeeScreen,
-        "events": EventsScreen,
-    }
     BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
         *(Binding(key, f"show('{mode}')", label, show=False) for mode, key, label in SCREENS),
         Binding("q", "quit", "Quit"),
@@ -67,11 +72,11 @@ class ConsoleApp(App[None]):
         self.last_user = ""
         self.last_result: CommandResult | None = None
         self.event_serial = 0  # counts engine events: screens re-ask event views only when it moved
-        self._busy = False
-        self._again = False
-        self._soon = False
+        self._refresher: Worker[None] | None = None  # the refresh in flight, or the last one
         self._unlisten: Callable[[], None] | None = None
         self.failure: str | None = None  # why the console could not start
+        for mode, screen_type in SCREEN_TYPES.items():
+            self.add_mode(mode, partial(screen_type, self))
 
     async def on_mount(self) -> None:
         if self.console.color_system in FEW_COLOURS:
@@ -108,43 +113,60 @@ class ConsoleApp(App[None]):
                 return screen
         return None
 
-    async def refresh_now(self, *, force: bool = True) -> None:
-        """The status line, and the screen's views when they are due (or when `force`d: a screen
-        just shown, a command just sent)."""
-        if self._busy:  # a slow link: skip a tick rather than pile up requests
-            self._again = self._again or force  # ...but not a refresh somebody is waiting for
-            return
+    # Refreshing. Every refresh runs in the one worker below, so at most one is in flight however
+    # slow the link; the app's own message loop never waits for the station.
+
+    def refresh_soon(self) -> None:
+        """Refresh the shown screen's views whatever their period (a screen just shown, a command
+        just sent): now, or right after the refresh in flight."""
+        screen = self.view_screen
+        if screen is not None:
+            screen.stale = True
+        self._start_refresh()
+
+    async def refresh_now(self) -> None:
+        """`refresh_soon`, and return once the screen shows the figures."""
+        self.refresh_soon()
+        if self._refresher is not None:
+            # A failure is the app's to report (the worker exits on error); a cancel is the exit.
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await self._refresher.wait()
+
+    def _tick(self) -> None:
+        # A tick that finds a refresh in flight is dropped: a slow link skips ticks rather than
+        # pile requests up (the stale mark keeps the ones somebody waits for).
+        self._start_refresh()
+
+    def _start_refresh(self) -> None:
+        if self._refresher is None or self._refresher.is_finished:
+            self._refresher = self._refresh()
+
+    @work(group="refresh")
+    async def _refresh(self) -> None:
+        # Once more while the screen was asked for during the refresh: a burst of requests costs
+        # one refresh after the one in flight, and the last of them is always answered.
+        while await self._refresh_once():
+            pass
+
+    async def _refresh_once(self) -> bool:
+        """The status line, and the screen's views when they are due or asked for; True when the
+        screen was asked for again meanwhile."""
         screen = self.view_screen
         if screen is None:
-            return
-        self._busy = True
+            return False
+        asked, screen.stale = screen.stale, False  # a request from here on needs another refresh
         try:
             overview = await self.link.view("overview")
             self.now = float(overview.get("now") or 0.0)
             screen.show_status(overview)
             # A little slack, so that a timer firing a hair early does not skip a whole period.
-            if force or time.monotonic() - screen.refreshed_at >= screen.REFRESH_S - 0.1:
+            if asked or time.monotonic() - screen.refreshed_at >= screen.REFRESH_S - 0.1:
                 screen.refreshed_at = time.monotonic()
                 await screen.refresh_data()
         except LinkError as exc:
             screen.show_unreachable(str(exc))
-        finally:
-            self._busy = False
-        if self._again:
-            self._again = False
-            self.refresh_soon()
-
-    async def _tick(self) -> None:
-        await self.refresh_now(force=False)
-
-    def refresh_soon(self) -> None:
-        if not self._soon:
-            self._soon = True
-            self.set_timer(0.05, self._refresh_soon)
-
-    async def _refresh_soon(self) -> None:
-        self._soon = False
-        await self.refresh_now()
+        shown = self.view_screen
+        return shown is not None and shown.stale
 
     async def action_show(self, mode: str) -> None:
         if self.current_mode != mode:

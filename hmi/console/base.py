@@ -1,8 +1,14 @@
-"""What every console screen shares: the tabs, the status line, the footer and its refresh."""
+"""What every console screen shares: the tabs, the status line, the footer and its refresh, and
+`ConsoleHost`, all that a screen may use of the app that shows it.
+
+The app imports every screen, so no screen imports the app: each one is given its host (the
+app) when the app builds it, and knows it only as a `ConsoleHost`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
@@ -12,8 +18,52 @@ from textual.widgets import Footer
 from hmi.console.chrome import StatusBar, Tabs
 
 if TYPE_CHECKING:
-    from hmi.console.app import ConsoleApp
+    from hmi.console.prompts import Credentials
     from hmi.station.link import StationLink
+
+
+class ConsoleHost(Protocol):
+    """The app as its screens see it (hmi/console/app.py's ConsoleApp is the one there is)."""
+
+    @property
+    def link(self) -> StationLink: ...
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The line's time zone: every time on screen is the line's local time."""
+        ...
+
+    @property
+    def now(self) -> float:
+        """The station's clock at the last refresh (never this machine's)."""
+        ...
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        """The config's downtime reasons and their categories."""
+        ...
+
+    @property
+    def last_user(self) -> str:
+        """The user of the last command, offered in the next PIN prompt."""
+        ...
+
+    @property
+    def event_serial(self) -> int:
+        """Counts engine events: a screen re-asks event views only when it moved."""
+        ...
+
+    def refresh_soon(self) -> None:
+        """Refresh the shown screen's views now, whatever their period."""
+        ...
+
+    async def send_command(self, command: str, args: Mapping[str, Any], creds: Credentials) -> None:
+        """Send an engine command and show the station's answer."""
+        ...
+
+    def show_tags(self, query: str) -> None:
+        """Switch to the Tags screen, filtered by `query`."""
+        ...
 
 
 class ViewScreen(Screen[None]):
@@ -25,25 +75,19 @@ class ViewScreen(Screen[None]):
     # the screen every second: too many bytes for an SSH link.
     REFRESH_S: ClassVar[float] = 1.0
 
-    def __init__(self) -> None:
+    def __init__(self, host: ConsoleHost) -> None:
         super().__init__()
+        self.host = host
         self.refreshed_at = float("-inf")  # monotonic time of the last refresh_data
-
-    @property
-    def console_app(self) -> ConsoleApp:
-        from hmi.console.app import ConsoleApp
-
-        app = self.app
-        assert isinstance(app, ConsoleApp)
-        return app
+        self.stale = False  # fresh figures were asked for (`refresh_soon`) and not fetched yet
 
     @property
     def link(self) -> StationLink:
-        return self.console_app.link
+        return self.host.link
 
     @property
     def tz(self) -> ZoneInfo:
-        return self.console_app.tz
+        return self.host.tz
 
     def compose(self) -> ComposeResult:
         yield Tabs(self.MODE)
@@ -65,4 +109,4 @@ class ViewScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         # A screen coming back shows fresh figures at once, not up to a second later.
-        self.console_app.refresh_soon()
+        self.host.refresh_soon()

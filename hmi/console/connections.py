@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from hmi.console.base import ViewScreen
+from hmi.console.base import ConsoleHost, ViewScreen
 from hmi.console.format import DASH, clock, fit, number
 from hmi.console.live_table import Col, LiveTable
 from hmi.console.text_line import TextLine
@@ -40,8 +40,8 @@ class ConnectionsScreen(ViewScreen):
         Binding("enter", "show_tags", "Tags of connection"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, host: ConsoleHost) -> None:
+        super().__init__(host)
         self._rows: dict[str, dict[str, Any]] = {}
 
     def body(self) -> ComposeResult:
@@ -91,4 +91,4 @@ class ConnectionsScreen(ViewScreen):
     def action_show_tags(self) -> None:
         key = self.query_one(LiveTable).selected_key
         if key is not None:
-            self.console_app.show_tags(f"connection:{key}")
+            self.host.show_tags(f"connection:{key}")

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from hmi.console.base import ViewScreen
+from hmi.console.base import ConsoleHost, ViewScreen
 from hmi.console.format import DASH, duration, fit, hhmm
 from hmi.console.live_table import Col, LiveTable
 from hmi.console.prompts import Credentials, PinPrompt, ReasonPicker
@@ -39,8 +39,8 @@ class DowntimeScreen(ViewScreen):
         Binding("r", "reason", "Reason"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, host: ConsoleHost) -> None:
+        super().__init__(host)
         self._stops: dict[str, dict[str, Any]] = {}
 
     def body(self) -> ComposeResult:
@@ -81,7 +81,7 @@ class DowntimeScreen(ViewScreen):
         if stop is None:
             self.notify("select a stop first", severity="warning")
             return
-        app = self.console_app
+        host = self.host
         current = None if stop["reason"] == UNASSIGNED else stop["reason"]
 
         async def picked(reason: str | None) -> None:
@@ -92,8 +92,8 @@ class DowntimeScreen(ViewScreen):
             async def send(creds: Credentials | None) -> None:
                 if creds is not None:
                     args = {"equipment": stop["equipment"], "at": stop["start"], "reason": reason}
-                    await app.send_command("set_reason", args, creds)
+                    await host.send_command("set_reason", args, creds)
 
-            app.push_screen(PinPrompt(title, user=app.last_user), send)
+            self.app.push_screen(PinPrompt(title, user=host.last_user), send)
 
-        app.push_screen(ReasonPicker(app.reasons, current=current), picked)
+        self.app.push_screen(ReasonPicker(host.reasons, current=current), picked)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
-from hmi.console.base import ViewScreen
+from hmi.console.base import ConsoleHost, ViewScreen
 from hmi.console.format import DASH, clock, duration, fit, pct
 from hmi.console.live_table import Col, LiveTable
 
@@ -83,8 +83,8 @@ class EventsScreen(ViewScreen):
         Binding("tab", "switch_table", "Events/Audit"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, host: ConsoleHost) -> None:
+        super().__init__(host)
         self._seen_serial = -1
 
     def body(self) -> ComposeResult:
@@ -97,7 +97,7 @@ class EventsScreen(ViewScreen):
         self.query_one("#events", LiveTable).focus()
 
     async def refresh_data(self) -> None:
-        serial = self.console_app.event_serial
+        serial = self.host.event_serial
         if serial != self._seen_serial:  # the engine's tail changes only with an event
             self._seen_serial = serial
             events = list(await self.link.view("events"))[-TAIL:]

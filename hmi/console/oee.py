@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline
 
-from hmi.console.base import ViewScreen
+from hmi.console.base import ConsoleHost, ViewScreen
 from hmi.console.format import DASH, duration, fit, hhmm, pct
 from hmi.console.live_table import Col, LiveTable
 from hmi.console.text_line import TextLine
@@ -47,8 +47,8 @@ class OeeScreen(ViewScreen):
         Binding("p", "toggle_previous", "Prev/current shift"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, host: ConsoleHost) -> None:
+        super().__init__(host)
         self.previous = False
         self._rows: dict[str, dict[str, Any]] = {}
 
@@ -126,4 +126,4 @@ class OeeScreen(ViewScreen):
 
     def action_toggle_previous(self) -> None:
         self.previous = not self.previous
-        self.console_app.refresh_soon()
+        self.host.refresh_soon()

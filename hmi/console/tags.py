@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
-from hmi.console.base import ViewScreen
+from hmi.console.base import ConsoleHost, ViewScreen
 from hmi.console.format import duration, fit, value
 from hmi.console.live_table import Col, LiveTable
 from hmi.console.prompts import SteadyInput
@@ -57,8 +57,8 @@ class TagsScreen(ViewScreen):
         Binding("escape", "clear_filter", "Clear filter"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, host: ConsoleHost) -> None:
+        super().__init__(host)
         self._tags: list[dict[str, Any]] = []
 
     def body(self) -> ComposeResult:
