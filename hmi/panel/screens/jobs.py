@@ -26,7 +26,13 @@ class JobsScreen(QWidget):
         self.product: str | None = None
         self.product_buttons: dict[str, QPushButton] = {}
         layout = QHBoxLayout(self)
+        layout.addLayout(self._build_running(), 1)
+        layout.addLayout(self._build_new_job(config["products"]), 1)
+        self.keypad.set_text("")
+        self._update_start()
 
+    def _build_running(self) -> QVBoxLayout:
+        """The running job with its progress, and the changeover."""
         left = QVBoxLayout()
         left.addWidget(label("Running job", "heading"))
         self.job = label("", "figureSmall", wrap=True)
@@ -51,12 +57,14 @@ class JobsScreen(QWidget):
         row.addWidget(self.end_changeover_button)
         left.addLayout(row)
         left.addStretch(1)
-        layout.addLayout(left, 1)
+        return left
 
+    def _build_new_job(self, products: list[dict[str, Any]]) -> QVBoxLayout:
+        """A new job: the product buttons, the target quantity's keys, Start job."""
         right = QVBoxLayout()
         right.addWidget(label("New job: product", "heading"))
         grid = QGridLayout()
-        for i, p in enumerate(config["products"]):
+        for i, p in enumerate(products):
             b = button(
                 str(p["name"]),
                 partial(self.choose, str(p["id"])),
@@ -76,9 +84,7 @@ class JobsScreen(QWidget):
         self.start_job_button = button("Start job", self.start_job, name="start_job")
         self.start_job_button.setMinimumHeight(72)
         right.addWidget(self.start_job_button)
-        layout.addLayout(right, 1)
-        self.keypad.set_text("")
-        self._update_start()
+        return right
 
     def choose(self, product: str) -> None:
         self.product = product
