@@ -51,53 +51,21 @@ from core.samples import Sample
 from core.store import Store
 from hmi.paths import socket_path
 from hmi.socket.client import RemoteLink
+from scripts import loopback_line
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIPMENT = ("FILLER", "CAPPER")
 START_TIMEOUT_S = 60.0
 
-CONFIG = """
-[site]
-name = "Crash harness"
-
-[reasons]
-"Mechanical/Jam" = "unplanned"
-
-[andon.policies.maintenance]
-levels = [{{ level = 1, after_s = 0, notify = "line lead" }}]
-
-[[connections]]
-id = "line-plc"
-protocol = "modbus"
-host = "127.0.0.1"
-port = {port}
-poll_interval_s = 0.05
-timeout_s = 0.5
-backoff_max_s = 0.5
-
-[[lines]]
-id = "L1"
-timezone = "UTC"
-small_stop_threshold_s = 5
-
-[[lines.shifts]]
-name = "All day"
-days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-start = "00:00"
-end = "23:59"
-
-[[lines.equipment]]
-id = "FILLER"
-ideal_cycle_time_s = 0.5
-counter_max = 65535
-faults = {{ 101 = "Mechanical/Jam" }}
-signals = [
-  {{ signal = "running", connection = "line-plc", address = "coil:0", type = "bool" }},
-  {{ signal = "total_count", connection = "line-plc", address = "hr:0", type = "uint16" }},
-  {{ signal = "reject_count", connection = "line-plc", address = "hr:1", type = "uint16" }},
-  {{ signal = "fault_code", connection = "line-plc", address = "hr:2", type = "uint16" }},
-]
-
+CONFIG = loopback_line.line(
+    site="Crash harness",
+    small_stop_threshold_s=5,
+    filler_plc="line-plc",
+    extra='\n[andon.policies.maintenance]\nlevels = [{{ level = 1, after_s = 0, notify = "line lead" }}]\n',
+    connections=loopback_line.modbus_connection(
+        "line-plc", "port", poll_s=0.05, timeout_s=0.5, backoff_max_s=0.5
+    ),
+    second="""
 [[lines.equipment]]
 id = "CAPPER"
 ideal_cycle_time_s = 0.4
@@ -107,7 +75,8 @@ signals = [
   {{ signal = "total_count", connection = "line-plc", address = "hr:10", type = "uint16" }},
   {{ signal = "reject_count", connection = "line-plc", address = "hr:11", type = "uint16" }},
 ]
-"""
+""",
+)
 
 
 class HarnessError(Exception):

@@ -23,58 +23,20 @@ from core.samples import Sample
 from core.store import Store
 from hmi.paths import socket_path
 from hmi.station.runtime import Station
+from scripts import loopback_line
 from tests.ports import free_port
 
 pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
 
-CONFIG = """
-[site]
-name = "E2E"
-
-[reasons]
-"Mechanical/Jam" = "unplanned"
-
-[[connections]]
-id = "filler-plc"
-protocol = "modbus"
-host = "127.0.0.1"
-port = {modbus}
-poll_interval_s = 0.1
-timeout_s = 0.5
-backoff_max_s = 0.5
-
-[[connections]]
-id = "labeller-plc"
-protocol = "s7"
-host = "127.0.0.1"
-port = {s7}
-poll_interval_s = 0.1
-timeout_s = 0.5
-backoff_max_s = 0.5
-
-[[lines]]
-id = "L1"
-timezone = "UTC"
-small_stop_threshold_s = 1
-
-[[lines.shifts]]
-name = "All day"
-days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-start = "00:00"
-end = "23:59"
-
-[[lines.equipment]]
-id = "FILLER"
-ideal_cycle_time_s = 0.5
-counter_max = 65535
-faults = {{ 101 = "Mechanical/Jam" }}
-signals = [
-  {{ signal = "running", connection = "filler-plc", address = "coil:0", type = "bool" }},
-  {{ signal = "total_count", connection = "filler-plc", address = "hr:0", type = "uint16" }},
-  {{ signal = "reject_count", connection = "filler-plc", address = "hr:1", type = "uint16" }},
-  {{ signal = "fault_code", connection = "filler-plc", address = "hr:2", type = "uint16" }},
-]
-
+CONFIG = loopback_line.line(
+    site="E2E",
+    small_stop_threshold_s=1,
+    filler_plc="filler-plc",
+    connections=(
+        loopback_line.modbus_connection("filler-plc", "modbus", poll_s=0.1, timeout_s=0.5, backoff_max_s=0.5)
+        + loopback_line.s7_connection("labeller-plc", "s7", poll_s=0.1, timeout_s=0.5, backoff_max_s=0.5)
+    ),
+    second="""
 [[lines.equipment]]
 id = "LABELLER"
 ideal_cycle_time_s = 0.4
@@ -84,7 +46,8 @@ signals = [
   {{ signal = "total_count", connection = "labeller-plc", address = "DB1.DBD2", type = "int32" }},
   {{ signal = "reject_count", connection = "labeller-plc", address = "DB1.DBD6", type = "int32" }},
 ]
-"""
+""",
+)
 
 # Both machines stand still while the station connects and at the end, so the station's first
 # and last reads see counters that do not move: the comparison can be exact.
