@@ -102,19 +102,10 @@ class EventsScreen(ViewScreen):
             self._seen_serial = serial
             events = list(await self.link.view("events"))[-TAIL:]
             rows = [(k, self._event_cells(ev)) for k, ev in zip(event_keys(events), events, strict=True)]
-            self._append(self.query_one("#events", LiveTable), rows)
+            self.query_one("#events", LiveTable).append_log(rows, TAIL)
         audit = await self.link.view("audit", limit=TAIL)
-        self._append(
-            self.query_one("#audit", LiveTable), [(str(r["id"]), self._audit_cells(r)) for r in audit]
-        )
-
-    def _append(self, table: LiveTable, rows: list[tuple[str, list[str | Text]]]) -> None:
-        follow = table.cursor_row >= table.row_count - 1
-        newest = table.keys[-1:]
-        table.append_log(rows, TAIL)
-        if follow and table.keys[-1:] != newest:
-            # Stay on the newest row unless the user went up to read something.
-            table.follow_end()
+        rows = [(str(r["id"]), self._audit_cells(r)) for r in audit]
+        self.query_one("#audit", LiveTable).append_log(rows, TAIL)
 
     def _event_cells(self, ev: dict[str, Any]) -> list[str | Text]:
         kind = str(ev.get("type"))
