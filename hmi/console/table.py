@@ -1,9 +1,10 @@
 """The shape of the console's table screens: one live table of one station view.
 
 A table screen says only what is its own: the columns (COLUMNS), the view that feeds them (VIEW,
-`view_args`), a row's key and cells (`row_key`, `cells`), what sits above and below the table
-(`above`, `below`) and the lines that follow its rows (`show_detail`). The table, its focus, the
-rows by key, the highlighted row and bringing the table up to date are here.
+`view_args`), a row's key and cells (`row_key`, `cells`), whether it is a log (LOG), what sits
+above and below the table (`above`, `below`) and the lines that follow its rows (`show_detail`).
+The table, its focus, the rows by key, the highlighted row and bringing the table up to date
+are here.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class TableScreen(ViewScreen):
     VIEW: ClassVar[str] = ""  # the station view whose rows the table shows; MODE when empty
     TABLE: ClassVar[str] = ""  # the table's id; MODE when empty
     COLUMNS: ClassVar[Sequence[Col]] = ()
+    LOG: ClassVar[int] = 0  # a log of the last LOG rows (new rows are appended); 0: not a log
 
     def __init__(self, host: ConsoleHost) -> None:
         super().__init__(host)
@@ -36,6 +38,10 @@ class TableScreen(ViewScreen):
     def row_key(self, row: Row) -> str:
         """What identifies `row` from one refresh to the next (so it is updated in place)."""
         raise NotImplementedError
+
+    def row_keys(self, rows: Sequence[Row]) -> list[str]:
+        """The keys of `rows`: each row's `row_key` unless a row's key depends on the others."""
+        return [self.row_key(r) for r in rows]
 
     def cells(self, row: Row) -> list[Cell]:
         """The row's cells, one per column."""
@@ -78,8 +84,12 @@ class TableScreen(ViewScreen):
         self.show_rows(await self.link.view(self.VIEW or self.MODE, **self.view_args()))
 
     def show_rows(self, rows: Sequence[Row]) -> None:
-        self.rows = {self.row_key(r): r for r in rows}
-        self.table.sync([(key, self.cells(r)) for key, r in self.rows.items()])
+        self.rows = dict(zip(self.row_keys(rows), rows, strict=True))
+        shown = [(key, self.cells(r)) for key, r in self.rows.items()]
+        if self.LOG:
+            self.table.append_log(shown, self.LOG)
+        else:
+            self.table.sync(shown)
         self.show_detail()
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
