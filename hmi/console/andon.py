@@ -6,13 +6,13 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.widgets import DataTable, Label
+from textual.binding import Binding, BindingType
+from textual.widgets import Label
 
-from hmi.console.base import ConsoleHost, ViewScreen
 from hmi.console.format import DASH, clock, fit
-from hmi.console.live_table import Col, LiveTable
+from hmi.console.live_table import Cell, Col, LiveTable
 from hmi.console.prompts import Credentials, PinPrompt
+from hmi.console.table import Row, TableScreen, one_line
 from hmi.console.text_line import TextLine
 
 STATE_TEXT = {
@@ -52,9 +52,11 @@ ACTIONS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
-class AndonScreen(ViewScreen):
+class AndonScreen(TableScreen):
     MODE = "andon"
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    TABLE = "active"
+    COLUMNS = ACTIVE_COLUMNS
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("k", "call('take')", "Take"),
         Binding("a", "call('ack')", "Ack"),
         Binding("r", "call('resolve')", "Resolve"),
@@ -62,48 +64,43 @@ class AndonScreen(ViewScreen):
         Binding("s", "call('shelve')", "Shelve"),
     ]
 
-    def __init__(self, host: ConsoleHost) -> None:
-        super().__init__(host)
-        self._calls: dict[str, dict[str, Any]] = {}
-
-    def body(self) -> ComposeResult:
+    def above(self) -> ComposeResult:
         yield Label("Open calls", classes="section")
-        yield LiveTable(ACTIVE_COLUMNS, id="active")
+
+    def below(self) -> ComposeResult:
         yield TextLine(id="call-detail", classes="detail")
         yield Label("Recent calls", classes="section")
         yield LiveTable(RECENT_COLUMNS, id="recent")
 
-    def on_mount(self) -> None:
-        self.query_one("#active", LiveTable).focus()
-
     async def refresh_data(self) -> None:
         view = await self.link.view("andon")
-        active, recent = view["active"], view["recent"]
-        self._calls = {str(c["id"]): c for c in active}
-        self.query_one("#active", LiveTable).sync([(str(c["id"]), self._active_cells(c)) for c in active])
-        self.query_one("#recent", LiveTable).sync([(str(c["id"]), self._recent_cells(c)) for c in recent])
-        self._show_detail()
+        self.show_rows(view["active"])
+        recent = self.query_one("#recent", LiveTable)
+        recent.sync([(str(c["id"]), self._recent_cells(c)) for c in view["recent"]])
 
-    def _state(self, c: dict[str, Any]) -> Text:
+    def row_key(self, row: Row) -> str:
+        return str(row["id"])
+
+    def cells(self, row: Row) -> list[Cell]:
+        return [
+            str(row["id"]),
+            fit(row["equipment"], 9),
+            fit(row["kind"], 11),
+            self._state(row),
+            str(row["max_level"]),
+            clock(row["raised_at"], self.tz),
+            fit(row["owner"] or DASH, 9),
+            fit(row["acknowledged_by"] or DASH, 9),
+        ]
+
+    def _state(self, c: Row) -> Text:
         shelved = c["shelved_until"] is not None and c["shelved_until"] > self.host.now
         if shelved:
             return Text("shelved", style="dim")
         label, style = STATE_TEXT.get(c["state"], (c["state"], ""))
         return Text(label, style=style)
 
-    def _active_cells(self, c: dict[str, Any]) -> list[str | Text]:
-        return [
-            str(c["id"]),
-            fit(c["equipment"], 9),
-            fit(c["kind"], 11),
-            self._state(c),
-            str(c["max_level"]),
-            clock(c["raised_at"], self.tz),
-            fit(c["owner"] or DASH, 9),
-            fit(c["acknowledged_by"] or DASH, 9),
-        ]
-
-    def _recent_cells(self, c: dict[str, Any]) -> list[str | Text]:
+    def _recent_cells(self, c: Row) -> list[Cell]:
         return [
             str(c["id"]),
             fit(c["equipment"], 9),
@@ -114,27 +111,20 @@ class AndonScreen(ViewScreen):
             fit(c["owner"] or DASH, 9),
         ]
 
-    def _selected(self) -> dict[str, Any] | None:
-        key = self.query_one("#active", LiveTable).selected_key
-        return self._calls.get(key) if key else None
-
-    def _show_detail(self) -> None:
-        c = self._selected()
+    def show_detail(self) -> None:
+        c = self.selected
         if c is None:
-            text = "no open calls" if not self._calls else ""
+            text = "no open calls" if not self.rows else ""
         else:
             who = c["raised_by"] or c["source"].replace("_", " ")
             text = f"#{c['id']} {c['kind']} at {c['equipment']}, raised by {who}"
             if c["notes"]:
                 last = c["notes"][-1]
                 text += f"; note ({last['user'] or DASH}): {last['text']}"
-        self.query_one("#call-detail", TextLine).set(Text(text, no_wrap=True, overflow="ellipsis"))
-
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        self._show_detail()
+        self.set_line("#call-detail", one_line(text))
 
     def action_call(self, action: str) -> None:
-        call = self._selected()
+        call = self.selected
         if call is None:
             self.notify("select an open call first", severity="warning")
             return

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -57,7 +57,7 @@ SCREEN_HELP = {
 class ConsoleApp(App[None]):
     CSS_PATH = "console.tcss"
     TITLE = "MS5 console"
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"show('{mode}')", label, show=False) for mode, key, label in SCREENS),
         Binding("q", "quit", "Quit"),
     ]

@@ -6,23 +6,14 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from hmi.console.base import ConsoleHost, ViewScreen
 from hmi.console.format import DASH, duration, fit, hhmm
-from hmi.console.live_table import Col, LiveTable
+from hmi.console.live_table import Cell, Col
 from hmi.console.prompts import Credentials, PinPrompt, ReasonPicker
+from hmi.console.table import Row, TableScreen
 from hmi.console.text_line import TextLine
-
-COLUMNS = (
-    Col("equipment", "Machine", 9),
-    Col("start", "Start", 5),
-    Col("end", "End", 5),
-    Col("duration", "Length", 6),
-    Col("fault", "Fault", 5),
-    Col("reason", "Reason", 34),
-)
 
 UNASSIGNED = "Unassigned"
 
@@ -31,53 +22,53 @@ def stop_key(ev: dict[str, Any]) -> str:
     return f"{ev['equipment']}@{ev['start']}"
 
 
-class DowntimeScreen(ViewScreen):
+class DowntimeScreen(TableScreen):
     MODE = "downtime"
     # A new stop on top repaints the whole table: at most every 3 s (at once after a command).
     REFRESH_S = 3.0
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    COLUMNS = (
+        Col("equipment", "Machine", 9),
+        Col("start", "Start", 5),
+        Col("end", "End", 5),
+        Col("duration", "Length", 6),
+        Col("fault", "Fault", 5),
+        Col("reason", "Reason", 34),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reason", "Reason"),
     ]
 
-    def __init__(self, host: ConsoleHost) -> None:
-        super().__init__(host)
-        self._stops: dict[str, dict[str, Any]] = {}
-
-    def body(self) -> ComposeResult:
-        yield LiveTable(COLUMNS, id="downtime")
+    def below(self) -> ComposeResult:
         yield TextLine(id="downtime-summary", classes="detail")
 
-    def on_mount(self) -> None:
-        self.query_one(LiveTable).focus()
+    def row_key(self, row: Row) -> str:
+        return stop_key(row)
 
-    async def refresh_data(self) -> None:
-        stops = await self.link.view("downtime")
-        self._stops = {stop_key(ev): ev for ev in stops}
-        self.query_one(LiveTable).sync([(stop_key(ev), self._cells(ev)) for ev in stops])
+    def cells(self, row: Row) -> list[Cell]:
+        reason = row["reason"]
+        return [
+            fit(row["equipment"], 9),
+            hhmm(row["start"], self.tz),
+            "open" if row["open"] else hhmm(row["end"], self.tz),
+            duration(row["duration_s"]),
+            str(row["fault_code"]) if row["fault_code"] else DASH,
+            Text(fit(reason, 34), style="bold yellow" if reason == UNASSIGNED else ""),
+        ]
+
+    def show_detail(self) -> None:
+        stops = self.rows.values()
         missing = sum(1 for ev in stops if ev["reason"] == UNASSIGNED)
         total = sum(ev["duration_s"] or 0.0 for ev in stops)
         summary = f"{len(stops)} stops, {duration(total)} down this shift; {missing} without a reason"
         if not stops:
             summary = "no stops this shift"
-        self.query_one("#downtime-summary", TextLine).set(summary)
-
-    def _cells(self, ev: dict[str, Any]) -> list[str | Text]:
-        reason = ev["reason"]
-        return [
-            fit(ev["equipment"], 9),
-            hhmm(ev["start"], self.tz),
-            "open" if ev["open"] else hhmm(ev["end"], self.tz),
-            duration(ev["duration_s"]),
-            str(ev["fault_code"]) if ev["fault_code"] else DASH,
-            Text(fit(reason, 34), style="bold yellow" if reason == UNASSIGNED else ""),
-        ]
+        self.set_line("#downtime-summary", summary)
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_reason()
 
     def action_reason(self) -> None:
-        key = self.query_one(LiveTable).selected_key
-        stop = self._stops.get(key) if key else None
+        stop = self.selected
         if stop is None:
             self.notify("select a stop first", severity="warning")
             return

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Label
 
-from hmi.console.base import ConsoleHost, ViewScreen
+from hmi.console.base import ConsoleHost
 from hmi.console.format import DASH, clock, duration, fit, pct
-from hmi.console.live_table import Col, LiveTable
+from hmi.console.live_table import Cell, Col, LiveTable
+from hmi.console.table import Row, TableScreen
 
 TAIL = 200  # rows kept on screen; the station keeps its own longer tail
 
@@ -63,7 +65,7 @@ def event_detail(ev: dict[str, Any]) -> str:
     return ""
 
 
-def event_keys(events: list[dict[str, Any]]) -> list[str]:
+def event_keys(events: Sequence[dict[str, Any]]) -> list[str]:
     """Keys that stay the same while the station's tail moves on (events carry no id)."""
     seen: dict[str, int] = {}
     keys = []
@@ -75,11 +77,13 @@ def event_keys(events: list[dict[str, Any]]) -> list[str]:
     return keys
 
 
-class EventsScreen(ViewScreen):
+class EventsScreen(TableScreen):
     MODE = "events"
     # A new row scrolls, and so repaints, the whole table: at most every 2 s.
     REFRESH_S = 2.0
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    COLUMNS = EVENT_COLUMNS
+    LOG = TAIL
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "switch_table", "Events/Audit"),
     ]
 
@@ -87,46 +91,36 @@ class EventsScreen(ViewScreen):
         super().__init__(host)
         self._seen_serial = -1
 
-    def body(self) -> ComposeResult:
+    def above(self) -> ComposeResult:
         yield Label("Engine events", classes="section")
-        yield LiveTable(EVENT_COLUMNS, id="events")
+
+    def below(self) -> ComposeResult:
         yield Label("Audit log", classes="section")
         yield LiveTable(AUDIT_COLUMNS, id="audit")
-
-    def on_mount(self) -> None:
-        self.query_one("#events", LiveTable).focus()
 
     async def refresh_data(self) -> None:
         serial = self.host.event_serial
         if serial != self._seen_serial:  # the engine's tail changes only with an event
             self._seen_serial = serial
-            events = list(await self.link.view("events"))[-TAIL:]
-            rows = [(k, self._event_cells(ev)) for k, ev in zip(event_keys(events), events, strict=True)]
-            self._append(self.query_one("#events", LiveTable), rows)
+            self.show_rows(list(await self.link.view("events"))[-TAIL:])
         audit = await self.link.view("audit", limit=TAIL)
-        self._append(
-            self.query_one("#audit", LiveTable), [(str(r["id"]), self._audit_cells(r)) for r in audit]
-        )
+        rows = [(str(r["id"]), self._audit_cells(r)) for r in audit]
+        self.query_one("#audit", LiveTable).append_log(rows, TAIL)
 
-    def _append(self, table: LiveTable, rows: list[tuple[str, list[str | Text]]]) -> None:
-        follow = table.cursor_row >= table.row_count - 1
-        newest = table.keys[-1:]
-        table.append_log(rows, TAIL)
-        if follow and table.keys[-1:] != newest:
-            # Stay on the newest row unless the user went up to read something.
-            table.follow_end()
+    def row_keys(self, rows: Sequence[Row]) -> list[str]:
+        return event_keys(rows)
 
-    def _event_cells(self, ev: dict[str, Any]) -> list[str | Text]:
-        kind = str(ev.get("type"))
+    def cells(self, row: Row) -> list[Cell]:
+        kind = str(row.get("type"))
         name = EVENT_NAMES.get(kind, kind)
         return [
-            clock(ev.get("ts"), self.tz),
+            clock(row.get("ts"), self.tz),
             Text(fit(name, 13), style="bold red" if kind == "QualityAlert" else ""),
-            fit(str(ev.get("equipment") or DASH), 9),
-            fit(event_detail(ev), 38),
+            fit(str(row.get("equipment") or DASH), 9),
+            fit(event_detail(row), 38),
         ]
 
-    def _audit_cells(self, r: dict[str, Any]) -> list[str | Text]:
+    def _audit_cells(self, r: Row) -> list[Cell]:
         return [
             clock(r["ts"], self.tz),
             fit(r["user"] or DASH, 8),

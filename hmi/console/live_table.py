@@ -35,10 +35,6 @@ class LiveTable(DataTable[Cell]):
             self.add_column(col.label, key=col.key, width=col.width)
 
     @property
-    def keys(self) -> list[str]:
-        return list(self._order)
-
-    @property
     def selected_key(self) -> str | None:
         if not self._order or self.cursor_row < 0 or self.cursor_row >= len(self._order):
             return None
@@ -82,7 +78,10 @@ class LiveTable(DataTable[Cell]):
 
     def append_log(self, rows: Sequence[tuple[str, Sequence[Cell]]], limit: int) -> None:
         """A log: rows not shown yet are added at the bottom, the oldest go beyond `limit`; rows
-        already shown are never repainted."""
+        already shown are never repainted. A cursor on the newest row moves on to the new newest
+        one; a cursor the user moved up stays where it is, on what they are reading."""
+        follow = self.cursor_row >= self.row_count - 1
+        newest = self._order[-1:]
         shown = set(self._order)
         for key, cells in rows:
             if key not in shown:
@@ -91,10 +90,7 @@ class LiveTable(DataTable[Cell]):
                 shown.add(key)
         while len(self._order) > limit:
             self.remove_row(self._order.pop(0))
-
-    def follow_end(self) -> None:
-        """Put the cursor on the newest (last) row, scrolling to it."""
-        if self.row_count:
+        if follow and self._order[-1:] != newest:
             self.move_cursor(row=self.row_count - 1, animate=False)
 
     def watch_show_vertical_scrollbar(self, shown: bool) -> None:

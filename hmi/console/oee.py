@@ -6,25 +6,15 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Sparkline
+from textual.widgets import Sparkline
 
-from hmi.console.base import ConsoleHost, ViewScreen
+from hmi.console.base import ConsoleHost
 from hmi.console.format import DASH, duration, fit, hhmm, pct
-from hmi.console.live_table import Col, LiveTable
+from hmi.console.live_table import Cell, Col
+from hmi.console.table import Row, TableScreen
 from hmi.console.text_line import TextLine
-
-COLUMNS = (
-    Col("name", "Machine", 10),
-    Col("oee", "OEE", 6),
-    Col("availability", "Avail", 6),
-    Col("performance", "Perf", 6),
-    Col("quality", "Qual", 6),
-    Col("good", "Good", 7),
-    Col("reject", "Reject", 6),
-    Col("down", "Down", 6),
-)
 
 LOSSES = (
     ("unplanned_stops_s", "Unplanned stops"),
@@ -40,52 +30,50 @@ def row_key(row: dict[str, Any]) -> str:
     return f"{row['line']}/{row['equipment'] or '*'}"
 
 
-class OeeScreen(ViewScreen):
+class OeeScreen(TableScreen):
     MODE = "oee"
     REFRESH_S = 5.0  # shift figures: a 5 s step is plenty, and every count moves each second
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    COLUMNS = (
+        Col("name", "Machine", 10),
+        Col("oee", "OEE", 6),
+        Col("availability", "Avail", 6),
+        Col("performance", "Perf", 6),
+        Col("quality", "Qual", 6),
+        Col("good", "Good", 7),
+        Col("reject", "Reject", 6),
+        Col("down", "Down", 6),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "toggle_previous", "Prev/current shift"),
     ]
 
     def __init__(self, host: ConsoleHost) -> None:
         super().__init__(host)
         self.previous = False
-        self._rows: dict[str, dict[str, Any]] = {}
 
-    def body(self) -> ComposeResult:
+    def above(self) -> ComposeResult:
         yield TextLine(id="oee-title", classes="section")
-        yield LiveTable(COLUMNS, id="oee")
+
+    def below(self) -> ComposeResult:
         with Horizontal(id="trend-row"):
             yield TextLine(id="trend-label")
             yield Sparkline([], id="trend")
         yield TextLine(id="losses", classes="detail")
 
-    def on_mount(self) -> None:
-        self.query_one(LiveTable).focus()
+    def view_args(self) -> dict[str, Any]:
+        return {"previous": self.previous}
 
-    async def refresh_data(self) -> None:
-        rows = await self.link.view("oee", previous=self.previous)
-        self._rows = {row_key(r): r for r in rows}
-        self.query_one(LiveTable).sync([(row_key(r), self._cells(r)) for r in rows])
-        which = "Previous" if self.previous else "Current"
-        if rows:
-            shift = rows[0]["shift"]
-            span = f"{hhmm(shift['start'], self.tz)}-{hhmm(shift['end'], self.tz)}"
-            other = "current" if self.previous else "previous"
-            title = f"{which} shift: {shift['name'] or 'no shift'} {span}   (p: {other})"
-        else:
-            title = f"{which} shift: no figures"
-        self._set("#oee-title", title)
-        self._show_detail()
+    def row_key(self, row: Row) -> str:
+        return row_key(row)
 
-    def _cells(self, r: dict[str, Any]) -> list[str | Text]:
-        m = r["metrics"]
-        name = r["equipment"] or f"{r['line']} line"
-        oee = Text(pct(m["oee"]), style="bold" if r["equipment"] is None else "")
+    def cells(self, row: Row) -> list[Cell]:
+        m = row["metrics"]
+        name = row["equipment"] or f"{row['line']} line"
+        oee = Text(pct(m["oee"]), style="bold" if row["equipment"] is None else "")
         if m.get("flags"):  # the engine flags a ratio over 1: a wrong ideal cycle time
             oee.stylize("reverse yellow")
         return [
-            Text(fit(name, 10), style="bold" if r["equipment"] is None else ""),
+            Text(fit(name, 10), style="bold" if row["equipment"] is None else ""),
             oee,
             pct(m["availability"]),
             pct(m["performance"]),
@@ -95,18 +83,21 @@ class OeeScreen(ViewScreen):
             duration(m["down_time_s"]),
         ]
 
-    def _show_detail(self) -> None:
-        key = self.query_one(LiveTable).selected_key
-        r = self._rows.get(key) if key else None
+    async def refresh_data(self) -> None:
+        await super().refresh_data()
+        self._show_title()
+
+    def show_detail(self) -> None:
+        r = self.selected
         if r is None:
-            self._set("#trend-label", "")
-            self._set("#losses", "")
+            self.set_line("#trend-label", "")
+            self.set_line("#losses", "")
             return
         hourly = r["hourly_oee"]
         name = r["equipment"] or f"{r['line']} line"
         known = [x for x in hourly if x is not None]
         span = f"{pct(min(known))}..{pct(max(known))}" if known else DASH
-        self._set("#trend-label", f"{fit(name, 10)} OEE by hour\n{span}")
+        self.set_line("#trend-label", f"{fit(name, 10)} OEE by hour\n{span}")
         # No figure for an hour (nothing planned) draws as an empty bar, never as a made-up value.
         # Whole percents: three lines of bars cannot show less, and an unchanged sparkline is
         # not repainted while the hour's OEE moves by a hair every refresh.
@@ -116,13 +107,19 @@ class OeeScreen(ViewScreen):
             spark.data = data
         losses = r["metrics"].get("losses") or {}
         parts = [f"{label} {duration(losses.get(k))}" for k, label in LOSSES]
-        self._set("#losses", "Losses: " + ", ".join(parts))
+        self.set_line("#losses", "Losses: " + ", ".join(parts))
 
-    def _set(self, selector: str, text: str | Text) -> None:
-        self.query_one(selector, TextLine).set(text)
-
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        self._show_detail()
+    def _show_title(self) -> None:
+        which = "Previous" if self.previous else "Current"
+        first = next(iter(self.rows.values()), None)
+        if first is not None:
+            shift = first["shift"]
+            span = f"{hhmm(shift['start'], self.tz)}-{hhmm(shift['end'], self.tz)}"
+            other = "current" if self.previous else "previous"
+            title = f"{which} shift: {shift['name'] or 'no shift'} {span}   (p: {other})"
+        else:
+            title = f"{which} shift: no figures"
+        self.set_line("#oee-title", title)
 
     def action_toggle_previous(self) -> None:
         self.previous = not self.previous

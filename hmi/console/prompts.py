@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
@@ -30,7 +30,7 @@ class Credentials:
 class PinPrompt(ModalScreen[Credentials | None]):
     """User and PIN for one command; the PIN is never kept, the user name is offered next time."""
 
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
     ]
 
@@ -79,7 +79,7 @@ class PinPrompt(ModalScreen[Credentials | None]):
 class ReasonPicker(ModalScreen[str | None]):
     """The config's reason tree ("Mechanical/Jam/Infeed"); Enter on a leaf picks it."""
 
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
     ]
 

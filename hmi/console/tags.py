@@ -6,25 +6,17 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
-from hmi.console.base import ConsoleHost, ViewScreen
+from hmi.console.base import ConsoleHost
 from hmi.console.format import duration, fit, value
-from hmi.console.live_table import Col, LiveTable
+from hmi.console.live_table import Cell, Col
 from hmi.console.prompts import SteadyInput
+from hmi.console.table import Row, TableScreen
 
 QUALITY_STYLE = {"good": "green", "uncertain": "yellow", "bad": "bold red", "none": "dim"}
-
-COLUMNS = (
-    Col("equipment", "Machine", 10),
-    Col("signal", "Signal", 12),
-    Col("connection", "Connection", 12),
-    Col("value", "Value", 11),
-    Col("quality", "Quality", 9),
-    Col("age", "Age", 7),
-)
 
 # The filter's field prefixes: "m:filler", "connection:capper-plc", "n:count".
 FIELDS = {
@@ -50,25 +42,29 @@ def matches(tag: dict[str, Any], query: str) -> bool:
     return True
 
 
-class TagsScreen(ViewScreen):
+class TagsScreen(TableScreen):
     MODE = "tags"
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+    COLUMNS = (
+        Col("equipment", "Machine", 10),
+        Col("signal", "Signal", 12),
+        Col("connection", "Connection", 12),
+        Col("value", "Value", 11),
+        Col("quality", "Quality", 9),
+        Col("age", "Age", 7),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
     ]
 
     def __init__(self, host: ConsoleHost) -> None:
         super().__init__(host)
-        self._tags: list[dict[str, Any]] = []
+        self._tags: list[dict[str, Any]] = []  # every tag; the table shows those the filter lets by
 
-    def body(self) -> ComposeResult:
+    def above(self) -> ComposeResult:
         with Horizontal(classes="filter-row"):
             yield Label("Filter ", classes="filter-label")
             yield SteadyInput(placeholder="machine, connection or name (m: c: n:)", id="filter")
-        yield LiveTable(COLUMNS, id="tags")
-
-    def on_mount(self) -> None:
-        self.query_one(LiveTable).focus()
 
     @property
     def filter_text(self) -> str:
@@ -76,7 +72,7 @@ class TagsScreen(ViewScreen):
 
     def set_filter(self, text: str) -> None:
         self.query_one("#filter", Input).value = text
-        self.query_one(LiveTable).focus()
+        self.table.focus()
 
     async def refresh_data(self) -> None:
         self._tags = await self.link.view("tags")
@@ -84,24 +80,26 @@ class TagsScreen(ViewScreen):
 
     def _show(self) -> None:
         query = self.filter_text
-        rows = [(f"{t['equipment']}/{t['signal']}", self._cells(t)) for t in self._tags if matches(t, query)]
-        self.query_one(LiveTable).sync(rows)
+        self.show_rows([t for t in self._tags if matches(t, query)])
 
-    def _cells(self, t: dict[str, Any]) -> list[str | Text]:
+    def row_key(self, row: Row) -> str:
+        return f"{row['equipment']}/{row['signal']}"
+
+    def cells(self, row: Row) -> list[Cell]:
         return [
-            fit(t["equipment"], 10),
-            fit(t["signal"], 12),
-            fit(t["connection"], 12),
-            fit(value(t["value"]), 11),
-            Text(t["quality"], style=QUALITY_STYLE.get(t["quality"], "")),
-            duration(t["age_s"]),
+            fit(row["equipment"], 10),
+            fit(row["signal"], 12),
+            fit(row["connection"], 12),
+            fit(value(row["value"]), 11),
+            Text(row["quality"], style=QUALITY_STYLE.get(row["quality"], "")),
+            duration(row["age_s"]),
         ]
 
     def on_input_changed(self, _event: Input.Changed) -> None:
         self._show()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.query_one(LiveTable).focus()
+        self.table.focus()
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()

@@ -172,3 +172,23 @@ async def test_ticks_never_overlap_a_slow_refresh(link: LocalLink) -> None:
         # Leave with a refresh held in flight: no tick may touch the screens while they close.
         held.hold()
         await until(lambda: held.parked == 1)
+
+
+async def test_keys_work_while_the_station_is_slow_to_answer(link: LocalLink) -> None:
+    held = HeldLink(link, "overview")
+    app = ConsoleApp(held, refresh_s=NEVER)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        held.hold()
+        app.refresh_soon()
+        await until(lambda: held.parked == 1)
+        try:
+            # Before the refresh worker, a requested refresh waited in the app's message loop: no
+            # key was handled until the station answered.
+            await asyncio.wait_for(pilot.press("3"), 5)
+            await until(lambda: app.current_mode == "andon")
+            assert held.parked == 1  # still waiting; the Andon screen is refreshed once it answers
+        finally:
+            held.release()
+        await quiet(held)
+        assert "Open calls" in await settle(pilot)
