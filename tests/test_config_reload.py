@@ -213,7 +213,11 @@ def test_sighup_applies_a_good_config_and_refuses_a_bad_one(tmp_path: Path) -> N
     report = run_in_process("report", str(cfg), "--db", str(db))
     assert (report.returncode, report.stdout, report.stderr) == (2, "", f"{db}: {message}\n")
     journal = tmp_path / "journal.csv"
-    assert run_in_process("export-journal", "--db", str(db), "-o", str(journal)).returncode == 0
+    actions = tmp_path / "actions.jsonl"
+    exported = run_in_process(
+        "export-journal", "--db", str(db), "-o", str(journal), "--actions", str(actions)
+    )
+    assert exported.returncode == 0
     replayed = run_in_process("replay", str(cfg), str(journal))
     assert replayed.returncode == 2 and replayed.stdout == ""
     assert replayed.stderr.startswith("journal.csv:") and replayed.stderr.endswith(f": {message}\n")
@@ -221,5 +225,7 @@ def test_sighup_applies_a_good_config_and_refuses_a_bad_one(tmp_path: Path) -> N
     # Kept in the config with no signals, as the message says: its history is reported again.
     cfg.write_text(config_text(with_labeller=False).format(**ports) + RETIRED)
     report = run_in_process("report", str(cfg), "--db", str(db), "--json")
-    assert report.returncode == 0, report.stderr
-    assert json.loads(report.stdout)["equipment"]["LABELLER"]["run_time_s"] > 0
+    replayed = run_in_process("replay", str(cfg), str(journal), "--actions", str(actions), "--json")
+    assert report.returncode == replayed.returncode == 0, report.stderr + replayed.stderr
+    assert "LABELLER" in json.loads(report.stdout)["equipment"]
+    assert report.stdout == replayed.stdout
