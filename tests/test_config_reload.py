@@ -109,6 +109,13 @@ def tag_values(sock: Path) -> dict[tuple[str, str], float]:
     }
 
 
+def save(path: Path, text: str) -> None:
+    """As editors save: the whole new file at once, never a half-written one for the station to see."""
+    part = path.with_suffix(".part")
+    part.write_text(text)
+    os.replace(part, path)
+
+
 def wait_for(predicate: Any, what: str) -> None:
     deadline = time.monotonic() + 60  # only stops a hung test
     while not predicate():
@@ -153,8 +160,8 @@ def test_sighup_applies_a_good_config_and_refuses_a_bad_one(tmp_path: Path) -> N
         assert raised
 
         # A bad config: said when it lands, refused on SIGHUP with what `ms5 check` says.
-        cfg.write_text(
-            config_text(with_labeller=True).format(**ports).replace('start = "00:00"', 'start = "25:00"')
+        save(
+            cfg, config_text(with_labeller=True).format(**ports).replace('start = "00:00"', 'start = "25:00"')
         )
         out.until("station: config changed on disk; send SIGHUP to apply")
         check = run_in_process("check", str(cfg))
@@ -163,14 +170,14 @@ def test_sighup_applies_a_good_config_and_refuses_a_bad_one(tmp_path: Path) -> N
         assert out.until("station: config not applied") == (
             "station: config not applied: the file has the problems above; the running config stays"
         )
-        refused = [err.until("") for _ in check.stderr.splitlines()]
+        refused = [err.until(f"{cfg.name}:") for _ in check.stderr.splitlines()]
         assert refused == check.stderr.splitlines()
         assert len(ask(sock, {"op": "view", "name": "connections"})) == 2  # the old config runs on
 
         # A good one without the labeller: applied in place, said in one line.
         wait_for(lambda: tag_values(sock)[("LABELLER", "running")] == 0, "the labeller stopped")
         before = tag_values(sock)
-        cfg.write_text(config_text(with_labeller=False, threshold=2).format(**ports))
+        save(cfg, config_text(with_labeller=False, threshold=2).format(**ports))
         out.until("station: config changed on disk; send SIGHUP to apply")
         station.send_signal(signal.SIGHUP)
         applied = out.until("station: config applied")
