@@ -5,7 +5,8 @@ own thread. Every poll is one `LogixDriver.read(*tags)` call, which pycomm3 pack
 Multiple Service Packets as the connection size allows.
 
 pycomm3 needs a definition (type, size) of every tag it reads. It normally gets them by uploading
-the controller's tag list (`init_tags`, on by default), which the cpppo simulator cannot serve.
+the controller's tag list (`init_tags`, on by default), which not every controller can serve
+(the cpppo simulator, gateways and other CIP devices that take Logix tag names).
 This driver therefore always hands pycomm3 definitions of its own, built from the bindings, whose
 decoder keeps the raw reply; the driver decodes the reply itself from the CIP type code the PLC
 sends, so a tag of another type than its binding says is a bad reading, never a misread value.
@@ -177,8 +178,8 @@ class LogixConnector(Driver):
                     lib.get_tag_list(program="*" if program_tags else None)
                 except Exception as exc:
                     raise ConnectorError(
-                        f"{self.path}: cannot upload the tag list ({_why(exc)});"
-                        " set init_tags = false for a PLC that cannot serve it (the cpppo simulator)"
+                        f"{self.path}: cannot upload the tag list ({_why(exc)}); set init_tags = false"
+                        " for a controller that cannot (simulators, gateways, other CIP controllers)"
                     ) from None
                 uploaded = plc._tags
             self._plans = [

@@ -40,11 +40,11 @@ from connectors.opcua_codec import (
     MIN_MESSAGE_SIZE,
     describe_error,
     endpoint_url,
-    parse_node_id,
+    parse_node_ref,
     parse_options,
     to_reading,
 )
-from connectors.opcua_security import apply_security
+from connectors.opcua_security import apply_security, certificate_rejected
 from core.config import Connection, SignalBinding
 from core.samples import Quality
 
@@ -90,15 +90,11 @@ class OpcUaDriver(Driver):
         super().__init__(connection, tags)
         self.options = parse_options(connection)
         self.url = endpoint_url(connection)
-        # Several tags may bind one node: each node is read and monitored once.
+        self._refs = [parse_node_ref(tag.binding.address) for tag in self.tags]
+        self._by_uri = any(ref.uri is not None for ref in self._refs)
         self._nodes: list[ua.NodeId] = []
         self._tags_of: dict[ua.NodeId, list[int]] = {}
-        for i, tag in enumerate(self.tags):
-            node = parse_node_id(tag.binding.address)
-            if node not in self._tags_of:
-                self._tags_of[node] = []
-                self._nodes.append(node)
-            self._tags_of[node].append(i)
+        self._resolve([])
         self._readings: list[Reading] = [_NO_VALUE] * len(self.tags)
         self._client: Client | None = None
         self._subscription: Subscription | None = None
@@ -111,13 +107,33 @@ class OpcUaDriver(Driver):
         self._max_items_per_call = 0
         self._requests = 0
 
+    def _resolve(self, namespaces: Sequence[str]) -> None:
+        """The NodeIds of this server (a namespace URI's index is its own); several tags may bind
+        one node, and each node is read and monitored once."""
+        self._nodes, self._tags_of = [], {}
+        for i, ref in enumerate(self._refs):
+            try:
+                node = ref.resolve(namespaces)
+            except KeyError:
+                if not namespaces:  # before the first connect: resolved then
+                    continue
+                known = ", ".join(namespaces)
+                raise ConnectorError(
+                    f"{self.url}: the server has no namespace {ref.uri!r} ({self.tags[i].binding.address}); "
+                    f"it has: {known}"
+                ) from None
+            if node not in self._tags_of:
+                self._tags_of[node] = []
+                self._nodes.append(node)
+            self._tags_of[node].append(i)
+
     @classmethod
     def check_options(cls, connection: Connection) -> None:
         parse_options(connection)
 
     @classmethod
     def check_binding(cls, binding: SignalBinding) -> None:
-        parse_node_id(binding.address)
+        parse_node_ref(binding.address)
 
     def requests(self) -> int:
         """Service requests this driver sent itself (reads, subscription and monitored-item
@@ -156,6 +172,9 @@ class OpcUaDriver(Driver):
             if opts.secure:
                 await apply_security(client, opts, self.url, self._count)
             await client.connect()
+            if self._by_uri:  # its namespace table of today: a restart may have renumbered it
+                self._requests += 1
+                self._resolve(await client.get_namespace_array())
             await self._read_limits(client)
             await self._poll(self._nodes)  # a value for every tag before the first read()
             self._polled = list(self._nodes)
@@ -163,7 +182,12 @@ class OpcUaDriver(Driver):
                 await self._subscribe(client)
         except ConnectorError:
             raise
-        except (OSError, UaError) as exc:
+        except (OSError, UaError, AssertionError) as exc:
+            rejected = certificate_rejected(exc, opts)
+            if rejected is not None:
+                raise ConnectorError(f"{self.url}: {rejected}") from None
+            if isinstance(exc, AssertionError):  # not the server's refusal: a bug, told as one
+                raise
             if str(exc).startswith("No matching endpoints"):  # from CreateSession
                 wanted = f"{opts.security_policy} {opts.security_mode}" if opts.secure else "unsecured"
                 raise ConnectorError(f"{self.url}: the server offers no {wanted} endpoint") from None

@@ -2,7 +2,9 @@
 and asyncua's failures as one line. The driver (opcua.py) and the simulated server share them.
 
 Addresses are NodeId strings: `ns=2;s=Line1.Count`, `ns=2;i=1001`, `i=2258`, `ns=2;g=<guid>`,
-`ns=2;b=<base64>`. A value arrives typed, so `byte_order`, `word_order` and `length` of a binding
+`ns=2;b=<base64>`, or with the namespace's URI instead of its index, `nsu=urn:plant:line1;s=Count`
+(looked up in the server's namespace table at every connect).
+A value arrives typed, so `byte_order`, `word_order` and `length` of a binding
 do not apply; the binding's `type` still says which values are valid (an int16 tag holding 70000
 is out of range, a numeric tag holding a String is the wrong type).
 
@@ -33,9 +35,11 @@ import base64
 import binascii
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from asyncua import ua
 from asyncua.ua.uaerrors import UaError, UaStatusCodeError
@@ -48,21 +52,60 @@ from core.samples import Quality
 # Addresses
 
 _NODEID_HELP = (
-    "expected ns=<index>;s=<name>, ns=<index>;i=<number>, ns=<index>;g=<guid> or ns=<index>;b=<base64>"
+    "expected ns=<index>;s=<name>, ns=<index>;i=<number>, ns=<index>;g=<guid>, ns=<index>;b=<base64> "
+    "or nsu=<namespace URI>;s=<name>"
 )
 _MAX_NAMESPACE = 65535
 _MAX_NUMERIC_ID = 2**32 - 1
 
 
 def parse_node_id(address: str) -> ua.NodeId:
-    """A NodeId string as OPC UA writes it; ValueError (one line) when it is not one."""
-    text = address
+    """A NodeId string with a namespace index as OPC UA writes it; ValueError (one line) when it
+    is not one. A namespace URI (`nsu=`) needs the server's namespace table: `parse_node_ref`."""
+    if address.startswith("nsu="):
+        raise ValueError(
+            f"bad OPC UA NodeId {address!r}: a namespace URI (nsu=) is looked up on the server at connect"
+        )
+    return _node_id(address, address)
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """A tag's node as the config names it: by namespace index, or by namespace URI (`nsu=`),
+    whose index is the server's to give and may change when it restarts or its project changes."""
+
+    node: ua.NodeId  # with namespace index 0 in place of the URI's, until resolved
+    uri: str | None = None
+
+    def resolve(self, namespaces: Sequence[str]) -> ua.NodeId:
+        """The NodeId on a server with this namespace table; KeyError when it lacks the URI."""
+        if self.uri is None:
+            return self.node
+        try:
+            index = list(namespaces).index(self.uri)
+        except ValueError:
+            raise KeyError(self.uri) from None
+        return ua.NodeId(self.node.Identifier, ua.Int16(index), self.node.NodeIdType)
+
+
+def parse_node_ref(address: str) -> NodeRef:
+    """`ns=...` or `nsu=<namespace URI>;s=...` (i=, g=, b= as well); ValueError (one line).
+
+    A `;` inside the URI is written `%3B`, as OPC UA's string form wants (Part 6, 5.3.1.10)."""
+    if not address.startswith("nsu="):
+        return NodeRef(parse_node_id(address))
+    uri_text, sep, rest = address[4:].partition(";")
+    uri = unquote(uri_text)
+    if not sep or not uri.strip() or rest.startswith("ns="):
+        raise ValueError(
+            f"bad OPC UA NodeId {address!r}: expected nsu=<namespace URI>;s=<name> (or i=, g=, b=)"
+        )
+    return NodeRef(_node_id(rest, address), uri)
+
+
+def _node_id(text: str, address: str) -> ua.NodeId:
     if text != text.strip() or not text:
         raise ValueError(f"bad OPC UA NodeId {address!r}: {_NODEID_HELP}")
-    if text.startswith("nsu="):
-        raise ValueError(
-            f"bad OPC UA NodeId {address!r}: namespace URIs (nsu=) are not supported, use ns=<index>"
-        )
     ns = 0
     if text.startswith("ns="):
         ns_text, sep, text = text[3:].partition(";")

@@ -5,6 +5,7 @@ certificate pinned when the options name one)."""
 from __future__ import annotations
 
 import asyncio
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,12 +13,34 @@ from asyncua import ua
 from asyncua.client.client import Client
 from asyncua.crypto import security_policies
 from asyncua.crypto.uacrypto import CertProperties
-from asyncua.ua.uaerrors import UaError
+from asyncua.ua.status_codes import StatusCodes
+from asyncua.ua.uaerrors import UaError, UaStatusCodeError
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from connectors.base import ConnectorError
 from connectors.opcua_codec import OpcUaOptions, describe_error
+
+# What servers answer a client certificate they do not trust: OPC UA (Part 4, 5.5.2) wants them to
+# hide why, so most (open62541, Siemens, asyncua's own validator) say BadSecurityChecksFailed.
+_REJECTED = frozenset((StatusCodes.BadSecurityChecksFailed, StatusCodes.BadCertificateUntrusted))
+
+
+def certificate_rejected(exc: BaseException, opts: OpcUaOptions) -> str | None:
+    """The line to show when `exc` says the server refused this station's certificate, else None.
+
+    Besides a status code, there is the server that answers OpenSecureChannel with a response
+    that carries the bad status: asyncua then fails its own assertion in `open_secure_channel`
+    (the status is logged, never raised), which would pass for a bug in the station."""
+    if not opts.secure:
+        return None
+    refused = isinstance(exc, UaStatusCodeError) and exc.code in _REJECTED
+    if isinstance(exc, AssertionError):
+        frames = traceback.extract_tb(exc.__traceback__)
+        refused = bool(frames) and frames[-1].name == "open_secure_channel"
+    if not refused:
+        return None
+    return f"the server rejected this station's certificate; trust {opts.certificate} on the server"
 
 
 def read_certificate_der(path: str) -> bytes:

@@ -92,7 +92,9 @@ def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -
             ts = last_ts
             eq = equipment.get(eq_id)
             if eq is None:
-                eq = _named(equipment, eq_id.strip(), "equipment", f"{name}:{line_no}")
+                eq = equipment.get(eq_id.strip())
+                if eq is None:
+                    raise JournalError(f"{name}:{line_no}: {not_in_config(eq_id.strip())}")
             eq_id = eq.id  # one string object per equipment, not one per row
             known = signals.get(signal)
             if known is None:
@@ -116,6 +118,16 @@ def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -
             yield new_sample(Sample, (ts, eq_id, signal, value, GOOD_QUALITY, None))
     except csv.Error as exc:
         raise JournalError(f"{name}:{next_line}: {exc}") from None
+
+
+def not_in_config(equipment: str) -> str:
+    """Why a journal with rows of an equipment the config does not name is refused: by `ms5
+    replay` and `ms5 report` alike (docs/RELIABILITY.md). Its figures need its definition (ideal
+    cycle time, counter range, state model), and a report that left it out would look complete."""
+    return (
+        f"unknown equipment {equipment!r}: the config does not name it; to report its history, "
+        "keep it in the config (with no signals once it is retired)"
+    )
 
 
 def _check_header(reader: Iterator[list[str]], name: str) -> None:

@@ -13,7 +13,8 @@ What a machine does (times at speed 1; `speed` divides every duration and cycle 
 - faults of 2–10 min (PackML Held, 11) every 30–60 min of running, with a fault code from the
   equipment's `faults` map; `fault_code` goes back to 0 when the machine restarts;
 - a changeover (PackML Stopped, 2, `changeover` 1 then 0) every 2–4 h, for 10–20 min, the whole
-  line together (each machine a few seconds apart, after its current stop if it is stopped);
+  line together (each machine a few seconds apart, after its current stop if it is stopped;
+  `changeovers()` lists them, and `ms5 sim` says each one);
 - its Andon bit raised every 20–40 min on average, for 30 s to 3 min.
 A scripted `stop` is PackML Stopped (2). Counters are cumulative from a seeded starting value and
 wrap at `counter_max`.
@@ -344,8 +345,11 @@ class LineModel:
             if ev.equipment not in known:
                 raise ValueError(f"unknown equipment {ev.equipment!r}")
         self._machines: list[_Machine] = []
+        self._plans: dict[str, _LinePlan] = {}
         for line in config.lines:
-            plan = _LinePlan(random.Random(f"ms5-sim/{seed}/line/{line.id}"), start, bh)
+            plan = self._plans[line.id] = _LinePlan(
+                random.Random(f"ms5-sim/{seed}/line/{line.id}"), start, bh
+            )
             for eq in line.equipment:
                 mine = [ev for ev in events if ev.equipment == eq.id]
                 self._machines.append(_Machine(seed, line, eq, plan, start, bh, speed, mine))
@@ -383,6 +387,19 @@ class LineModel:
                     self._served[key] = value
                     self.history.append((now, m.eq.id, signal, value))
         return out
+
+    def changeovers(self, until: float) -> list[tuple[str, float, float]]:
+        """The line-wide changeovers that start by `until`: (line id, start, duration). Every
+        machine of the line stops for it (a few seconds apart, after its current stop), so for
+        its duration the whole line stands with its counters still: at `--speed 10` a stop of
+        1-2 min every 12-24 min that looks like a frozen simulator unless it is said."""
+        out = []
+        for line_id, plan in self._plans.items():
+            i = 0
+            while (item := plan.get(i))[0] <= until:
+                out.append((line_id, *item))
+                i += 1
+        return sorted(out, key=lambda c: c[1])
 
     def counts_at(self, equipment: str, ts: float) -> Truth:
         """Parts made and rejected since the start, as served by the last step at or before `ts`

@@ -2,7 +2,8 @@
 
 Each variable has the VariantType of its binding (Boolean, Int16, UInt16, Int32, UInt32, Float,
 Double, String), so a client sees what a PLC would serve. Tags in namespace 0 are refused (it
-belongs to the OPC UA standard); namespaces 2..n are registered as needed (1 is the server's own).
+belongs to the OPC UA standard); namespaces 2..n are registered as needed (1 is the server's own),
+then the namespace URIs of `nsu=` addresses, in the order the tags name them.
 
 Options read from connection.options (the same table the station's driver reads):
   security_policy "Basic256Sha256"  serve only Basic256Sha256 endpoints (Sign and SignAndEncrypt),
@@ -34,7 +35,7 @@ from asyncua.server.user_managers import UserManager
 
 from connectors.base import Tag
 from connectors.opcua import tame_library_logs
-from connectors.opcua_codec import INT_RANGES, endpoint_url, parse_node_id, parse_options
+from connectors.opcua_codec import INT_RANGES, NodeRef, endpoint_url, parse_node_ref, parse_options
 from connectors.opcua_security import read_certificate_der, read_private_key
 from connectors.sim.server import SimServer
 from core.config import Connection, SignalBinding
@@ -120,19 +121,20 @@ class OpcUaSimServer(SimServer):
                 "server_certificate and server_private_key"
             )
         self.url = endpoint_url(connection)
-        self._nodes: list[ua.NodeId] = []
+        self._refs: list[NodeRef] = []
+        self._nodes: list[ua.NodeId] = []  # the refs resolved, once the namespaces are registered
         self._bindings: list[SignalBinding] = []  # per node: the first tag's binding gives its type
         self._node_of: list[int] = []  # per tag
-        index: dict[ua.NodeId, int] = {}
+        index: dict[NodeRef, int] = {}
         for tag in self.tags:
-            node = parse_node_id(tag.binding.address)
-            if node.NamespaceIndex == 0:
+            ref = parse_node_ref(tag.binding.address)
+            if ref.uri is None and ref.node.NamespaceIndex == 0:
                 raise ValueError(f"{tag.binding.address}: namespace 0 belongs to the OPC UA standard")
-            if node not in index:
-                index[node] = len(self._nodes)
-                self._nodes.append(node)
+            if ref not in index:
+                index[ref] = len(self._refs)
+                self._refs.append(ref)
                 self._bindings.append(tag.binding)
-            self._node_of.append(index[node])
+            self._node_of.append(index[ref])
         self._values: list[ua.DataValue] = [ua.DataValue(_zero(b)) for b in self._bindings]
         self._server: Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -173,9 +175,14 @@ class OpcUaSimServer(SimServer):
         else:
             policies = [ua.SecurityPolicyType.NoSecurity]
         server.set_security_policy(policies)
-        top = max((n.NamespaceIndex for n in self._nodes), default=1)
+        top = max((r.node.NamespaceIndex for r in self._refs if r.uri is None), default=1)
         for ns in range(2, top + 1):
             await server.register_namespace(f"urn:ms5-floor:sim:{self.connection.id}:{ns}")
+        # Namespace URIs (nsu=) after those, in the order the tags name them.
+        for uri in dict.fromkeys(r.uri for r in self._refs if r.uri is not None):
+            await server.register_namespace(uri)
+        namespaces = await server.get_namespace_array()
+        self._nodes = [ref.resolve(namespaces) for ref in self._refs]
         objects = server.nodes.objects
         for node, binding, dv in zip(self._nodes, self._bindings, self._values, strict=True):
             name = ua.QualifiedName(str(node.Identifier), node.NamespaceIndex)

@@ -314,6 +314,7 @@ class SimLine:
         pending = list(self.script.events)
         # Connection events end with an action of their own ("up"), queued as they fall due.
         ends: list[tuple[float, ScriptEvent]] = []
+        told = 0  # the model's own line-wide changeovers said so far
         while True:
             now = self.clock()
             elapsed = now - start
@@ -331,6 +332,14 @@ class SimLine:
             self._values = self.model.step(now)
             for served in self._served.values():
                 self._push(served)
+            # Said, or a whole line standing with still counters passes for a frozen simulator.
+            changeovers = self.model.changeovers(now)
+            for line_id, at, duration in changeovers[told:]:
+                self._say(
+                    f"t+{at - start:.0f}s: line {line_id} changes over for {duration:.0f} s "
+                    "(every machine stops, counters stand still)"
+                )
+            told = len(changeovers)
             await asyncio.sleep(self.tick_s)
 
     async def _connection_worker(self, served: _Served) -> None:

@@ -13,10 +13,11 @@ from connectors.base import FAILING, Diagnostics
 from connectors.registry import check as check_connections
 from core.config import Config, ConfigError, format_error, load_config
 from core.export import recorded, write_actions
-from core.journal import write_journal
+from core.journal import not_in_config, write_journal
 from core.replay import Window, replay
 from core.store import Store, StoreError
 from core.timefmt import parse_time
+from hmi.cli.reload import ConfigReloader
 from hmi.errors import UsageError
 from hmi.paths import default_db, socket_path
 from hmi.report.text import print_result
@@ -49,7 +50,12 @@ def _status_line(d: Diagnostics) -> None:
     print(f"{d.connection} [{d.protocol}]: {d.state}{error}", flush=True)
 
 
-async def run_station(cfg: Config, db: Path) -> None:
+def _say(text: str) -> None:
+    print(f"station: {text}", flush=True)
+
+
+async def run_station(cfg: Config, db: Path, config_path: Path | None = None) -> None:
+    """Until SIGTERM or SIGINT; with `config_path`, a change of the file is said and SIGHUP applies it."""
     station = Station(cfg, db, on_connection=_status_line)
     server = StationServer(station, socket_path(db))
     try:
@@ -66,11 +72,25 @@ async def run_station(cfg: Config, db: Path) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    tasks: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
+    if config_path is not None:
+        reloader = ConfigReloader(station, config_path, load_station_config, say=_say)
+        loop.add_signal_handler(signal.SIGHUP, reloader.request)
+        tasks += [asyncio.create_task(reloader.watch()), asyncio.create_task(reloader.serve())]
     print(f"station: {len(cfg.connections)} connection(s), store {db}, socket {server.path}", flush=True)
     await station.start()
     try:
-        await stop.wait()
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            failure = None if task.cancelled() else task.exception()
+            if isinstance(failure, StoreError):
+                raise UsageError(str(failure), located=True)
+            if failure is not None:
+                raise failure
     finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await server.stop()
         await station.stop()
         print("station: stopped, store closed", flush=True)
@@ -79,7 +99,7 @@ async def run_station(cfg: Config, db: Path) -> None:
 def cmd_engine(args: argparse.Namespace) -> int:
     cfg = load_station_config(args.config)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    asyncio.run(run_station(cfg, _db_path(args.db)))
+    asyncio.run(run_station(cfg, _db_path(args.db), Path(args.config)))
     return 0
 
 
@@ -100,6 +120,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError(str(exc), located=True) from None
     with contextlib.closing(_open_existing(args.db)) as store:
         samples, actions = recorded(store)
+    # As `ms5 replay` of the exported journal does: a report that left it out would look complete.
+    known = {eq.id for line in cfg.lines for eq in line.equipment}
+    gone = next((s.equipment for s in samples if s.equipment not in known), None)
+    if gone is not None:
+        raise UsageError(f"{_db_path(args.db)}: {not_in_config(gone)}", located=True)
     times = [s.ts for s in samples] + [a.ts for a in actions]
     if not times:
         raise UsageError("the store holds no journal yet")
@@ -137,7 +162,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "engine",
         help="Run the headless station: PLC connections -> engine -> store.",
         description="Run the headless station until SIGTERM or Ctrl-C; "
-        "it prints a line when a connection changes state.",
+        "it prints a line when a connection changes state, and when its config file changes; "
+        "SIGHUP applies the changed config (docs/CONFIG.md).",
     )
     p.set_defaults(func=cmd_engine)
     p.add_argument("config")

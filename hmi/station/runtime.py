@@ -179,13 +179,42 @@ class Station:
             await asyncio.sleep(TICK_S)
             self.tick()
 
-    async def stop(self) -> None:
+    async def reload(self, config: Config) -> None:
+        """Run on `config` from now on: a restart inside the process, so that it gives what a
+        restart gives (docs/CONFIG.md, "Changing the config of a running station").
+
+        Once the runners are stopped, everything up to the new runners' start is synchronous: no
+        command of a face or the socket falls between the old engine and the new one. Every
+        sample read so far is in the journal before it is rebuilt from, and every command was
+        journaled before it was answered, so the new engine has both. A store that cannot write
+        refuses it (StoreError) before anything stops: closing it would drop the samples it holds
+        in memory.
+        """
+        if self.store is not None:
+            self.store.flush()
+        await self._stop_tasks()
+        self._close()
+        self.config = config
+        self.engine = self.gate = None
+        self.pace = CounterPace()
+        known = {eq.id for line in config.lines for eq in line.equipment}
+        self.tags = {key: value for key, value in self.tags.items() if key[0] in known}
+        self.open()
+        await self.start()
+
+    async def _stop_tasks(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+
+    async def stop(self) -> None:
+        await self._stop_tasks()
+        self._close()
+
+    def _close(self) -> None:
         if self.store is not None:
             if self.engine is not None:
                 self._release(self.pace.drain())

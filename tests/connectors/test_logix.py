@@ -415,7 +415,10 @@ def test_tag_list_upload_fails_clearly_against_cpppo(plc: LogixSimServer) -> Non
     driver = LogixConnector(conn, [_tag("Line1_Count")])
     with pytest.raises(ConnectorError, match="cannot upload the tag list") as info:
         driver.connect()
-    assert "init_tags = false" in str(info.value) and "\n" not in str(info.value)
+    assert str(info.value).endswith(
+        "; set init_tags = false for a controller that cannot (simulators, gateways, other CIP controllers)"
+    )
+    assert "\n" not in str(info.value)
     driver.close()
 
 

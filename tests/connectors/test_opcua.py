@@ -32,7 +32,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from connectors.base import ConnectionRunner, ConnectorError, Tag
 from connectors.opcua import OpcUaDriver
-from connectors.opcua_codec import decode_string, parse_node_id, parse_options, to_reading
+from connectors.opcua_codec import decode_string, parse_node_id, parse_node_ref, parse_options, to_reading
 from connectors.sim.opcua_server import OpcUaSimServer, encode
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
@@ -161,6 +161,17 @@ def test_node_ids_parse(address: str, ns: int, identifier: object) -> None:
     OpcUaDriver.check_binding(tag(address).binding)
 
 
+def test_namespace_uri_ids_parse_and_resolve_by_the_servers_table() -> None:
+    ref = parse_node_ref("nsu=urn:plant:line%3B1;s=Filler.Count")
+    assert ref.uri == "urn:plant:line;1"  # a ';' in the URI is written %3B
+    namespaces = ["http://opcfoundation.org/UA/", "urn:server", "urn:plant:line;1"]
+    assert ref.resolve(namespaces) == parse_node_id("ns=2;s=Filler.Count")
+    assert parse_node_ref("nsu=urn:x;i=7").resolve(["a", "urn:x"]) == parse_node_id("ns=1;i=7")
+    with pytest.raises(KeyError):
+        ref.resolve(["http://opcfoundation.org/UA/"])
+    OpcUaDriver.check_binding(tag("nsu=urn:plant;s=A").binding)
+
+
 @pytest.mark.parametrize(
     ("address", "reason"),
     [
@@ -177,7 +188,11 @@ def test_node_ids_parse(address: str, ns: int, identifier: object) -> None:
         ("ns=2;g=not-a-guid", "g= takes a GUID"),
         ("ns=2;b=!!", "b= takes base64"),
         (" ns=2;s=A", "expected ns=<index>;s=<name>"),
-        ("nsu=http://example.com/;s=A", "namespace URIs (nsu=) are not supported"),
+        ("nsu=;s=A", "expected nsu=<namespace URI>;s=<name>"),
+        ("nsu=urn:plant", "expected nsu=<namespace URI>;s=<name>"),
+        ("nsu=urn:plant;ns=2;s=A", "expected nsu=<namespace URI>;s=<name>"),
+        ("nsu=urn:plant;s=", "empty identifier"),
+        ("nsu=urn:plant;x=1", "expected ns=<index>;s=<name>"),
     ],
 )
 def test_bad_addresses_are_one_line_value_errors(address: str, reason: str) -> None:
