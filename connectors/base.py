@@ -8,6 +8,12 @@ in a driver, its library or the station: state `driver_error`, logged once with 
 Both are retried with the same backoff, so a station with a bug keeps trying (in the manner of
 Home Assistant's DataUpdateCoordinator: UpdateFailed against an unexpected exception).
 
+While a PLC is away the wait between two full reconnects is cut into slices of
+`PROBE_INTERVAL_S` with a TCP connect probe after each (opened and closed at once): the first
+probe that finds the PLC accepting again, after one that did not, ends the wait and restarts the
+backoff from its shortest, so a PLC that is back is read within a slice of it, while one whose
+TCP stack answers but whose protocol fails is still retried no more often than the backoff says.
+
 A protocol supplies a `Driver`. Drivers of blocking client libraries (python-snap7, pycomm3) set
 `blocking = True`: the runner then calls them in a thread of the connection's own, so a hung PLC
 stalls nothing but its own connection.
@@ -16,12 +22,13 @@ stalls nothing but its own connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,6 +38,8 @@ from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
 
 log = logging.getLogger("ms5.connectors")
+
+PROBE_INTERVAL_S = 0.5  # between two TCP connect probes while a PLC is away
 
 
 class ConnectorError(Exception):
@@ -74,6 +83,8 @@ class Driver(ABC):
     # What the driver's client library raises for a PLC that is down, refuses or answers nonsense,
     # beyond OSError and timeouts: such a failure is the PLC's or the network's, not a bug.
     peer_errors: ClassVar[tuple[type[Exception], ...]] = ()
+    # The protocol's registered TCP port, for a connection that names none.
+    default_port: ClassVar[int | None] = None
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         self.connection = connection
@@ -105,6 +116,11 @@ class Driver(ABC):
     def check_binding(cls, binding: SignalBinding) -> None:
         """Raise ValueError (one line) when the address or its data type is wrong for this protocol."""
 
+    def endpoint(self) -> tuple[str, int] | None:
+        """The host and TCP port the PLC listens on (what the reconnect probe connects to)."""
+        port = self.connection.port or self.default_port
+        return None if port is None else (self.connection.host, port)
+
     def requests(self) -> int:
         """Requests sent so far (for the coalescing benchmark); 0 when the driver does not count."""
         return 0
@@ -132,6 +148,7 @@ class Diagnostics:
     state: ConnectionState = ConnectionState.CONNECTING
     last_error: str | None = None
     reconnects: int = 0
+    probes: int = 0  # TCP connect probes while the PLC was away
     polls: int = 0
     last_good: float | None = None
     latencies: deque[float] = field(default_factory=lambda: deque(maxlen=500))
@@ -179,6 +196,8 @@ class ConnectionRunner:
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         on_state: Callable[[Diagnostics], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        probe_interval_s: float = PROBE_INTERVAL_S,
     ) -> None:
         self.driver = driver
         self.connection = driver.connection
@@ -186,6 +205,8 @@ class ConnectionRunner:
         self.clock = clock
         self.rng = rng or random.Random()
         self.on_state = on_state
+        self.sleep = sleep  # the waits between reconnects (tests see each one)
+        self.probe_interval_s = probe_interval_s
         self.diagnostics = Diagnostics(driver.connection.id, driver.connection.protocol)
         self.latest: list[tuple[float | None, Quality]] = [(None, Quality.UNCERTAIN)] * len(driver.tags)
         self._executor = (
@@ -195,6 +216,7 @@ class ConnectionRunner:
         )
         self._all_bad = False
         self._failures = 0
+        self._refused = False  # a probe found the PLC not accepting since the last good poll
         self._woken = asyncio.Event()
         driver.wake = self._woken.set
         self._tag_errors: list[str | None] = [None] * len(driver.tags)
@@ -270,7 +292,7 @@ class ConnectionRunner:
     def _backoff(self) -> float:
         base: float = min(self.connection.poll_interval_s, 1.0) * float(2 ** min(self._failures, 16))
         # Jitter first, then the cap: the cap is a promise to whoever waits for the PLC to return.
-        return min(base * self.rng.uniform(0.8, 1.2), self.connection.backoff_max_s)
+        return min(base * self.rng.uniform(0.8, 1.2), self.connection.reconnect_max_s)
 
     async def _watchdog(self) -> None:
         """Tags turn bad within two poll periods of no good read, even while a read hangs."""
@@ -296,7 +318,7 @@ class ConnectionRunner:
                 await self._call_close()
                 if _cancelling():
                     raise asyncio.CancelledError
-                await asyncio.sleep(self._backoff())
+                await self._wait_to_reconnect(self._backoff())
                 self.diagnostics.reconnects += 1  # attempts: a dead PLC shows the station still trying
         finally:
             watchdog.cancel()
@@ -304,6 +326,47 @@ class ConnectionRunner:
             await self._call_close()
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _wait_to_reconnect(self, delay: float) -> None:
+        """Wait `delay` before the next full reconnect, probing the PLC's port between slices of
+        it: a PLC that accepts again after refusing ends the wait (see the module's docstring)."""
+        endpoint = self.driver.endpoint()
+        step = self.probe_interval_s
+        if endpoint is None or step <= 0 or delay <= step:
+            await self.sleep(delay)
+            return
+        waited = 0.0
+        while waited < delay:
+            part = min(step, delay - waited)
+            await self.sleep(part)
+            waited += part
+            if waited >= delay:
+                return  # the full reconnect is due anyway
+            if not await self._probe(endpoint):
+                self._refused = True
+            elif self._refused:
+                # Back: reconnect now, and should that fail (a server still starting), retry at
+                # the shortest backoff, not at the one grown while the PLC was away.
+                self._refused = False
+                self._failures = 0
+                return
+            else:
+                # Accepting all along: the protocol fails, not the network; the probe has no news.
+                await self.sleep(delay - waited)
+                return
+
+    async def _probe(self, endpoint: tuple[str, int]) -> bool:
+        """Whether the PLC accepts a TCP connection now (closed at once, nothing sent)."""
+        self.diagnostics.probes += 1
+        limit = min(self.connection.timeout_s, self.probe_interval_s)
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(*endpoint), limit)
+        except (OSError, TimeoutError):
+            return False
+        writer.close()
+        with contextlib.suppress(OSError, TimeoutError):  # it accepted, which is all the probe asks
+            await asyncio.wait_for(writer.wait_closed(), limit)
+        return True
 
     async def _call_close(self) -> None:
         try:
@@ -350,6 +413,7 @@ class ConnectionRunner:
         d.polls += 1
         d.last_good = now
         self._failures = 0
+        self._refused = False
         self._all_bad = False
         self._set_state(ConnectionState.CONNECTED)
         self._emit(readings, now)
