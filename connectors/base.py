@@ -14,6 +14,13 @@ probe that finds the PLC accepting again, after one that did not, ends the wait 
 backoff from its shortest, so a PLC that is back is read within a slice of it, while one whose
 TCP stack answers but whose protocol fails is still retried no more often than the backoff says.
 
+Before its first poll completes a connection's tags are unknown, not bad. A runner given `since`
+(the station's start) stamps the values of its first poll, when that poll succeeds, no later than
+`since`, and sets `first_poll` once that poll has succeeded or the first attempt has failed: the
+station holds its engine's clock until every connection's `first_poll` is set, so a machine whose
+PLC answers a moment after another's shows no comms loss for that moment, while one whose PLC
+does not answer is comms loss from the start.
+
 A protocol supplies a `Driver`. Drivers of blocking client libraries (python-snap7, pycomm3) set
 `blocking = True`: the runner then calls them in a thread of the connection's own, so a hung PLC
 stalls nothing but its own connection.
@@ -27,15 +34,29 @@ import logging
 import random
 import time
 from abc import ABC, abstractmethod
-from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from connectors.diagnostics import FAILING, ConnectionState, Diagnostics
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
+
+# The state and the diagnostics live in connectors.diagnostics; most code finds them here.
+__all__ = [
+    "BAD_READING",
+    "FAILING",
+    "PROBE_INTERVAL_S",
+    "ConnectionRunner",
+    "ConnectionState",
+    "ConnectorError",
+    "Diagnostics",
+    "Driver",
+    "Reading",
+    "Sink",
+    "Tag",
+]
 
 log = logging.getLogger("ms5.connectors")
 
@@ -126,62 +147,6 @@ class Driver(ABC):
         return 0
 
 
-class ConnectionState(StrEnum):
-    """A connection's state. A StrEnum so that the views, the status lines and the station socket
-    carry the same strings as before it was one."""
-
-    CONNECTING = "connecting"  # before the first success or failure
-    CONNECTED = "connected"
-    FAILED = "failed"  # cannot connect, connection lost, no answer; also while retrying
-    DRIVER_ERROR = "driver_error"  # a bug in the driver, its library or the station; also while retrying
-    STOPPED = "stopped"
-
-
-# The states in which the runner retries with backoff and the tags are bad.
-FAILING = frozenset({ConnectionState.FAILED, ConnectionState.DRIVER_ERROR})
-
-
-@dataclass
-class Diagnostics:
-    connection: str
-    protocol: str
-    state: ConnectionState = ConnectionState.CONNECTING
-    last_error: str | None = None
-    reconnects: int = 0
-    probes: int = 0  # TCP connect probes while the PLC was away
-    polls: int = 0
-    last_good: float | None = None
-    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=500))
-    poll_times: deque[float] = field(default_factory=lambda: deque(maxlen=50))
-
-    @property
-    def reads_per_s(self) -> float:
-        t = self.poll_times
-        if len(t) < 2 or t[-1] <= t[0]:
-            return 0.0
-        return (len(t) - 1) / (t[-1] - t[0])
-
-    def latency(self, q: float) -> float | None:
-        if not self.latencies:
-            return None
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "connection": self.connection,
-            "protocol": self.protocol,
-            "state": self.state.value,
-            "last_error": self.last_error,
-            "reconnects": self.reconnects,
-            "polls": self.polls,
-            "reads_per_s": round(self.reads_per_s, 2),
-            "latency_p50_ms": None if (p := self.latency(0.5)) is None else round(p * 1000, 1),
-            "latency_p99_ms": None if (p := self.latency(0.99)) is None else round(p * 1000, 1),
-            "last_good": self.last_good,
-        }
-
-
 Sink = Callable[[list[Sample]], None]
 
 
@@ -198,6 +163,7 @@ class ConnectionRunner:
         on_state: Callable[[Diagnostics], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         probe_interval_s: float = PROBE_INTERVAL_S,
+        since: float | None = None,
     ) -> None:
         self.driver = driver
         self.connection = driver.connection
@@ -207,6 +173,8 @@ class ConnectionRunner:
         self.on_state = on_state
         self.sleep = sleep  # the waits between reconnects (tests see each one)
         self.probe_interval_s = probe_interval_s
+        self._since = since
+        self.first_poll = asyncio.Event()  # set once the first poll succeeded or the first try failed
         self.diagnostics = Diagnostics(driver.connection.id, driver.connection.protocol)
         self.latest: list[tuple[float | None, Quality]] = [(None, Quality.UNCERTAIN)] * len(driver.tags)
         self._executor = (
@@ -251,7 +219,7 @@ class ConnectionRunner:
         if self.on_state is not None:
             self.on_state(d)
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception, since: float | None = None) -> None:
         self._failures += 1
         # TimeoutError (asyncio's too, since 3.11) is an OSError.
         if isinstance(exc, (ConnectorError, OSError, *self.driver.peer_errors)):
@@ -260,9 +228,11 @@ class ConnectionRunner:
             # A bug must not stop the station either: retried like a failure, but told apart, as a
             # driver that raises KeyError would otherwise pass for a PLC outage for ever.
             self._set_state(ConnectionState.DRIVER_ERROR, _bug_line(exc), exc)
-        self._mark_all_bad()
+        self._mark_all_bad(since)
 
-    def _emit(self, readings: Sequence[Reading], received: float) -> None:
+    def _emit(self, readings: Sequence[Reading], received: float, since: float | None = None) -> None:
+        """Pass on the values that changed; `since`: the first poll's, unknown until now, count
+        from then (see the module's docstring)."""
         out = []
         for i, (tag, r) in enumerate(zip(self.driver.tags, readings, strict=True)):
             if r.error != self._tag_errors[i] and r is not BAD_READING:
@@ -279,15 +249,17 @@ class ConnectionRunner:
                 continue
             self.latest[i] = (value, quality)
             ts = r.source_ts if r.source_ts is not None else received
+            if since is not None and ts > since:
+                ts = since
             out.append(Sample(ts, tag.equipment, tag.signal, value, quality, received))
         if out:
             self.sink(out)
 
-    def _mark_all_bad(self) -> None:
+    def _mark_all_bad(self, since: float | None = None) -> None:
         if self._all_bad:
             return
         self._all_bad = True
-        self._emit([BAD_READING] * len(self.driver.tags), self.clock())
+        self._emit([BAD_READING] * len(self.driver.tags), self.clock(), since)
 
     def _backoff(self) -> float:
         base: float = min(self.connection.poll_interval_s, 1.0) * float(2 ** min(self._failures, 16))
@@ -295,12 +267,16 @@ class ConnectionRunner:
         return min(base * self.rng.uniform(0.8, 1.2), self.connection.reconnect_max_s)
 
     async def _watchdog(self) -> None:
-        """Tags turn bad within two poll periods of no good read, even while a read hangs."""
+        """Tags turn bad within two poll periods of no good read, even while a read hangs; before
+        the first poll they are unknown until its first attempt ends (bounded by its timeouts)."""
         period = self.connection.poll_interval_s
         while True:
             await asyncio.sleep(period / 4)
             last = self.diagnostics.last_good
-            if last is None or self.clock() - last >= 2 * period:
+            if last is None:
+                if self.first_poll.is_set():
+                    self._mark_all_bad()
+            elif self.clock() - last >= 2 * period:
                 self._mark_all_bad()
 
     async def run(self) -> None:
@@ -314,13 +290,18 @@ class ConnectionRunner:
                 except Exception as exc:  # a driver's bug must not stop the station
                     if _cancelling():
                         raise asyncio.CancelledError from exc
-                    self._failed(exc)
+                    # A first attempt that fails: no value was known from the start, so the
+                    # tags are bad from then (comms loss from the start, for a rebuilt engine too).
+                    since, self._since = self._since, None
+                    self._failed(exc, since)
+                    self.first_poll.set()
                 await self._call_close()
                 if _cancelling():
                     raise asyncio.CancelledError
                 await self._wait_to_reconnect(self._backoff())
                 self.diagnostics.reconnects += 1  # attempts: a dead PLC shows the station still trying
         finally:
+            self.first_poll.set()
             watchdog.cancel()
             self.diagnostics.state = ConnectionState.STOPPED
             await self._call_close()
@@ -416,7 +397,9 @@ class ConnectionRunner:
         self._refused = False
         self._all_bad = False
         self._set_state(ConnectionState.CONNECTED)
-        self._emit(readings, now)
+        since, self._since = self._since, None
+        self._emit(readings, now, since)
+        self.first_poll.set()
 
 
 def _cancelling() -> bool:
