@@ -16,17 +16,17 @@ import asyncio
 import contextlib
 import inspect
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, cast, get_args
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import ValidationError
 
 from connectors.base import ConnectorError, Driver, Reading, Tag
 from connectors.registry import driver_class
-from core.config import Connection, DataType, SignalBinding
+from core.config import Connection, DataType, Protocol, SignalBinding
 from core.samples import Quality
 
-SCHEMES = {"modbus": "modbus", "opc.tcp": "opcua", "s7": "s7", "logix": "logix"}
+SCHEMES: dict[str, Protocol] = {"modbus": "modbus", "opc.tcp": "opcua", "s7": "s7", "logix": "logix"}
 DATA_TYPES: tuple[str, ...] = get_args(DataType)
 
 
@@ -97,7 +97,7 @@ def binding_for(conn: Connection, address: str, data_type: str, length: int = 0)
         raise BadRequest(f"type {data_type!r} is not one of {', '.join(DATA_TYPES)}")
     try:
         binding = SignalBinding(
-            signal="state", connection=conn.id, address=address, type=data_type, length=length
+            signal="state", connection=conn.id, address=address, type=cast(DataType, data_type), length=length
         )
         driver_class(conn.protocol).check_binding(binding)
     except ValidationError as exc:
@@ -129,8 +129,9 @@ async def probe(url: str, address: str, data_type: str, *, timeout_s: float = 3.
     binding = binding_for(conn, address, data_type, length)
     cls = driver_class(conn.protocol)
     driver = cls(conn, [Tag("probe", binding)])
-    where = f"{conn.protocol} PLC {conn.host}:{driver.endpoint()[1] if driver.endpoint() else '?'}"
-    peer = (ConnectorError, OSError, TimeoutError, *cls.peer_errors)
+    endpoint = driver.endpoint()
+    where = f"{conn.protocol} PLC {conn.host}:{endpoint[1] if endpoint else '?'}"
+    peer: tuple[type[Exception], ...] = (ConnectorError, OSError, TimeoutError, *cls.peer_errors)
     try:
         try:
             await asyncio.wait_for(_call(driver, driver.connect), timeout_s * 2)

@@ -3,8 +3,8 @@ in both forms (`ns=<index>;...`, which the config takes, and `nsu=<namespace URI
 stays right when the server renumbers its namespaces), its data type, and the binding type a
 config would read it as.
 
-A walk over the hierarchical references from the Objects folder (or the node given), depth
-first in the server's order, at most `MAX_DEPTH` levels and `MAX_NODES` nodes. The standard's
+A walk over the hierarchical references from the Objects folder (or the node given), listed by
+browse path, at most `MAX_DEPTH` levels and `MAX_NODES` nodes. The standard's
 own nodes (namespace 0, the Server object's hundreds of diagnostics) are left out unless the
 walk starts inside them.
 """
@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
-from asyncua import Client, Node, ua
+from asyncua import ua
+from asyncua.client.client import Client
+from asyncua.common.node import Node
 from asyncua.ua.uaerrors import UaError, UaStatusCodeError
 
 from connectors.commissioning import BadRequest, NoAnswer, connection_from_url
@@ -128,7 +130,7 @@ async def browse(url: str, start: str | None = None, *, timeout_s: float = 3.0) 
             _walk(root, "", 0, start_id is not None and start_id.NamespaceIndex == 0, namespaces, out),
             timeout_s * 20,
         )
-        return out
+        return sorted(out, key=lambda v: v.path)
     except (OSError, TimeoutError, UaError) as exc:
         raise NoAnswer(f"{endpoint}: {describe_error(exc)}") from None
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from typing import get_args
 
@@ -36,6 +37,13 @@ BROWSE_EPILOG = (
 DATA_TYPES: tuple[str, ...] = get_args(DataType)
 
 
+def _quiet() -> None:
+    """The drivers log a refused address once, for a station's log; here the one line printed says
+    it. A handler on the root keeps Python's last-resort one from printing them too."""
+    if not logging.root.handlers:
+        logging.root.addHandler(logging.NullHandler())
+
+
 def _fail(message: str) -> int:
     print(message, file=sys.stderr)
     return 1
@@ -44,6 +52,7 @@ def _fail(message: str) -> int:
 def cmd_probe(args: argparse.Namespace) -> int:
     from connectors.commissioning import BadRequest, NoAnswer, probe
 
+    _quiet()
     try:
         got = asyncio.run(
             probe(args.url, args.address, args.type, timeout_s=args.timeout, length=args.length)
@@ -63,6 +72,7 @@ def cmd_browse(args: argparse.Namespace) -> int:
     from connectors.commissioning import BadRequest, NoAnswer
     from connectors.opcua_browse import binding_lines, browse
 
+    _quiet()
     try:
         variables = asyncio.run(browse(args.url, args.node, timeout_s=args.timeout))
     except BadRequest as exc:
@@ -76,9 +86,11 @@ def cmd_browse(args: argparse.Namespace) -> int:
     if not variables:
         print(f"no variables under {args.node or 'the Objects folder'}")
         return 0
-    width_id = max(len(v.node_id) for v in variables)
-    width_nsu = max(len(v.nsu_id) for v in variables)
-    width_type = max(len(v.data_type) for v in variables)
+    head = ("node id", "namespace URI form", "OPC UA type")
+    width_id = max(len(head[0]), *(len(v.node_id) for v in variables))
+    width_nsu = max(len(head[1]), *(len(v.nsu_id) for v in variables))
+    width_type = max(len(head[2]), *(len(v.data_type) for v in variables))
+    print(f"{head[0]:<{width_id}}  {head[1]:<{width_nsu}}  {head[2]:<{width_type}}  {'binding':<7}  path")
     for v in variables:
         ids = f"{v.node_id:<{width_id}}  {v.nsu_id:<{width_nsu}}"
         print(f"{ids}  {v.data_type:<{width_type}}  {v.binding_type or '-':<7}  {v.path}")
