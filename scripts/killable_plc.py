@@ -54,10 +54,12 @@ _MACHINES = {
 def equipment_toml(protocol: str) -> str:
     eq, run_signal, run_addr, run_type, count_addr, count_type, _ = _MACHINES[protocol]
     cid = f"{protocol}-plc"
+    counter_max = 65535 if count_type == "uint16" else 2147483647
     return f"""
 [[lines.equipment]]
 id = "{eq}"
 ideal_cycle_time_s = 0.5
+counter_max = {counter_max}
 signals = [
   {{ signal = "{run_signal}", connection = "{cid}", address = "{run_addr}", type = "{run_type}" }},
   {{ signal = "total_count", connection = "{cid}", address = "{count_addr}", type = "{count_type}" }},
