@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from connectors.diagnostics import FAILING, ConnectionState, Diagnostics
+from connectors.diagnostics import FAILING, ConnectionState, Diagnostics, bug_line, error_line
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
 
@@ -223,11 +223,11 @@ class ConnectionRunner:
         self._failures += 1
         # TimeoutError (asyncio's too, since 3.11) is an OSError.
         if isinstance(exc, (ConnectorError, OSError, *self.driver.peer_errors)):
-            self._set_state(ConnectionState.FAILED, _one_line(exc))
+            self._set_state(ConnectionState.FAILED, error_line(exc))
         else:
             # A bug must not stop the station either: retried like a failure, but told apart, as a
             # driver that raises KeyError would otherwise pass for a PLC outage for ever.
-            self._set_state(ConnectionState.DRIVER_ERROR, _bug_line(exc), exc)
+            self._set_state(ConnectionState.DRIVER_ERROR, bug_line(exc), exc)
         self._mark_all_bad(since)
 
     def _emit(self, readings: Sequence[Reading], received: float, since: float | None = None) -> None:
@@ -407,18 +407,3 @@ def _cancelling() -> bool:
     finishes (fixed in 3.12), but the task still counts it: check before carrying on."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
-        return "no answer (timeout)"
-    return first or type(exc).__name__
-
-
-def _bug_line(exc: BaseException) -> str:
-    """The exception's type and first line: `KeyError: 'x'` says more than `'x'`."""
-    name = type(exc).__name__
-    text = _one_line(exc)
-    return name if text == name else f"{name}: {text}"

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from pydantic import ValidationError
 
 from connectors.base import ConnectorError, Driver, Reading, Tag
+from connectors.diagnostics import error_line
 from connectors.registry import driver_class
 from core.config import Connection, DataType, Protocol, SignalBinding
 from core.samples import Quality
@@ -115,13 +116,6 @@ async def _call(driver: Driver, method: Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "no answer (timeout)"
-    text = str(exc).strip().splitlines()
-    return text[0] if text and text[0] else type(exc).__name__
-
-
 async def probe(url: str, address: str, data_type: str, *, timeout_s: float = 3.0, length: int = 0) -> Probed:
     """Read `address` once from the PLC at `url`. BadRequest for input no driver takes, NoAnswer
     when the PLC cannot be reached or refuses the address or its type."""
@@ -136,11 +130,11 @@ async def probe(url: str, address: str, data_type: str, *, timeout_s: float = 3.
         try:
             await asyncio.wait_for(_call(driver, driver.connect), timeout_s * 2)
         except peer as exc:
-            raise NoAnswer(f"cannot reach the {where}: {_why(exc)}") from None
+            raise NoAnswer(f"cannot reach the {where}: {error_line(exc)}") from None
         try:
             (reading,) = await asyncio.wait_for(_call(driver, driver.read), timeout_s * 2)
         except peer as exc:
-            raise NoAnswer(f"{where} did not answer the read: {_why(exc)}") from None
+            raise NoAnswer(f"{where} did not answer the read: {error_line(exc)}") from None
     finally:
         # Closing a dead connection may fail in any way; it is closed.
         with contextlib.suppress(Exception):

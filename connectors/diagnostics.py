@@ -1,7 +1,9 @@
-"""A connection's state and the diagnostics the faces show of it (connectors.base keeps them)."""
+"""A connection's state, the diagnostics the faces show of it (connectors.base keeps them) and
+the one line a failure is told in."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -56,9 +58,26 @@ class Diagnostics:
             "state": self.state.value,
             "last_error": self.last_error,
             "reconnects": self.reconnects,
+            "probes": self.probes,
             "polls": self.polls,
             "reads_per_s": round(self.reads_per_s, 2),
             "latency_p50_ms": None if (p := self.latency(0.5)) is None else round(p * 1000, 1),
             "latency_p99_ms": None if (p := self.latency(0.99)) is None else round(p * 1000, 1),
             "last_good": self.last_good,
         }
+
+
+def error_line(exc: BaseException) -> str:
+    """A PLC's or a network's failure as the one line `last_error` and the log show."""
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return "no answer (timeout)"
+    return first or type(exc).__name__
+
+
+def bug_line(exc: BaseException) -> str:
+    """The exception's type and first line: `KeyError: 'x'` says more than `'x'`."""
+    name = type(exc).__name__
+    text = error_line(exc)
+    return name if text == name else f"{name}: {text}"

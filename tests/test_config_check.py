@@ -383,7 +383,8 @@ CONNECTION = '\n[[connections]]\nid = "plc"\nprotocol = "modbus"\nhost = "10.0.0
 def test_the_reconnect_cap_is_five_seconds_unless_set(tmp_path: Path) -> None:
     (conn,) = load_config(write(tmp_path, REFERENCE_TEXT + CONNECTION)).connections
     assert conn.reconnect_max_s == 5.0
-    (conn,) = load_config(write(tmp_path, REFERENCE_TEXT + CONNECTION + "reconnect_max_s = 2.5\n")).connections
+    text = REFERENCE_TEXT + CONNECTION + "reconnect_max_s = 2.5\n"
+    (conn,) = load_config(write(tmp_path, text)).connections
     assert conn.reconnect_max_s == 2.5
 
 

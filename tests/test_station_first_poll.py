@@ -49,7 +49,9 @@ signals = [{{ signal = "running", connection = "filler-plc", address = "coil:0",
 [[lines.equipment]]
 id = "CAPPER"
 ideal_cycle_time_s = 1
-signals = [{{ signal = "running", connection = "capper-plc", address = "ns=2;s=Capper.Running", type = "bool" }}]
+signals = [
+  {{ signal = "running", connection = "capper-plc", address = "ns=2;s=Capper.Running", type = "bool" }},
+]
 
 [[lines.equipment]]
 id = "LABELLER"
