@@ -38,6 +38,7 @@ bench: setup
 	$(PY) -m scripts.bench_console
 	$(PY) -m scripts.bench_store_growth --hours 24
 	$(PY) -m scripts.crash_harness --kills 24 --seed 1
+	$(PY) -m scripts.bench_reconnect --outages 20,120 --baseline
 
 # An hour: the station on the simulated line, memory, CPU and store growth sampled every 30 s.
 soak: setup

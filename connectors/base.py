@@ -8,6 +8,19 @@ in a driver, its library or the station: state `driver_error`, logged once with 
 Both are retried with the same backoff, so a station with a bug keeps trying (in the manner of
 Home Assistant's DataUpdateCoordinator: UpdateFailed against an unexpected exception).
 
+While a PLC is away the wait between two full reconnects is cut into slices of
+`PROBE_INTERVAL_S` with a TCP connect probe after each (opened and closed at once): the first
+probe that finds the PLC accepting again, after one that did not, ends the wait and restarts the
+backoff from its shortest, so a PLC that is back is read within a slice of it, while one whose
+TCP stack answers but whose protocol fails is still retried no more often than the backoff says.
+
+Before its first poll completes a connection's tags are unknown, not bad. A runner given `since`
+(the station's start) stamps the values of its first poll, when that poll succeeds, no later than
+`since`, and sets `first_poll` once that poll has succeeded or the first attempt has failed: the
+station holds its engine's clock until every connection's `first_poll` is set, so a machine whose
+PLC answers a moment after another's shows no comms loss for that moment, while one whose PLC
+does not answer is comms loss from the start.
+
 A protocol supplies a `Driver`. Drivers of blocking client libraries (python-snap7, pycomm3) set
 `blocking = True`: the runner then calls them in a thread of the connection's own, so a hung PLC
 stalls nothing but its own connection.
@@ -16,21 +29,38 @@ stalls nothing but its own connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
 from abc import ABC, abstractmethod
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from connectors.diagnostics import FAILING, ConnectionState, Diagnostics, bug_line, error_line
 from core.config import Connection, SignalBinding
 from core.samples import Quality, Sample
 
+# The state and the diagnostics live in connectors.diagnostics; most code finds them here.
+__all__ = [
+    "BAD_READING",
+    "FAILING",
+    "PROBE_INTERVAL_S",
+    "ConnectionRunner",
+    "ConnectionState",
+    "ConnectorError",
+    "Diagnostics",
+    "Driver",
+    "Reading",
+    "Sink",
+    "Tag",
+]
+
 log = logging.getLogger("ms5.connectors")
+
+PROBE_INTERVAL_S = 0.5  # between two TCP connect probes while a PLC is away
 
 
 class ConnectorError(Exception):
@@ -74,6 +104,8 @@ class Driver(ABC):
     # What the driver's client library raises for a PLC that is down, refuses or answers nonsense,
     # beyond OSError and timeouts: such a failure is the PLC's or the network's, not a bug.
     peer_errors: ClassVar[tuple[type[Exception], ...]] = ()
+    # The protocol's registered TCP port, for a connection that names none.
+    default_port: ClassVar[int | None] = None
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         self.connection = connection
@@ -105,64 +137,14 @@ class Driver(ABC):
     def check_binding(cls, binding: SignalBinding) -> None:
         """Raise ValueError (one line) when the address or its data type is wrong for this protocol."""
 
+    def endpoint(self) -> tuple[str, int] | None:
+        """The host and TCP port the PLC listens on (what the reconnect probe connects to)."""
+        port = self.connection.port or self.default_port
+        return None if port is None else (self.connection.host, port)
+
     def requests(self) -> int:
         """Requests sent so far (for the coalescing benchmark); 0 when the driver does not count."""
         return 0
-
-
-class ConnectionState(StrEnum):
-    """A connection's state. A StrEnum so that the views, the status lines and the station socket
-    carry the same strings as before it was one."""
-
-    CONNECTING = "connecting"  # before the first success or failure
-    CONNECTED = "connected"
-    FAILED = "failed"  # cannot connect, connection lost, no answer; also while retrying
-    DRIVER_ERROR = "driver_error"  # a bug in the driver, its library or the station; also while retrying
-    STOPPED = "stopped"
-
-
-# The states in which the runner retries with backoff and the tags are bad.
-FAILING = frozenset({ConnectionState.FAILED, ConnectionState.DRIVER_ERROR})
-
-
-@dataclass
-class Diagnostics:
-    connection: str
-    protocol: str
-    state: ConnectionState = ConnectionState.CONNECTING
-    last_error: str | None = None
-    reconnects: int = 0
-    polls: int = 0
-    last_good: float | None = None
-    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=500))
-    poll_times: deque[float] = field(default_factory=lambda: deque(maxlen=50))
-
-    @property
-    def reads_per_s(self) -> float:
-        t = self.poll_times
-        if len(t) < 2 or t[-1] <= t[0]:
-            return 0.0
-        return (len(t) - 1) / (t[-1] - t[0])
-
-    def latency(self, q: float) -> float | None:
-        if not self.latencies:
-            return None
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "connection": self.connection,
-            "protocol": self.protocol,
-            "state": self.state.value,
-            "last_error": self.last_error,
-            "reconnects": self.reconnects,
-            "polls": self.polls,
-            "reads_per_s": round(self.reads_per_s, 2),
-            "latency_p50_ms": None if (p := self.latency(0.5)) is None else round(p * 1000, 1),
-            "latency_p99_ms": None if (p := self.latency(0.99)) is None else round(p * 1000, 1),
-            "last_good": self.last_good,
-        }
 
 
 Sink = Callable[[list[Sample]], None]
@@ -179,6 +161,9 @@ class ConnectionRunner:
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         on_state: Callable[[Diagnostics], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        probe_interval_s: float = PROBE_INTERVAL_S,
+        since: float | None = None,
     ) -> None:
         self.driver = driver
         self.connection = driver.connection
@@ -186,6 +171,10 @@ class ConnectionRunner:
         self.clock = clock
         self.rng = rng or random.Random()
         self.on_state = on_state
+        self.sleep = sleep  # the waits between reconnects (tests see each one)
+        self.probe_interval_s = probe_interval_s
+        self._since = since
+        self.first_poll = asyncio.Event()  # set once the first poll succeeded or the first try failed
         self.diagnostics = Diagnostics(driver.connection.id, driver.connection.protocol)
         self.latest: list[tuple[float | None, Quality]] = [(None, Quality.UNCERTAIN)] * len(driver.tags)
         self._executor = (
@@ -195,6 +184,7 @@ class ConnectionRunner:
         )
         self._all_bad = False
         self._failures = 0
+        self._refused = False  # a probe found the PLC not accepting since the last good poll
         self._woken = asyncio.Event()
         driver.wake = self._woken.set
         self._tag_errors: list[str | None] = [None] * len(driver.tags)
@@ -229,18 +219,20 @@ class ConnectionRunner:
         if self.on_state is not None:
             self.on_state(d)
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception, since: float | None = None) -> None:
         self._failures += 1
         # TimeoutError (asyncio's too, since 3.11) is an OSError.
         if isinstance(exc, (ConnectorError, OSError, *self.driver.peer_errors)):
-            self._set_state(ConnectionState.FAILED, _one_line(exc))
+            self._set_state(ConnectionState.FAILED, error_line(exc))
         else:
             # A bug must not stop the station either: retried like a failure, but told apart, as a
             # driver that raises KeyError would otherwise pass for a PLC outage for ever.
-            self._set_state(ConnectionState.DRIVER_ERROR, _bug_line(exc), exc)
-        self._mark_all_bad()
+            self._set_state(ConnectionState.DRIVER_ERROR, bug_line(exc), exc)
+        self._mark_all_bad(since)
 
-    def _emit(self, readings: Sequence[Reading], received: float) -> None:
+    def _emit(self, readings: Sequence[Reading], received: float, since: float | None = None) -> None:
+        """Pass on the values that changed; `since`: the first poll's, unknown until now, count
+        from then (see the module's docstring)."""
         out = []
         for i, (tag, r) in enumerate(zip(self.driver.tags, readings, strict=True)):
             if r.error != self._tag_errors[i] and r is not BAD_READING:
@@ -257,28 +249,34 @@ class ConnectionRunner:
                 continue
             self.latest[i] = (value, quality)
             ts = r.source_ts if r.source_ts is not None else received
+            if since is not None and ts > since:
+                ts = since
             out.append(Sample(ts, tag.equipment, tag.signal, value, quality, received))
         if out:
             self.sink(out)
 
-    def _mark_all_bad(self) -> None:
+    def _mark_all_bad(self, since: float | None = None) -> None:
         if self._all_bad:
             return
         self._all_bad = True
-        self._emit([BAD_READING] * len(self.driver.tags), self.clock())
+        self._emit([BAD_READING] * len(self.driver.tags), self.clock(), since)
 
     def _backoff(self) -> float:
         base: float = min(self.connection.poll_interval_s, 1.0) * float(2 ** min(self._failures, 16))
         # Jitter first, then the cap: the cap is a promise to whoever waits for the PLC to return.
-        return min(base * self.rng.uniform(0.8, 1.2), self.connection.backoff_max_s)
+        return min(base * self.rng.uniform(0.8, 1.2), self.connection.reconnect_max_s)
 
     async def _watchdog(self) -> None:
-        """Tags turn bad within two poll periods of no good read, even while a read hangs."""
+        """Tags turn bad within two poll periods of no good read, even while a read hangs; before
+        the first poll they are unknown until its first attempt ends (bounded by its timeouts)."""
         period = self.connection.poll_interval_s
         while True:
             await asyncio.sleep(period / 4)
             last = self.diagnostics.last_good
-            if last is None or self.clock() - last >= 2 * period:
+            if last is None:
+                if self.first_poll.is_set():
+                    self._mark_all_bad()
+            elif self.clock() - last >= 2 * period:
                 self._mark_all_bad()
 
     async def run(self) -> None:
@@ -292,18 +290,64 @@ class ConnectionRunner:
                 except Exception as exc:  # a driver's bug must not stop the station
                     if _cancelling():
                         raise asyncio.CancelledError from exc
-                    self._failed(exc)
+                    # A first attempt that fails: no value was known from the start, so the
+                    # tags are bad from then (comms loss from the start, for a rebuilt engine too).
+                    since, self._since = self._since, None
+                    self._failed(exc, since)
+                    self.first_poll.set()
                 await self._call_close()
                 if _cancelling():
                     raise asyncio.CancelledError
-                await asyncio.sleep(self._backoff())
+                await self._wait_to_reconnect(self._backoff())
                 self.diagnostics.reconnects += 1  # attempts: a dead PLC shows the station still trying
         finally:
+            self.first_poll.set()
             watchdog.cancel()
             self.diagnostics.state = ConnectionState.STOPPED
             await self._call_close()
             if self._executor is not None:
                 self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _wait_to_reconnect(self, delay: float) -> None:
+        """Wait `delay` before the next full reconnect, probing the PLC's port between slices of
+        it: a PLC that accepts again after refusing ends the wait (see the module's docstring)."""
+        endpoint = self.driver.endpoint()
+        step = self.probe_interval_s
+        if endpoint is None or step <= 0 or delay <= step:
+            await self.sleep(delay)
+            return
+        waited = 0.0
+        while waited < delay:
+            part = min(step, delay - waited)
+            await self.sleep(part)
+            waited += part
+            if waited >= delay:
+                return  # the full reconnect is due anyway
+            if not await self._probe(endpoint):
+                self._refused = True
+            elif self._refused:
+                # Back: reconnect now, and should that fail (a server still starting), retry at
+                # the shortest backoff, not at the one grown while the PLC was away.
+                self._refused = False
+                self._failures = 0
+                return
+            else:
+                # Accepting all along: the protocol fails, not the network; the probe has no news.
+                await self.sleep(delay - waited)
+                return
+
+    async def _probe(self, endpoint: tuple[str, int]) -> bool:
+        """Whether the PLC accepts a TCP connection now (closed at once, nothing sent)."""
+        self.diagnostics.probes += 1
+        limit = min(self.connection.timeout_s, self.probe_interval_s)
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(*endpoint), limit)
+        except (OSError, TimeoutError):
+            return False
+        writer.close()
+        with contextlib.suppress(OSError, TimeoutError):  # it accepted, which is all the probe asks
+            await asyncio.wait_for(writer.wait_closed(), limit)
+        return True
 
     async def _call_close(self) -> None:
         try:
@@ -350,9 +394,12 @@ class ConnectionRunner:
         d.polls += 1
         d.last_good = now
         self._failures = 0
+        self._refused = False
         self._all_bad = False
         self._set_state(ConnectionState.CONNECTED)
-        self._emit(readings, now)
+        since, self._since = self._since, None
+        self._emit(readings, now, since)
+        self.first_poll.set()
 
 
 def _cancelling() -> bool:
@@ -360,18 +407,3 @@ def _cancelling() -> bool:
     finishes (fixed in 3.12), but the task still counts it: check before carrying on."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
-        return "no answer (timeout)"
-    return first or type(exc).__name__
-
-
-def _bug_line(exc: BaseException) -> str:
-    """The exception's type and first line: `KeyError: 'x'` says more than `'x'`."""
-    name = type(exc).__name__
-    text = _one_line(exc)
-    return name if text == name else f"{name}: {text}"

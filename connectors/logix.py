@@ -90,6 +90,7 @@ class LogixConnector(Driver):
     blocking: ClassVar[bool] = True
     # pycomm3's link failures and answers it cannot use (the driver maps them already: a backstop).
     peer_errors = (CommError, ResponseError)
+    default_port = DEFAULT_PORT
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)

@@ -73,6 +73,7 @@ tame_library_logs()
 class ModbusDriver(Driver):
     blocking = False
     peer_errors = (ModbusException,)  # pymodbus's connection, timeout and answer errors
+    default_port = DEFAULT_PORT
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)

@@ -85,6 +85,7 @@ class _Handler:
 class OpcUaDriver(Driver):
     blocking = False
     peer_errors = (UaError,)  # asyncua's status codes (the server refuses) and protocol errors
+    default_port = 4840  # OPC UA's registered port, as in endpoint_url
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)

@@ -45,6 +45,7 @@ _READ_AREA = 0x04
 class S7Driver(Driver):
     blocking = True
     peer_errors = (S7Error,)  # python-snap7's connection, protocol and timeout errors
+    default_port = DEFAULT_PORT
 
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)

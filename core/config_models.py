@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 COMMS_LOSS_REASON = "Communication loss"
 UNASSIGNED_REASON = "Unassigned"
@@ -151,7 +151,12 @@ class Connection(_Model):
     port: int | None = Field(default=None, ge=1, le=65535)
     poll_interval_s: float = Field(default=1.0, gt=0)
     timeout_s: float = Field(default=2.0, gt=0)
-    backoff_max_s: float = Field(default=30.0, gt=0)
+    # The longest wait between two full reconnects. Short, as for a PLC on the LAN: between
+    # them a TCP connect probe ends the wait as soon as the PLC accepts again (connectors.base).
+    # `backoff_max_s` is its older name, still read so that configs written for it load.
+    reconnect_max_s: float = Field(
+        default=5.0, gt=0, le=3600, validation_alias=AliasChoices("reconnect_max_s", "backoff_max_s")
+    )
     options: dict[str, Any] = {}
 
 

@@ -63,7 +63,7 @@ CONFIG = loopback_line.line(
     filler_plc="line-plc",
     extra='\n[andon.policies.maintenance]\nlevels = [{{ level = 1, after_s = 0, notify = "line lead" }}]\n',
     connections=loopback_line.modbus_connection(
-        "line-plc", "port", poll_s=0.05, timeout_s=0.5, backoff_max_s=0.5
+        "line-plc", "port", poll_s=0.05, timeout_s=0.5, reconnect_max_s=0.5
     ),
     second="""
 [[lines.equipment]]

@@ -8,12 +8,12 @@ the connections' ports.
 from __future__ import annotations
 
 
-def modbus_connection(cid: str, port: str, *, poll_s: float, timeout_s: float, backoff_max_s: float) -> str:
-    return _connection(cid, "modbus", port, poll_s, timeout_s, backoff_max_s)
+def modbus_connection(cid: str, port: str, *, poll_s: float, timeout_s: float, reconnect_max_s: float) -> str:
+    return _connection(cid, "modbus", port, poll_s, timeout_s, reconnect_max_s)
 
 
-def s7_connection(cid: str, port: str, *, poll_s: float, timeout_s: float, backoff_max_s: float) -> str:
-    return _connection(cid, "s7", port, poll_s, timeout_s, backoff_max_s)
+def s7_connection(cid: str, port: str, *, poll_s: float, timeout_s: float, reconnect_max_s: float) -> str:
+    return _connection(cid, "s7", port, poll_s, timeout_s, reconnect_max_s)
 
 
 def _connection(cid: str, protocol: str, port: str, poll_s: float, timeout_s: float, backoff_s: float) -> str:
@@ -25,7 +25,7 @@ host = "127.0.0.1"
 port = {{{port}}}
 poll_interval_s = {poll_s}
 timeout_s = {timeout_s}
-backoff_max_s = {backoff_s}
+reconnect_max_s = {backoff_s}
 """
 
 

@@ -373,3 +373,34 @@ def test_constraint_defaults_to_the_last_equipment(tmp_path: Path) -> None:
     assert load_config(REFERENCE).lines[0].constraint_id == "FILLER"
     text = edited([('constraint = "FILLER"\n', "")])
     assert load_config(write(tmp_path, text)).lines[0].constraint_id == "CAPPER"
+
+
+# --- a connection's reconnect cap -----------------------------------------------------------------
+
+CONNECTION = '\n[[connections]]\nid = "plc"\nprotocol = "modbus"\nhost = "10.0.0.5"\n'
+
+
+def test_the_reconnect_cap_is_five_seconds_unless_set(tmp_path: Path) -> None:
+    (conn,) = load_config(write(tmp_path, REFERENCE_TEXT + CONNECTION)).connections
+    assert conn.reconnect_max_s == 5.0
+    text = REFERENCE_TEXT + CONNECTION + "reconnect_max_s = 2.5\n"
+    (conn,) = load_config(write(tmp_path, text)).connections
+    assert conn.reconnect_max_s == 2.5
+
+
+def test_a_config_written_for_the_older_key_name_loads(tmp_path: Path) -> None:
+    (conn,) = load_config(write(tmp_path, REFERENCE_TEXT + CONNECTION + "backoff_max_s = 12\n")).connections
+    assert conn.reconnect_max_s == 12.0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [("reconnect_max_s = 0", "greater than 0"), ("reconnect_max_s = 7200", "less than or equal to 3600")],
+)
+def test_a_wrong_reconnect_cap_is_a_located_error(tmp_path: Path, line: str, message: str) -> None:
+    text = REFERENCE_TEXT + CONNECTION + line + "\n"
+    result = run_check(write(tmp_path, text))
+    assert result.returncode == 2
+    (shown,) = error_lines(result.stderr)
+    assert shown.startswith(f"line.toml:{line_of(text, line)}: connections[0].reconnect_max_s: "), shown
+    assert message in shown

@@ -33,8 +33,10 @@ CONFIG = loopback_line.line(
     small_stop_threshold_s=1,
     filler_plc="filler-plc",
     connections=(
-        loopback_line.modbus_connection("filler-plc", "modbus", poll_s=0.1, timeout_s=0.5, backoff_max_s=0.5)
-        + loopback_line.s7_connection("labeller-plc", "s7", poll_s=0.1, timeout_s=0.5, backoff_max_s=0.5)
+        loopback_line.modbus_connection(
+            "filler-plc", "modbus", poll_s=0.1, timeout_s=0.5, reconnect_max_s=0.5
+        )
+        + loopback_line.s7_connection("labeller-plc", "s7", poll_s=0.1, timeout_s=0.5, reconnect_max_s=0.5)
     ),
     second="""
 [[lines.equipment]]

@@ -178,7 +178,7 @@ def config_text(ports: dict[str, int]) -> str:
     for cid, port in ports.items():
         out.append(
             f'[[connections]]\nid = "{cid}"\nprotocol = "modbus"\nhost = "{HOST}"\nport = {port}\n'
-            f"poll_interval_s = {POLL_S}\ntimeout_s = {TIMEOUT_S}\nbackoff_max_s = {BACKOFF_CAP_S}\n"
+            f"poll_interval_s = {POLL_S}\ntimeout_s = {TIMEOUT_S}\nreconnect_max_s = {BACKOFF_CAP_S}\n"
         )
     for cid in ports:
         out.append(

@@ -15,6 +15,7 @@ from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
 from core.replay import Window, default_window, replay
 from core.timefmt import parse_time
+from hmi.cli import commissioning as cli_commissioning
 from hmi.cli import console as cli_console
 from hmi.cli import panel as cli_panel
 from hmi.cli import people as cli_people
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_panel.register(sub)
     cli_console.register(sub)
     cli_sim.register(sub)
+    cli_commissioning.register(sub)
     p = add(
         "demo", cmd_demo, "The simulated demo line (all four protocols) and a station, figures printed live."
     )

@@ -3,6 +3,12 @@
 It builds the connectors and the engine from the config and owns the SQLite file (docs/DESIGN.md,
 "The path of a sample"). Faces get the engine, the gate and the
 connection diagnostics from here.
+
+At start the engine's clock waits for the connections: until each one's first poll has completed
+(or its first attempt failed, within its timeouts) samples are held, not fed, and the engine is
+not ticked. The first poll's values count from the station's start (the runners stamp them so),
+so a machine whose PLC answers 0.1 s after another's is not 0.1 s in comms loss; a connection
+that does not answer is comms loss from the start (connectors.base).
 """
 
 from __future__ import annotations
@@ -89,15 +95,17 @@ class Station:
         self.tags: dict[tuple[str, str], TagValue] = {}  # (equipment, signal) -> last value
         self.events: deque[Event] = deque(maxlen=EVENT_TAIL)
         self._listeners: list[Callable[[Event], None]] = []
+        # Samples that came before every connection's first poll ended; None once the clock runs.
+        self._held: list[Sample] | None = None
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.store = Store.open(self.db_path)
         self.engine = rebuild(self.config, self.store)
-        self.engine.tick(self.clock())
+        self.started_at = now = self.clock()
+        self.engine.tick(now)
         self.gate = CommandGate(self.engine, self.store, self.clock)
-        self.started_at = self.clock()
         for kind in FACE_EVENTS:
             self.engine.bus.subscribe(kind, self._on_event)
 
@@ -121,18 +129,41 @@ class Station:
         if self.engine is None:
             self.open()
         self.runners = [
-            ConnectionRunner(driver, self.ingest, clock=self.clock, on_state=self.on_connection)
+            ConnectionRunner(
+                driver, self.ingest, clock=self.clock, on_state=self.on_connection, since=self.started_at
+            )
             for driver in build_drivers(self.config)
         ]
+        self._held = []
         for runner in self.runners:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"connection {runner.connection.id}"))
+        self._tasks.append(asyncio.create_task(self._start_clock(), name="first polls"))
         self._tasks.append(asyncio.create_task(self._tick_loop(), name="tick"))
+
+    async def _start_clock(self) -> None:
+        """Hold the engine until every connection's first poll has ended, then feed it what came."""
+        await asyncio.gather(*(runner.first_poll.wait() for runner in self.runners))
+        self._release_held()
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, None
+        if held:
+            # The first polls' values (stamped at the start) before anything a faster connection
+            # read after them: stable, so each tag keeps its own order.
+            since = self.started_at
+            held.sort(key=lambda s: since is None or s.ts > since)
+            self.ingest(held)
 
     def ingest(self, samples: list[Sample]) -> None:
         engine, store = self.engine, self.store
         assert engine is not None and store is not None
         received = self.clock()
         tags = self.tags
+        if self._held is not None:
+            self._held.extend(samples)
+            for s in samples:  # the tag views show them at once all the same
+                tags[s.equipment, s.signal] = TagValue(s.value, int(s.quality), s.ts, s.received or received)
+            return
         feed = self.pace.feed
         ingest_one, append = engine.ingest_one, store.append_sample
         for s in samples:
@@ -151,6 +182,8 @@ class Station:
     def tick(self) -> None:
         engine, store = self.engine, self.store
         assert engine is not None and store is not None
+        if self._held is not None:
+            return  # the engine's clock starts with the first polls (see the module's docstring)
         now = self.clock()
         self._release(self.pace.due(now))
         engine.tick(now)
@@ -217,6 +250,7 @@ class Station:
     def _close(self) -> None:
         if self.store is not None:
             if self.engine is not None:
+                self._release_held()  # stopped before every first poll ended: nothing is lost
                 self._release(self.pace.drain())
                 self.engine.tick(self.clock())
             try:

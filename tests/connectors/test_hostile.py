@@ -217,7 +217,7 @@ def modbus_config(tmp_path: Path, hostile: int, healthy: int) -> Path:
     for cid, port in (("hostile", hostile), ("healthy", healthy)):
         text.append(
             f'[[connections]]\nid = "{cid}"\nprotocol = "modbus"\nhost = "{HOST}"\nport = {port}\n'
-            "poll_interval_s = 0.05\ntimeout_s = 0.2\nbackoff_max_s = 0.05\n"
+            "poll_interval_s = 0.05\ntimeout_s = 0.2\nreconnect_max_s = 0.05\n"
         )
     for cid in ("hostile", "healthy"):
         text.append(
@@ -369,7 +369,7 @@ async def test_an_opcua_server_sending_garbage_fails_the_connection_cleanly(
             port=port,
             poll_interval_s=0.1,
             timeout_s=0.5,
-            backoff_max_s=0.2,
+            reconnect_max_s=0.2,
         )
         runner = ConnectionRunner(OpcUaDriver(connection, tags), samples.extend)
         with LoopWatch() as loop_watch:

@@ -32,7 +32,7 @@ def _conn(port: int, cid: str = "plc1", **options: object) -> Connection:
         port=port,
         poll_interval_s=0.1,
         timeout_s=0.3,
-        backoff_max_s=0.5,
+        reconnect_max_s=0.5,
         options={"init_tags": False, **options},
     )
 

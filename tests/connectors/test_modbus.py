@@ -63,7 +63,7 @@ def conn(port: int, **kw: Any) -> Connection:
         "port": port,
         "poll_interval_s": 0.05,
         "timeout_s": 0.3,
-        "backoff_max_s": 0.2,
+        "reconnect_max_s": 0.2,
     }
     base.update(kw)
     return Connection(**base)

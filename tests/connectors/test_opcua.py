@@ -70,7 +70,7 @@ def conn(port: int, **options: Any) -> Connection:
         port=port,
         poll_interval_s=0.1,
         timeout_s=0.3,
-        backoff_max_s=0.3,
+        reconnect_max_s=0.3,
         options=options,
     )
 

@@ -30,7 +30,7 @@ from tests.ports import free_port
 pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
 
 
-def connection(port: int, backoff_max_s: float = 0.3) -> Connection:
+def connection(port: int, reconnect_max_s: float = 0.3) -> Connection:
     return Connection(
         id="plc",
         protocol="modbus",
@@ -38,7 +38,7 @@ def connection(port: int, backoff_max_s: float = 0.3) -> Connection:
         port=port,
         poll_interval_s=0.05,
         timeout_s=0.3,
-        backoff_max_s=backoff_max_s,
+        reconnect_max_s=reconnect_max_s,
     )
 
 
@@ -85,7 +85,7 @@ def test_a_failure_and_a_recovery_are_one_status_change_each() -> None:
 
 
 def test_the_backoff_never_waits_longer_than_its_cap() -> None:
-    runner = ConnectionRunner(ModbusDriver(connection(1, backoff_max_s=2.0), TAGS), lambda s: None)
+    runner = ConnectionRunner(ModbusDriver(connection(1, reconnect_max_s=2.0), TAGS), lambda s: None)
     runner.rng = random.Random(4)
     waits = []
     for failures in range(30):

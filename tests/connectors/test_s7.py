@@ -54,7 +54,7 @@ def tag(address: str, type_: str = "int16", equipment: str = "eq", **kw: Any) ->
 
 def conn(port: int, **kw: Any) -> Connection:
     options = kw.pop("options", {})
-    defaults: dict[str, Any] = {"poll_interval_s": 0.05, "timeout_s": 0.5, "backoff_max_s": 0.3}
+    defaults: dict[str, Any] = {"poll_interval_s": 0.05, "timeout_s": 0.5, "reconnect_max_s": 0.3}
     defaults.update(kw)
     return Connection(
         id=f"s7-{port}", protocol="s7", host="127.0.0.1", port=port, options=options, **defaults

@@ -37,7 +37,7 @@ host = "127.0.0.1"
 port = {port}
 poll_interval_s = 0.1
 timeout_s = 0.5
-backoff_max_s = 0.5
+reconnect_max_s = 0.5
 
 [[lines]]
 id = "L1"
