@@ -45,9 +45,11 @@ ideal_cycle_time_s = 0.4
 counter_max = 2147483647
 """
 FILLER_PLC = loopback_line.modbus_connection(
-    "filler-plc", "modbus", poll_s=0.1, timeout_s=0.5, backoff_max_s=0.5
+    "filler-plc", "modbus", poll_s=0.1, timeout_s=0.5, reconnect_max_s=0.5
 )
-LABELLER_PLC = loopback_line.s7_connection("labeller-plc", "s7", poll_s=0.1, timeout_s=0.5, backoff_max_s=0.5)
+LABELLER_PLC = loopback_line.s7_connection(
+    "labeller-plc", "s7", poll_s=0.1, timeout_s=0.5, reconnect_max_s=0.5
+)
 
 
 def config_text(*, with_labeller: bool, threshold: float = 1) -> str:
