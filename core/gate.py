@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import copy
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,9 +23,10 @@ from typing import Any
 from core.audit import AuditLog
 from core.auth import AuthError, UserStore
 from core.engine import CommandError, Engine, Refused
-from core.events import EventBus
+from core.events import Event, EventBus
 from core.permissions import PUBLIC, Actor
 from core.store import Store, StoreError, write_failure
+from core.text import KEY_MAX, TextError, check_args, check_text, writable
 
 # Segments at the end of an equipment's history that a command may change: the open one, the one
 # a zero-length segment gives back, and the stop before a communication loss.
@@ -94,6 +96,33 @@ def _not_recorded(why: str) -> GateError:
     return GateError(f"not recorded: {why}; nothing was changed", refused=False)
 
 
+# Longer than any user name (core.auth) or PIN: past it, the text is not worth checking further.
+_WHO_MAX = 64
+
+
+def _check_input(command: str, args: Mapping[str, Any], user: str | None, pin: str | None) -> None:
+    """The boundary every face and the socket pass: text and numbers the station may take
+    (core.text). Refused before the PIN check, so bad text is neither audited nor counted."""
+    try:
+        check_text(command, "command", max_len=KEY_MAX)
+        check_args(args)
+        if user is not None:
+            check_text(user, "user", max_len=_WHO_MAX)
+        if pin is not None:
+            check_text(pin, "PIN", max_len=_WHO_MAX)
+    except TextError as exc:
+        raise GateError(f"refused: {exc}; nothing was changed", refused=False) from None
+
+
+def _unwritable(args: Mapping[str, Any], message: str, events: list[Event]) -> bool:
+    """Whether the command's rows (journal, audit, and the projections its events become) hold
+    something the store cannot write: then it must not reach the engine, or every later write
+    would fail on it."""
+    return not (
+        writable(args) and writable(message) and all(writable(dataclasses.asdict(ev)) for ev in events)
+    )
+
+
 class CommandGate:
     def __init__(self, engine: Engine, store: Store, clock: Callable[[], float]) -> None:
         self.engine = engine
@@ -104,6 +133,7 @@ class CommandGate:
 
     def login(self, name: str, pin: str) -> Actor:
         """Check a PIN (for a face's login screen); a failure is audited and raises GateError."""
+        _check_input("login", {}, name, pin)
         now = self.clock()
         try:
             user = self.users.verify(name, pin, now)
@@ -116,13 +146,14 @@ class CommandGate:
 
     def _audit_refusal(self, *row: Any) -> None:
         # A refusal changes nothing, so it stands even when the disk cannot take its audit row.
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, ValueError, OverflowError):
             self.audit.append(*row)
 
     def run(
         self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None
     ) -> str:
         """Carry out `command` for `user` (PIN checked here) and return what was done."""
+        _check_input(command, args, user, pin)
         ts = self.engine.effective_time(self.clock())
         target = _target(args)
         actor: Actor | None = None
@@ -141,14 +172,19 @@ class CommandGate:
             raise GateError(why, refused=True)
         name = actor.name if actor else None
         role = str(actor.role) if actor else None
+        trial = trial_copy(self.engine, args)
+        events: list[Event] = []
+        trial.bus.subscribe_all(events.append)
         try:
-            message = trial_copy(self.engine, args).command(command, args, ts, actor)
+            message = trial.command(command, args, ts, actor)
         except Refused as exc:
             self._audit_refusal(ts, name, role, command, target, "refused", str(exc))
             raise GateError(str(exc), refused=True) from None
         except CommandError as exc:
             self._audit_refusal(ts, name, role, command, target, "failed", str(exc))
             raise GateError(str(exc), refused=False) from None
+        if _unwritable(args, message, events):
+            raise _not_recorded("the command holds text or a number the database cannot store")
         try:
             self.store.append_command(
                 ts,
