@@ -12,16 +12,18 @@ the engine is a deterministic function of its inputs (that is what makes a rebui
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import contextlib
 import copy
 import dataclasses
 import sqlite3
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from core.audit import AuditLog
-from core.auth import AuthError, UserStore
+from core.auth import PANEL, AuthError, User, UserStore
 from core.engine import CommandError, Engine, Refused
 from core.events import Event, EventBus
 from core.permissions import PUBLIC, Actor
@@ -96,6 +98,11 @@ def _not_recorded(why: str) -> GateError:
     return GateError(f"not recorded: {why}; nothing was changed", refused=False)
 
 
+# One thread for every PIN check of the process: scrypt costs tens of ms of CPU, and however many
+# logins arrive at once they queue here and take at most one core from the station's event loop
+# (its PLC polling), never the loop itself.
+_PIN_CHECKS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pin-check")
+
 # Longer than any user name (core.auth) or PIN: past it, the text is not worth checking further.
 _WHO_MAX = 64
 
@@ -112,6 +119,11 @@ def _check_input(command: str, args: Mapping[str, Any], user: str | None, pin: s
             check_text(pin, "PIN", max_len=_WHO_MAX)
     except TextError as exc:
         raise GateError(f"refused: {exc}; nothing was changed", refused=False) from None
+
+
+def _at(exc: AuthError, place: str) -> str:
+    """A refused PIN's audit detail, naming where it was typed when that was not the panel."""
+    return str(exc) if place == PANEL else f"{exc} (at {place})"
 
 
 def _unwritable(args: Mapping[str, Any], message: str, events: list[Event]) -> bool:
@@ -131,14 +143,21 @@ class CommandGate:
         self.users = UserStore(store.conn)
         self.audit = AuditLog(store.conn)
 
-    def login(self, name: str, pin: str) -> Actor:
-        """Check a PIN (for a face's login screen); a failure is audited and raises GateError."""
+    async def _verify(self, name: str, pin: str, place: str) -> User:
+        """The PIN check, its scrypt work in the worker thread; the rows it reads and writes on
+        this one (the store's connection is this thread's)."""
+        attempt = self.users.begin(name, self.clock(), place)
+        ok = await asyncio.get_running_loop().run_in_executor(_PIN_CHECKS, attempt.matches, pin)
+        return self.users.finish(attempt, ok, pin, self.clock())
+
+    async def login(self, name: str, pin: str, *, place: str = PANEL) -> Actor:
+        """Check a PIN (for a face's login screen) typed at `place` (core.auth: the panel, or a
+        socket peer); a failure is audited and raises GateError."""
         _check_input("login", {}, name, pin)
-        now = self.clock()
         try:
-            user = self.users.verify(name, pin, now)
+            user = await self._verify(name, pin, place)
         except AuthError as exc:
-            self._audit_refusal(now, name, None, "login", None, "refused", str(exc))
+            self._audit_refusal(self.clock(), name, None, "login", None, "refused", _at(exc, place))
             raise GateError(str(exc), refused=True) from None
         except sqlite3.Error as exc:  # the failed-PIN counter cannot be written
             raise _not_recorded(write_failure(exc)) from None
@@ -149,24 +168,32 @@ class CommandGate:
         with contextlib.suppress(sqlite3.Error, ValueError, OverflowError):
             self.audit.append(*row)
 
-    def run(
-        self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None
+    async def run(
+        self,
+        command: str,
+        args: Mapping[str, Any],
+        *,
+        user: str | None = None,
+        pin: str | None = None,
+        place: str = PANEL,
     ) -> str:
-        """Carry out `command` for `user` (PIN checked here) and return what was done."""
+        """Carry out `command` for `user` (PIN checked here, typed at `place`) and return what was
+        done. Only the PIN check waits; from the trial on nothing else runs in between."""
         _check_input(command, args, user, pin)
-        ts = self.engine.effective_time(self.clock())
         target = _target(args)
         actor: Actor | None = None
         if user is not None:
             try:
-                found = self.users.verify(user, pin or "", ts)
+                found = await self._verify(user, pin or "", place)
             except AuthError as exc:
-                self._audit_refusal(ts, user, None, command, target, "refused", str(exc))
+                ts = self.engine.effective_time(self.clock())
+                self._audit_refusal(ts, user, None, command, target, "refused", _at(exc, place))
                 raise GateError(str(exc), refused=True) from None
             except sqlite3.Error as exc:
                 raise _not_recorded(write_failure(exc)) from None
             actor = Actor(found.name, found.role)
-        elif command not in PUBLIC:
+        ts = self.engine.effective_time(self.clock())
+        if actor is None and command not in PUBLIC:
             why = f"{command} needs a login"
             self._audit_refusal(ts, None, None, command, target, "refused", why)
             raise GateError(why, refused=True)

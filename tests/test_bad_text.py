@@ -210,7 +210,9 @@ def test_the_gate_keeps_an_unwritable_row_from_the_engine_without_the_text_check
     assert station.gate is not None and station.store is not None and station.engine is not None
     before = station.store.last_id
     with pytest.raises(GateError, match="nothing was changed"):
-        station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "safety", "note": "\udfff"})
+        asyncio.run(
+            station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "safety", "note": "\udfff"})
+        )
     assert station.engine.andon.calls == []
     assert station.store.last_id == before
     with pytest.raises(StoreError, match="not UTF-8"):
