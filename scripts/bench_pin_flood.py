@@ -131,9 +131,8 @@ def report(phases: Sequence[Phase], args: argparse.Namespace) -> float:
         f"PIN flood: {args.connections} Modbus connections x {args.tags} tags at {args.poll:g} s, "
         f"{args.clients} login clients, PIN checks {where}"
     )
-    print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}"
-    )
+    load = os.getloadavg()[0]
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, load {load:.2f}")
     expected = 1.0 / args.poll
     for p in phases:
         print(
