@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
+import re
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +30,7 @@ from core.config import Config, parse_config
 from core.gate import GateError
 from core.permissions import TABLE
 from core.store import StoreError
+from hmi.cli.main import main
 from hmi.paths import socket_path
 from hmi.socket.server import StationServer
 from hmi.station.runtime import Station
@@ -251,9 +254,12 @@ requests = st.tuples(
 )
 
 
+RAW_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?(e[0-9]+)?")
+
+
 def raw_json(value: Any) -> str:
     """JSON text with raw number strings (the "1e999" above) written as numbers."""
-    if isinstance(value, str) and value.lstrip("-").replace(".", "", 1).replace("e", "", 1).isdigit():
+    if isinstance(value, str) and RAW_NUMBER.fullmatch(value):
         return value
     if isinstance(value, dict):
         return "{" + ",".join(f"{json.dumps(k)}:{raw_json(v)}" for k, v in value.items()) + "}"
@@ -280,10 +286,23 @@ def test_any_json_text_and_number_over_the_socket_leaves_the_station_sound(
                     + "".join(f",{json.dumps(k)}:{json.dumps(v)}" for k, v in fields.items())
                     + "}"
                 )
-                answer = await client.send(line)
-                assert ("result" in answer) != ("error" in answer), answer
-                message = answer.get("error") or answer["result"]["message"]
-                assert "\n" not in message and "Traceback" not in message, answer
+                # The same text as a login and as a view's name and argument.
+                recent = raw_json(args.get("call", 5))
+                extra = [
+                    json.dumps({"id": 2, "op": "login", "user": text, "pin": text}),
+                    json.dumps({"id": 3, "op": "view", "name": text, "args": {text: text}}),
+                    '{"id":4,"op":"view","name":"andon","args":{"recent":' + recent + "}}",
+                ]
+                for sent in (line, *extra):
+                    answer = await client.send(sent)
+                    assert ("result" in answer) != ("error" in answer), answer
+                    message = answer.get("error") or answer["result"]
+                    if isinstance(message, dict):
+                        message = message.get("message", "")
+                    assert isinstance(message, str | list), answer
+                    assert "Traceback" not in str(message), answer
+                    if isinstance(message, str):
+                        assert "\n" not in message, answer
                 clock.t += 1
                 station.tick()
                 assert station.store_error is None, (command, args, station.store_error)
@@ -294,6 +313,10 @@ def test_any_json_text_and_number_over_the_socket_leaves_the_station_sound(
         clock.t += 10
         async with station_and_client(db, clock) as (station, client):
             await assert_station_sound(station, client, clock)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["audit", "verify", "--db", str(db)])
+        assert code == 0 and out.getvalue().startswith("audit chain holds"), (out.getvalue(), err.getvalue())
 
     with tempfile.TemporaryDirectory(prefix="ms5-") as name:
         asyncio.run(run(Path(name) / "station.db"))
