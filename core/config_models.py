@@ -123,6 +123,13 @@ class Panel(_Model):
     sound: bool = True  # the Andon sound; a station beside a quiet lab may switch it off
 
 
+class People(_Model):
+    """Which PINs `ms5 user add` and `reset-pin` accept (core.pin.PinPolicy)."""
+
+    pin_min_digits: int = Field(default=4, ge=4, le=8)
+    simple_pins: bool = False  # all one digit (0000) or a straight run (1234, 4321) are refused
+
+
 class ReplayUser(_Model):
     name: str
     role: Literal["operator", "maintenance", "supervisor", "admin"]
@@ -244,6 +251,7 @@ class Config(_Model):
     andon: Andon = Andon()
     replay: ReplaySection = ReplaySection()
     panel: Panel = Panel()
+    people: People = People()
     connections: list[Connection] = []
 
     def reason_category(self, reason: str) -> ReasonCategory:

@@ -253,7 +253,8 @@ class EngineCommands(EngineSegments):
             raise CommandError("raise_andon needs one equipment")
         self._authorize(actor, "raise_andon")
         self._clock(ts)
-        note = str(args.get("note", "") or "")
+        # Folded like a note on a stop: a call's note is one line on the Andon board and its rows.
+        note = " ".join(str(args.get("note", "") or "").split())
         call = self.andon.raise_call(ts, targets[0].cfg.id, kind, actor.name if actor else None, note)
         return f"{kind} call #{call.id} raised at {call.equipment}"
 
@@ -288,7 +289,7 @@ class EngineCommands(EngineSegments):
         return self._andon_command("take_andon", args, ts, actor, lambda c, u: self.andon.take(ts, c, u))
 
     def _cmd_note_andon(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
-        text = str(args.get("text", args.get("note", "")))
+        text = " ".join(str(args.get("text", args.get("note", ""))).split())
         return self._andon_command(
             "note_andon", args, ts, actor, lambda c, u: self.andon.note(ts, c, u, text)
         )

@@ -12,19 +12,23 @@ the engine is a deterministic function of its inputs (that is what makes a rebui
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import contextlib
 import copy
+import dataclasses
 import sqlite3
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from core.audit import AuditLog
-from core.auth import AuthError, UserStore
+from core.auth import PANEL, AuthError, User, UserStore
 from core.engine import CommandError, Engine, Refused
-from core.events import EventBus
+from core.events import Event, EventBus
 from core.permissions import PUBLIC, Actor
 from core.store import Store, StoreError, write_failure
+from core.text import KEY_MAX, TextError, check_args, check_text, writable
 
 # Segments at the end of an equipment's history that a command may change: the open one, the one
 # a zero-length segment gives back, and the stop before a communication loss.
@@ -94,6 +98,43 @@ def _not_recorded(why: str) -> GateError:
     return GateError(f"not recorded: {why}; nothing was changed", refused=False)
 
 
+# One thread for every PIN check of the process: scrypt costs tens of ms of CPU, and however many
+# logins arrive at once they queue here and take at most one core from the station's event loop
+# (its PLC polling), never the loop itself.
+_PIN_CHECKS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pin-check")
+
+# Longer than any user name (core.auth) or PIN: past it, the text is not worth checking further.
+_WHO_MAX = 64
+
+
+def _check_input(command: str, args: Mapping[str, Any], user: str | None, pin: str | None) -> None:
+    """The boundary every face and the socket pass: text and numbers the station may take
+    (core.text). Refused before the PIN check, so bad text is neither audited nor counted."""
+    try:
+        check_text(command, "command", max_len=KEY_MAX)
+        check_args(args)
+        if user is not None:
+            check_text(user, "user", max_len=_WHO_MAX)
+        if pin is not None:
+            check_text(pin, "PIN", max_len=_WHO_MAX)
+    except TextError as exc:
+        raise GateError(f"refused: {exc}; nothing was changed", refused=False) from None
+
+
+def _at(exc: AuthError, place: str) -> str:
+    """A refused PIN's audit detail, naming where it was typed when that was not the panel."""
+    return str(exc) if place == PANEL else f"{exc} (at {place})"
+
+
+def _unwritable(args: Mapping[str, Any], message: str, events: list[Event]) -> bool:
+    """Whether the command's rows (journal, audit, and the projections its events become) hold
+    something the store cannot write: then it must not reach the engine, or every later write
+    would fail on it."""
+    return not (
+        writable(args) and writable(message) and all(writable(dataclasses.asdict(ev)) for ev in events)
+    )
+
+
 class CommandGate:
     def __init__(self, engine: Engine, store: Store, clock: Callable[[], float]) -> None:
         self.engine = engine
@@ -102,13 +143,21 @@ class CommandGate:
         self.users = UserStore(store.conn)
         self.audit = AuditLog(store.conn)
 
-    def login(self, name: str, pin: str) -> Actor:
-        """Check a PIN (for a face's login screen); a failure is audited and raises GateError."""
-        now = self.clock()
+    async def _verify(self, name: str, pin: str, place: str) -> User:
+        """The PIN check, its scrypt work in the worker thread; the rows it reads and writes on
+        this one (the store's connection is this thread's)."""
+        attempt = self.users.begin(name, self.clock(), place)
+        ok = await asyncio.get_running_loop().run_in_executor(_PIN_CHECKS, attempt.matches, pin)
+        return self.users.finish(attempt, ok, pin, self.clock())
+
+    async def login(self, name: str, pin: str, *, place: str = PANEL) -> Actor:
+        """Check a PIN (for a face's login screen) typed at `place` (core.auth: the panel, or a
+        socket peer); a failure is audited and raises GateError."""
+        _check_input("login", {}, name, pin)
         try:
-            user = self.users.verify(name, pin, now)
+            user = await self._verify(name, pin, place)
         except AuthError as exc:
-            self._audit_refusal(now, name, None, "login", None, "refused", str(exc))
+            self._audit_refusal(self.clock(), name, None, "login", None, "refused", _at(exc, place))
             raise GateError(str(exc), refused=True) from None
         except sqlite3.Error as exc:  # the failed-PIN counter cannot be written
             raise _not_recorded(write_failure(exc)) from None
@@ -116,39 +165,53 @@ class CommandGate:
 
     def _audit_refusal(self, *row: Any) -> None:
         # A refusal changes nothing, so it stands even when the disk cannot take its audit row.
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, ValueError, OverflowError):
             self.audit.append(*row)
 
-    def run(
-        self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None
+    async def run(
+        self,
+        command: str,
+        args: Mapping[str, Any],
+        *,
+        user: str | None = None,
+        pin: str | None = None,
+        place: str = PANEL,
     ) -> str:
-        """Carry out `command` for `user` (PIN checked here) and return what was done."""
-        ts = self.engine.effective_time(self.clock())
+        """Carry out `command` for `user` (PIN checked here, typed at `place`) and return what was
+        done. Only the PIN check waits; from the trial on nothing else runs in between."""
+        _check_input(command, args, user, pin)
         target = _target(args)
         actor: Actor | None = None
         if user is not None:
             try:
-                found = self.users.verify(user, pin or "", ts)
+                found = await self._verify(user, pin or "", place)
             except AuthError as exc:
-                self._audit_refusal(ts, user, None, command, target, "refused", str(exc))
+                ts = self.engine.effective_time(self.clock())
+                self._audit_refusal(ts, user, None, command, target, "refused", _at(exc, place))
                 raise GateError(str(exc), refused=True) from None
             except sqlite3.Error as exc:
                 raise _not_recorded(write_failure(exc)) from None
             actor = Actor(found.name, found.role)
-        elif command not in PUBLIC:
+        ts = self.engine.effective_time(self.clock())
+        if actor is None and command not in PUBLIC:
             why = f"{command} needs a login"
             self._audit_refusal(ts, None, None, command, target, "refused", why)
             raise GateError(why, refused=True)
         name = actor.name if actor else None
         role = str(actor.role) if actor else None
+        trial = trial_copy(self.engine, args)
+        events: list[Event] = []
+        trial.bus.subscribe_all(events.append)
         try:
-            message = trial_copy(self.engine, args).command(command, args, ts, actor)
+            message = trial.command(command, args, ts, actor)
         except Refused as exc:
             self._audit_refusal(ts, name, role, command, target, "refused", str(exc))
             raise GateError(str(exc), refused=True) from None
         except CommandError as exc:
             self._audit_refusal(ts, name, role, command, target, "failed", str(exc))
             raise GateError(str(exc), refused=False) from None
+        if _unwritable(args, message, events):
+            raise _not_recorded("the command holds text or a number the database cannot store")
         try:
             self.store.append_command(
                 ts,

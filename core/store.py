@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from core.samples import Quality, Sample
 from core.sqlite_tx import StoreError, one_line, write_failure
 from core.store_projections import Projections
 from core.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from core.text import writable_text
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CommandRecord", "Store", "StoreError", "write_failure"]
 
@@ -70,6 +72,14 @@ _QUALITIES = {int(q): q for q in Quality}
 _ROLES = frozenset(r.value for r in Role)
 
 _SampleRow = tuple[float, str, str, float | None, int]
+# A station before core.text journaled such text (as JSON escapes) and could write nothing after.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _writable_args(args: dict[str, Any]) -> dict[str, Any]:
+    """Command arguments read back with each lone surrogate made U+FFFD: the rebuilt engine must
+    hold nothing its projections or the faces cannot carry."""
+    return {writable_text(str(k)): writable_text(v) if isinstance(v, str) else v for k, v in args.items()}
 
 
 class Store:
@@ -205,8 +215,16 @@ class Store:
         """
         try:
             args_json = json.dumps(dict(args), sort_keys=True, separators=(",", ":"), allow_nan=False)
+            # The JSON above escapes a lone surrogate; the text itself must be UTF-8 all the same,
+            # or the engine would hold a note that no projection row can carry.
+            json.dumps(dict(args), ensure_ascii=False).encode("utf-8")
+            if user is not None:
+                user.name.encode("utf-8")
+            command.encode("utf-8")
         except (TypeError, ValueError) as exc:
-            raise StoreError(f"{self.path}: command {command!r}: arguments are not JSON: {exc}") from None
+            raise StoreError(
+                f"{self.path}: command {command!a}: arguments are not UTF-8 JSON: {one_line(exc)}"
+            ) from None
         self._check_open()
         conn = self._db.conn
         conn.execute("PRAGMA synchronous=FULL")
@@ -259,7 +277,10 @@ class Store:
                 yield row_id, Sample(ts, equipment, signal, value, qualities.get(quality, Quality.BAD))
             else:
                 known_role = Role(role) if role in _ROLES else None
-                yield row_id, CommandRecord(ts, user, known_role, command, json.loads(args) if args else {})
+                decoded = json.loads(args) if args else {}
+                if _ESCAPED_SURROGATE.search(args or ""):
+                    decoded = _writable_args(decoded)
+                yield row_id, CommandRecord(ts, user, known_role, command, decoded)
 
     @property
     def last_id(self) -> int:

@@ -99,16 +99,32 @@ def _v3_andon(db: sqlite_utils.Database) -> None:
         db.executescript(_V3_ANDON)
 
 
+def _v4_lockouts(db: sqlite_utils.Database) -> None:
+    # The lockout per user and place (core.auth): CREATE ... IF NOT EXISTS, safe to run twice.
+    db.conn.execute(auth.LOCKOUTS_SCHEMA)
+    db.conn.commit()
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
     _v2_users_and_audit,
     _v3_andon,
+    _v4_lockouts,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
 _OUR_TABLES = frozenset(
-    {"journal", "state_intervals", "minute_counts", "downtime_events", "users", "audit", "andon_events"}
+    {
+        "journal",
+        "state_intervals",
+        "minute_counts",
+        "downtime_events",
+        "users",
+        "lockouts",
+        "audit",
+        "andon_events",
+    }
 )
 
 

@@ -206,7 +206,7 @@ async def acknowledge(db: Path, equipment: str) -> int | None:
         if not raised.ok:
             return None
         call = int(raised.message.split("#")[1].split()[0])
-        answer = await link.command("ack_andon", {"call": call}, user="sam", pin="2222")
+        answer = await link.command("ack_andon", {"call": call}, user="sam", pin="2580")
         return call if answer.ok else None
     finally:
         with contextlib.suppress(Exception):
@@ -245,7 +245,7 @@ async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
     config = parse_config(cfg_path.read_text(), cfg_path)
     db = folder / "station.db"
     with Store.open(db) as store:
-        UserStore(store.conn).add("sam", Role.SUPERVISOR, "2222", time.time())
+        UserStore(store.conn).add("sam", Role.SUPERVISOR, "2580", time.time())
     sim = SimLine(config, seed=seed, speed=speed)
     await sim.start()
     station = Station(cfg_path, db)

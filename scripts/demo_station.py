@@ -8,6 +8,7 @@ and resolved, a reason given to a stop) go through the command gate at fixed tim
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -104,7 +105,9 @@ def replayed_station(
             step = pending.pop(0)
             clock.now = step.ts
             station.tick()
-            gate.run(step.command, _args(station, step), user=step.user, pin=PINS.get(step.user or ""))
+            asyncio.run(
+                gate.run(step.command, _args(station, step), user=step.user, pin=PINS.get(step.user or ""))
+            )
         if batch and batch[0].ts != sample.ts:
             station.ingest(batch)
             batch = []
@@ -148,9 +151,11 @@ def correct_first_stop(station: Station, reason: str, user: str) -> None:
         if ev.reason not in (COMMS_LOSS_REASON, UNASSIGNED_REASON, reason)
     ]
     first = min(events, key=lambda ev: ev.start)
-    gate.run(
-        "set_reason",
-        {"equipment": first.equipment, "at": first.start, "reason": reason},
-        user=user,
-        pin=PINS[user],
+    asyncio.run(
+        gate.run(
+            "set_reason",
+            {"equipment": first.equipment, "at": first.start, "reason": reason},
+            user=user,
+            pin=PINS[user],
+        )
     )

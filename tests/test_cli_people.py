@@ -40,7 +40,7 @@ def test_users_are_added_listed_reset_and_removed(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     hashes = [h for (h,) in conn.execute("SELECT pin_hash FROM users")]
     conn.close()
-    assert hashes and all(h.startswith("scrypt$") and "2468" not in h for h in hashes)
+    assert hashes and all(h.startswith("scrypt-pepper$") and "2468" not in h for h in hashes)
 
 
 def test_bad_user_input_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_bad_user_input_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
     ms5("user", "add", "sam", "--role", "supervisor", "--pin-stdin", "--db", db, stdin="2468\n")
     for args, stdin, message in [
         (("user", "add", "bob", "--role", "operator", "--pin-stdin"), "12\n", "PIN must be 4 to 8 digits"),
-        (("user", "add", "sam", "--role", "operator", "--pin-stdin"), "1234\n", "sam"),
+        (("user", "add", "sam", "--role", "operator", "--pin-stdin"), "1470\n", "sam"),
         (("user", "add", "eve", "--role", "king", "--pin-stdin"), "1234\n", "invalid choice"),
         (("user", "remove", "nobody"), "", "nobody"),
         (("user", "add", "bob", "--role", "operator"), "", "use --pin-stdin"),
@@ -59,6 +59,51 @@ def test_bad_user_input_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert "Traceback" not in result.stderr
     assert ms5("user", "list", "--db", db).stdout.split() == ["sam", "supervisor"]
+
+
+def test_the_pin_policy_comes_from_the_config_and_ms5_check_validates_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "station.db")
+    reference = (ROOT / "tests" / "data" / "reference.toml").read_text()
+    lax, bad = tmp_path / "lax.toml", tmp_path / "bad.toml"
+    lax.write_text(reference + "\n[people]\nsimple_pins = true\npin_min_digits = 4\n")
+    bad.write_text(reference + "\n[people]\npin_min_digits = 3\n")
+    strict = ms5("user", "add", "ann", "--role", "operator", "--pin-stdin", "--db", db, stdin="1234\n")
+    assert strict.returncode == 2 and "too easy to guess" in strict.stderr, strict.stderr
+    assert len(strict.stderr.strip().splitlines()) == 1
+    ok = ms5(
+        "user",
+        "add",
+        "ann",
+        "--role",
+        "operator",
+        "--pin-stdin",
+        "--config",
+        str(lax),
+        "--db",
+        db,
+        stdin="1234\n",
+    )
+    assert ok.returncode == 0, ok.stderr
+    # A Cyrillic "аnn" (its first letter U+0430) would list like ann: refused.
+    twin = ms5("user", "add", "\u0430nn", "--role", "admin", "--pin-stdin", "--db", db, stdin="4711\n")
+    assert twin.returncode == 2 and "looks the same" in twin.stderr, twin.stderr
+    checked = ms5("check", str(bad))
+    assert checked.returncode == 2 and "pin_min_digits" in checked.stderr, checked.stderr
+    refused = ms5(
+        "user",
+        "add",
+        "bob",
+        "--role",
+        "operator",
+        "--pin-stdin",
+        "--config",
+        str(bad),
+        "--db",
+        db,
+        stdin="4711\n",
+    )
+    assert refused.returncode == 2 and "pin_min_digits" in refused.stderr, refused.stderr
+    assert ms5("user", "list", "--db", db).stdout.split() == ["ann", "operator"]
 
 
 def test_audit_verify_catches_an_edited_row(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ class Disk:
 
     def fill(self) -> None:
         if self.kind == "tmpfs":
-            with open(self.folder / "filler", "wb") as f:
+            with open(self.folder / "filler", "wb", buffering=0) as f:  # no buffer left to fail at close
                 chunk = b"\0" * 65536
                 with contextlib.suppress(OSError):
                     while True:
@@ -219,7 +219,7 @@ def test_a_full_disk_is_said_loudly_counting_goes_on_and_writing_resumes_when_sp
 
 
 def _users(store: Store) -> None:
-    UserStore(store.conn).add("sam", Role.SUPERVISOR, "2222", T0)
+    UserStore(store.conn).add("sam", Role.SUPERVISOR, "2580", T0)
 
 
 def test_a_command_while_the_disk_is_full_is_refused_and_changes_nothing(disk: Disk, config: Config) -> None:
@@ -229,7 +229,7 @@ def test_a_command_while_the_disk_is_full_is_refused_and_changes_nothing(disk: D
     disk.store = station.store
     _users(station.store)
     line.run(5)
-    station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"})
+    asyncio.run(station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"}))
     line.run(5)
     disk.fill()
     # Free room inside the file's last pages (or the WAL) takes a little more before it fails.
@@ -241,26 +241,30 @@ def test_a_command_while_the_disk_is_full_is_refused_and_changes_nothing(disk: D
     before = engine_state(station.engine)
 
     with pytest.raises(GateError, match=r"^not recorded: disk full; nothing was changed$") as ack:
-        station.gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2222")
+        asyncio.run(station.gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2580"))
     assert not ack.value.refused
     with pytest.raises(GateError, match="not recorded: disk full"):
-        station.gate.run("raise_andon", {"equipment": "CAPPER", "kind": "quality"})
+        asyncio.run(station.gate.run("raise_andon", {"equipment": "CAPPER", "kind": "quality"}))
     with pytest.raises(GateError, match="not recorded: disk full"):
-        station.gate.run("start_changeover", {"equipment": "FILLER"}, user="sam", pin="2222")
+        asyncio.run(station.gate.run("start_changeover", {"equipment": "FILLER"}, user="sam", pin="2580"))
     with pytest.raises(GateError, match="not recorded: disk full"):
-        station.gate.run("start_planned_stop", {"line": "L1", "reason": "Meeting"}, user="sam", pin="2222")
+        asyncio.run(
+            station.gate.run(
+                "start_planned_stop", {"line": "L1", "reason": "Meeting"}, user="sam", pin="2580"
+            )
+        )
     assert engine_state(station.engine) == before
     # A refusal is still a refusal: it changes nothing, so it stands without its audit row.
     with pytest.raises(GateError, match="needs a login"):
-        station.gate.run("start_changeover", {"equipment": "FILLER"})
+        asyncio.run(station.gate.run("start_changeover", {"equipment": "FILLER"}))
     with pytest.raises(GateError, match="no changeover is open"):
-        station.gate.run("end_changeover", {"equipment": "FILLER"}, user="sam", pin="2222")
+        asyncio.run(station.gate.run("end_changeover", {"equipment": "FILLER"}, user="sam", pin="2580"))
     assert engine_state(station.engine) == before
 
     disk.free()
     line.run(2)
     assert (
-        station.gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2222")
+        asyncio.run(station.gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2580"))
         == "call #1 acknowledged"
     )
     asyncio.run(station.stop())
@@ -288,7 +292,7 @@ def test_a_read_only_database_is_said_and_writing_resumes_when_it_is_writable_ag
     assert station.store_error.startswith("database not writable: read-only")
     assert health_view(station)["store_error"] == station.store_error
     with pytest.raises(GateError, match="not recorded: read-only"):
-        station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"})
+        asyncio.run(station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"}))
     assert station.engine is not None and station.engine.andon.calls == []
     station.store.conn.execute("PRAGMA query_only = 0")
     line.run(2)

@@ -144,7 +144,7 @@ def test_a_shift_with_actions_gives_andon_events_and_rejected_commands(tmp_path:
 def test_users_may_come_from_the_store(tmp_path: Path) -> None:
     db = tmp_path / "station.db"
     with Store.open(db) as store:
-        UserStore(store.conn).add("olga", Role.SUPERVISOR, "1234", 0)
+        UserStore(store.conn).add("olga", Role.SUPERVISOR, "1470", 0)
     no_users = EXTRA.split("[[replay.users]]")[0]
     result = run(tmp_path, "--json", "--db", str(db), config_extra=no_users)
     assert result.returncode == 0, result.stderr

@@ -49,16 +49,18 @@ def make_store(tmp_path: Path) -> tuple[Path, Path]:
             batch.append(Sample(clock[0], "CAPPER", "state", None, Quality.BAD))
         station.ingest(batch)
         if second == 1900:
-            station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"})
+            asyncio.run(station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"}))
         if second == 2000:
-            station.gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2468")
+            asyncio.run(station.gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2468"))
         if second == 2500:
             at = T0 + 2000
-            station.gate.run(
-                "set_reason",
-                {"equipment": "FILLER", "at": at, "reason": "Changeover/Format"},
-                user="sam",
-                pin="2468",
+            asyncio.run(
+                station.gate.run(
+                    "set_reason",
+                    {"equipment": "FILLER", "at": at, "reason": "Changeover/Format"},
+                    user="sam",
+                    pin="2468",
+                )
             )
         station.tick()
     asyncio.run(station.stop())

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from core.auth import LOCK_AFTER, LOCK_SECONDS
+from core.auth import LOCK_AFTER, LOCK_SECONDS, UserStore
 from core.config import Config, parse_config
 from core.permissions import PUBLIC, TABLE
 from hmi.cli.main import main
@@ -54,7 +54,7 @@ levels = [
 # Eight digits: such a string turning up by chance in a small SQLite file is not plausible.
 SAM_PIN, OLGA_PIN = "73915268", "48260371"
 WRONG_PINS = ("55501234", "90817263", "31415926", "27182818", "16180339")
-HASH = re.compile(r"scrypt\$16384\$8\$1\$[0-9a-f]{32}\$[0-9a-f]{64}")
+HASH = re.compile(r"scrypt-pepper\$16384\$8\$1\$[0-9a-f]{32}\$[0-9a-f]{64}")
 
 
 class Clock:
@@ -100,10 +100,16 @@ def add_users(db: Path) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(config: Config, db: Path, clock: Clock) -> AsyncIterator[tuple[Station, RemoteLink]]:
-    """A station with its socket, and one console attached to it."""
+async def running(
+    config: Config, db: Path, clock: Clock, monotonic: Clock | None = None
+) -> AsyncIterator[tuple[Station, RemoteLink]]:
+    """A station with its socket, and one console attached to it; `monotonic` is the lockouts'
+    clock (core.auth), the machine's when not given."""
     station = Station(config, db, clock=clock)
     station.open()
+    if monotonic is not None:
+        assert station.gate is not None and station.store is not None
+        station.gate.users = UserStore(station.store.conn, monotonic=monotonic)
     server = StationServer(station, socket_path(db))
     await server.start()
     link = await RemoteLink.connect(server.path)
@@ -156,8 +162,8 @@ async def test_no_pin_is_in_the_station_files_in_clear(folder: Path, config: Con
 async def test_the_lockout_holds_over_the_socket_and_across_a_restart(folder: Path, config: Config) -> None:
     db = folder / "station.db"
     add_users(db)
-    clock = Clock(T0)
-    async with running(config, db, clock) as (_, link):
+    clock, mono = Clock(T0), Clock(1000.0)
+    async with running(config, db, clock, mono) as (_, link):
         messages = []
         for wrong in WRONG_PINS[:LOCK_AFTER]:
             with pytest.raises(LinkError) as exc:
@@ -173,13 +179,14 @@ async def test_the_lockout_holds_over_the_socket_and_across_a_restart(folder: Pa
         assert ack.refused and "locked until" in ack.message
         assert await link.login("olga", OLGA_PIN) == "operator"  # the lock is sam's alone
 
-    # Killing the station does not lift a lock: it is in the file.
-    clock.t = T0 + 10
-    async with running(config, db, clock) as (_, link):
+    # Killing the station does not lift a lock: it is in the file. Setting the clock back or on
+    # does not move it either: it runs on the monotonic clock.
+    clock.t, mono.t = T0 + 10 + 3600, mono.t + 10
+    async with running(config, db, clock, mono) as (_, link):
         with pytest.raises(LinkError, match="locked until"):
             await link.login("sam", SAM_PIN)
-    clock.t = T0 + LOCK_SECONDS + 1
-    async with running(config, db, clock) as (_, link):
+    clock.t, mono.t = T0 - 3600, mono.t + LOCK_SECONDS
+    async with running(config, db, clock, mono) as (_, link):
         assert await link.login("sam", SAM_PIN) == "supervisor"
         andon = (await link.view("overview"))["andon"]
         assert [c["state"] for c in andon] == ["active-unacknowledged"]

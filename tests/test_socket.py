@@ -100,8 +100,8 @@ def station(folder: Path, clock: Clock) -> Iterator[Station]:
     st = Station(config, folder / "station.db", clock=clock)
     st.open()
     assert st.gate is not None
-    st.gate.users.add("olga", Role.OPERATOR, "1111", T0)
-    st.gate.users.add("sam", Role.SUPERVISOR, "2222", T0)
+    st.gate.users.add("olga", Role.OPERATOR, "1357", T0)
+    st.gate.users.add("sam", Role.SUPERVISOR, "2580", T0)
     yield st
     asyncio.run(st.stop())
 
@@ -175,8 +175,8 @@ async def test_what_one_console_does_the_other_sees(station: Station, clock: Clo
         clock.t = T0 + 400
         station.tick()  # level 2: now only a supervisor may acknowledge
         await heard.until(3)
-        assert await first.login("sam", "2222") == "supervisor"
-        acked = await first.command("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2222")
+        assert await first.login("sam", "2580") == "supervisor"
+        acked = await first.command("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2580")
         assert acked.ok and not acked.refused, acked.message
         await heard.until(4)
         assert heard.actions() == [
@@ -206,7 +206,7 @@ async def test_the_socket_gives_no_more_than_the_pin_gives(station: Station, clo
         assert (await link.command("raise_andon", {"equipment": "FILLER", "kind": "maintenance"})).ok
         clock.t = T0 + 400
         station.tick()
-        operator = await link.command("ack_andon", {"equipment": "FILLER"}, user="olga", pin="1111")
+        operator = await link.command("ack_andon", {"equipment": "FILLER"}, user="olga", pin="1357")
         assert operator.refused and not operator.ok
         assert "olga (operator) may ack_andon only on level-1 calls" in operator.message
         nobody = await link.command("ack_andon", {"equipment": "FILLER"})
@@ -319,7 +319,7 @@ async def test_garbage_gets_one_line_errors_and_the_station_stays_up(station: St
             b'{"id": 3, "op": "view", "name": 5}\n',
             b'{"id": 4, "op": "login", "user": "sam", "pin": 2222}\n',
             b'{"id": 5, "op": "command", "command": "ack_andon", "args": [1]}\n',
-            b'{"id": 6, "op": "command", "command": "explode", "user": "sam", "pin": "2222"}\n',
+            b'{"id": 6, "op": "command", "command": "explode", "user": "sam", "pin": "2580"}\n',
             b'{"id": [7], "op": "hello"}\n',
             b"\xff\xfe\n",
             b'{"id": 8, "op": "hello"}\n',

@@ -195,7 +195,7 @@ def test_a_driver_error_is_told_apart_from_a_lost_plc(
 def test_a_face_builds_itself_from_the_config_station_and_users_views(station: Station) -> None:
     # What the panel needs besides the live figures, so that it can attach over the socket too.
     assert station.gate is not None
-    station.gate.users.add("olga", Role.OPERATOR, "1111", t("2026-03-02 06:00"))
+    station.gate.users.add("olga", Role.OPERATOR, "1357", t("2026-03-02 06:00"))
     (line,) = compute_view(station, "config", {})["lines"]
     assert line["equipment_names"] == {"FILLER": "Filler", "CAPPER": "Capper"}
     assert line["timezone"] == "Europe/Berlin"

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from core.audit import AuditLog
-from core.auth import ROLES, AuthError, UserStore
+from core.auth import DEFAULT_POLICY, ROLES, AuthError, PinPolicy, UserStore
+from core.config import ConfigError, load_config
 from core.store import Store, StoreError
 from core.timefmt import iso, parse_time
 from hmi.errors import UsageError
@@ -55,6 +56,17 @@ def _read_pin(args: argparse.Namespace) -> str:
     return first
 
 
+def _policy(args: argparse.Namespace) -> PinPolicy:
+    """The PIN policy of the station's config (`[people]`, docs/CONFIG.md), the default without one."""
+    if not getattr(args, "config", None):
+        return DEFAULT_POLICY
+    try:
+        people = load_config(args.config).people
+    except ConfigError as exc:
+        raise UsageError(str(exc), located=True) from None
+    return PinPolicy(min_digits=people.pin_min_digits, simple_pins=people.simple_pins)
+
+
 def _shell_actor() -> str:
     # Users are managed from the station's own shell: whoever can write the database file.
     try:
@@ -65,6 +77,7 @@ def _shell_actor() -> str:
 
 def cmd_user(args: argparse.Namespace) -> int:
     now = time.time()
+    policy = _policy(args)
     with open_store(args.db) as store:
         users = UserStore(store.conn)
         audit = AuditLog(store.conn)
@@ -72,7 +85,7 @@ def cmd_user(args: argparse.Namespace) -> int:
         try:
             if args.action == "add":
                 pin = _read_pin(args)
-                user = users.add(args.name, args.role, pin, now)
+                user = users.add(args.name, args.role, pin, now, policy=policy)
                 audit.append(now, who, "admin", "user_add", user.name, "ok", f"role {user.role}")
                 print(f"user {user.name!r} added as {user.role}")
             elif args.action == "remove":
@@ -82,7 +95,7 @@ def cmd_user(args: argparse.Namespace) -> int:
             elif args.action == "reset-pin":
                 if users.get(args.name) is None:
                     raise AuthError(f"unknown user {args.name!r}")
-                users.reset_pin(args.name, _read_pin(args))
+                users.reset_pin(args.name, _read_pin(args), policy=policy)
                 audit.append(now, who, "admin", "user_reset_pin", args.name, "ok")
                 print(f"PIN of {args.name!r} reset")
             else:
@@ -126,6 +139,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="TOML",
+        help="the station's config, for its PIN policy ([people]; default: strict)",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("user", help="Manage the station's users.", description="Manage the station's users.")
     p.set_defaults(func=cmd_user)
@@ -134,6 +155,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=ROLES)
     a.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    _add_config_option(a)
     add_db_option(a)
     a = actions.add_parser("list", help="List the users.")
     add_db_option(a)
@@ -143,6 +165,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     a = actions.add_parser("reset-pin", help="Give a user a new PIN (and lift a lockout).")
     a.add_argument("name")
     a.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    _add_config_option(a)
     add_db_option(a)
 
     p = sub.add_parser(

@@ -7,8 +7,8 @@ shows half-old, half-new figures, and never waits for the link in the middle of 
 
 Link calls are coroutines. `start` runs one as a task of the running loop (the panel's qasync
 loop, where a RemoteLink's answers arrive); with no loop running (the tests, scripts.screenshots)
-it runs it to its end at once, which a LocalLink's calls allow: its station is in this process, so
-they never wait.
+it runs it to its end at once on a loop of its own, which a LocalLink's calls allow: its station is
+in this process, so they wait for nothing but a PIN check's worker thread.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from hmi.station.link import CommandResult, LinkError, StationLink
 
@@ -35,13 +35,9 @@ OVERVIEW = view_key("overview")  # every frame: the Andon banner, the sound and 
 
 
 def run_now(work: Coroutine[Any, Any, T]) -> T:
-    """Run `work` to its end here, without an event loop (a LocalLink's calls never wait)."""
-    try:
-        work.send(None)
-    except StopIteration as done:
-        return cast(T, done.value)
-    work.close()
-    raise LinkError("this link waits for its answers: run the panel in an event loop (qasync)")
+    """Run `work` to its end here, with no event loop running (a LocalLink's calls wait for
+    nothing but the PIN check's worker thread, core.gate)."""
+    return asyncio.run(work)
 
 
 class PanelModel:

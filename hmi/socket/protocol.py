@@ -11,11 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.text import TextError, check_text
+
 PROTOCOL = 1
 
 # A line longer than this is an error and ends the connection: no face needs more, and a client
 # must not make the station buffer without bound.
 MAX_LINE = 1024 * 1024
+
+ID_MAX = 64  # characters of a string request id
 
 OPS = ("hello", "view", "snapshot", "subscribe", "unsubscribe", "command", "login")
 
@@ -39,7 +43,10 @@ class Request:
 
 def encode(message: Mapping[str, Any]) -> bytes:
     """One message as one line. Non-JSON values (an enum, a Path) become their text."""
-    return (json.dumps(message, separators=(",", ":"), ensure_ascii=False, default=str) + "\n").encode()
+    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
+    # "replace": a lone surrogate that reached a view (it cannot, past core.text) must not drop the
+    # connection that asked for it.
+    return text.encode("utf-8", "replace")
 
 
 def _str_or_none(fields: Mapping[str, Any], key: str, request_id: RequestId) -> str | None:
@@ -73,11 +80,18 @@ def decode_request(line: bytes) -> Request:
         raise ProtocolError("the line is not UTF-8") from None
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"not JSON: {exc.msg} at column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:  # an integer of more than 4300 digits, deep nesting
+        raise ProtocolError(f"not JSON this station reads: {one_line(exc)[:100]}") from None
     if not isinstance(data, dict):
         raise ProtocolError("a request is a JSON object")
     request_id = data.get("id")
     if isinstance(request_id, bool) or not isinstance(request_id, int | str | None):
         raise ProtocolError('"id" must be a number or a string')
+    if isinstance(request_id, str):
+        try:
+            check_text(request_id, '"id"', max_len=ID_MAX)
+        except TextError as exc:
+            raise ProtocolError(str(exc)) from None
     op = data.get("op")
     if not isinstance(op, str):
         raise ProtocolError('"op" is required', request_id)

@@ -24,6 +24,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from core.auth import socket_place
 from core.events import Event, event_dict
 from hmi.socket import protocol as wire
 from hmi.station.link import LinkError, compute_view, login, run_command
@@ -43,16 +44,17 @@ class ServerError(Exception):
     """The socket cannot be served; the message says why in one line."""
 
 
-def _peer(sock: Any) -> str:
-    """Who connected (pid and uid from the kernel), for the station's log."""
+def _peer(sock: Any) -> tuple[str, int | None]:
+    """Who connected (pid and uid from the kernel): for the station's log, and the uid as the
+    place a PIN typed over this connection counts for (core.auth: one lockout per peer uid)."""
     if sock is None or not hasattr(socket, "SO_PEERCRED"):
-        return "a client"
+        return "a client", None
     try:
         creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     except OSError:
-        return "a client"
+        return "a client", None
     pid, uid, _gid = struct.unpack("3i", creds)
-    return f"pid {pid} uid {uid}"
+    return f"pid {pid} uid {uid}", uid
 
 
 class _Client:
@@ -61,7 +63,8 @@ class _Client:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
-        self.peer = _peer(writer.get_extra_info("socket"))
+        self.peer, uid = _peer(writer.get_extra_info("socket"))
+        self.place = socket_place(uid)
         self.queue: deque[bytes] = deque()
         self.queued_bytes = 0
         self.wake = asyncio.Event()
@@ -300,15 +303,15 @@ class StationServer:
                     client.close(f"dropped: {bad} bad requests in a row")
                 continue
             bad = 0
-            client.send(self._reply(client, request))
+            client.send(await self._reply(client, request))
             # Lines already buffered are read without a pause: a burst of requests must still let
             # the station's polling and ticks run in between.
             await asyncio.sleep(0)
 
-    def _reply(self, client: _Client, request: wire.Request) -> bytes:
+    async def _reply(self, client: _Client, request: wire.Request) -> bytes:
         """The encoded answer to one request; a failure is an error line, never a traceback."""
         try:
-            value = self._answer(client, request)
+            value = await self._answer(client, request)
         except (LinkError, wire.ProtocolError) as exc:
             return wire.encode(wire.error(request.id, str(exc)))
         except Exception as exc:
@@ -319,7 +322,7 @@ class StationServer:
             return wire.encode(wire.error(request.id, f"the answer is larger than {wire.MAX_LINE} bytes"))
         return line
 
-    def _answer(self, client: _Client, request: wire.Request) -> Any:
+    async def _answer(self, client: _Client, request: wire.Request) -> Any:
         station = self.station
         op = request.op
         if op == "hello":
@@ -337,10 +340,11 @@ class StationServer:
             return {"subscribed": False}
         if op == "command":
             command, args, user, pin = wire.command_args(request)
-            outcome = run_command(station, command, args, user, pin)
+            outcome = await run_command(station, command, args, user, pin, client.place)
             if outcome.refused:
                 log.warning("socket: %s: %s as %s refused: %s", client.peer, command, user, outcome.message)
             return {"ok": outcome.ok, "message": outcome.message, "refused": outcome.refused}
         if op == "login":
-            return {"role": login(station, str(request.fields["user"]), str(request.fields["pin"]))}
+            user, pin = str(request.fields["user"]), str(request.fields["pin"])
+            return {"role": await login(station, user, pin, client.place)}
         raise wire.ProtocolError(f"unknown op {op!r}", request.id)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from core.auth import PANEL
 from core.gate import GateError
 from hmi.station.runtime import Station
 from hmi.station.views import VIEWS
@@ -51,25 +52,31 @@ class StationLink(Protocol):
     async def close(self) -> None: ...
 
 
-def run_command(
-    station: Station, command: str, args: Mapping[str, Any], user: str | None, pin: str | None
+async def run_command(
+    station: Station,
+    command: str,
+    args: Mapping[str, Any],
+    user: str | None,
+    pin: str | None,
+    place: str = PANEL,
 ) -> CommandResult:
-    """The one place both links turn a command into a gate call and its outcome into a result."""
+    """The one place both links turn a command into a gate call and its outcome into a result.
+    `place`: where the PIN was typed (core.auth), which its lockout counts for."""
     gate = station.gate
     if gate is None:
         return CommandResult(False, "the station is not open")
     try:
-        return CommandResult(True, gate.run(command, args, user=user, pin=pin))
+        return CommandResult(True, await gate.run(command, args, user=user, pin=pin, place=place))
     except GateError as exc:
         return CommandResult(False, str(exc), refused=exc.refused)
 
 
-def login(station: Station, user: str, pin: str) -> str:
+async def login(station: Station, user: str, pin: str, place: str = PANEL) -> str:
     gate = station.gate
     if gate is None:
         raise LinkError("the station is not open")
     try:
-        return str(gate.login(user, pin).role)
+        return str((await gate.login(user, pin, place=place)).role)
     except GateError as exc:
         raise LinkError(str(exc)) from None
 
@@ -104,10 +111,10 @@ class LocalLink:
     async def command(
         self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None
     ) -> CommandResult:
-        return run_command(self.station, command, args, user, pin)
+        return await run_command(self.station, command, args, user, pin)
 
     async def login(self, user: str, pin: str) -> str:
-        return login(self.station, user, pin)
+        return await login(self.station, user, pin)
 
     def listen(self, callback: Callable[[], None]) -> Callable[[], None]:
         return self.station.listen(lambda _event: callback())

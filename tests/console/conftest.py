@@ -7,6 +7,7 @@ whose health figures are set by hand. Every test sees the same screen.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ DEMO_CONFIG = ROOT / "assets" / "demo-line.toml"
 DEMO_JOURNAL = ROOT / "assets" / "demo-journal.csv"
 NOW = datetime.fromisoformat("2026-03-02T13:30:00+01:00").timestamp()
 
-USERS = {"sam": ("supervisor", "1234"), "mia": ("maintenance", "1357"), "otto": ("operator", "2468")}
+USERS = {"sam": ("supervisor", "1470"), "mia": ("maintenance", "1357"), "otto": ("operator", "2468")}
 
 
 class ManualClock:
@@ -54,8 +55,10 @@ def demo_station(folder: Path) -> tuple[Station, ManualClock]:
     users = UserStore(station.store.conn)
     for name, (role, pin) in USERS.items():
         users.add(name, role, pin, NOW)
-    station.gate.run(
-        "raise_andon", {"equipment": "FILLER", "kind": "maintenance", "note": "leak at the infeed"}
+    asyncio.run(
+        station.gate.run(
+            "raise_andon", {"equipment": "FILLER", "kind": "maintenance", "note": "leak at the infeed"}
+        )
     )
     _fixed_connections(station)
     return station, clock

@@ -119,7 +119,7 @@ async def test_acknowledge_with_a_pin(link: LocalLink, station: Station) -> None
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, PinPrompt)
-        await pilot.press(*"sam", "enter", *"1234", "enter")
+        await pilot.press(*"sam", "enter", *"1470", "enter")
         text = await settle(pilot)
         assert app.last_result is not None and app.last_result.ok
         assert "call #1 acknowledged" in text
@@ -184,7 +184,7 @@ async def test_correct_a_stop_reason_from_the_tree(link: LocalLink) -> None:
         await pilot.press("down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, PinPrompt)
-        await pilot.press(*"sam", "enter", *"1234", "enter")
+        await pilot.press(*"sam", "enter", *"1470", "enter")
         text = await settle(pilot)
         assert app.last_result is not None and app.last_result.ok, app.last_result
         assert rows(app, "downtime")[0][5] == "Mechanical/Jam/Outfeed"

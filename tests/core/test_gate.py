@@ -3,6 +3,7 @@ crash; escalations recorded at their due time across a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sqlite3
 import subprocess
@@ -53,8 +54,8 @@ class Clock:
 
 def add_users(store: Store) -> None:
     users = UserStore(store.conn)
-    users.add("olga", Role.OPERATOR, "1111", T0)
-    users.add("sam", Role.SUPERVISOR, "2222", T0)
+    users.add("olga", Role.OPERATOR, "1357", T0)
+    users.add("sam", Role.SUPERVISOR, "2580", T0)
 
 
 def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -75,17 +76,18 @@ def test_an_escalated_call_is_acknowledged_with_a_supervisor_pin_and_refused_wit
         engine = Engine(config)
         store.attach(engine)
         gate = CommandGate(engine, store, clock)
-        gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"})
+        asyncio.run(gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"}))
         clock.t = T0 + 400
         engine.tick(clock.t)
         with pytest.raises(GateError, match="only on level-1 calls") as refused:
-            gate.run("ack_andon", {"equipment": "FILLER"}, user="olga", pin="1111")
+            asyncio.run(gate.run("ack_andon", {"equipment": "FILLER"}, user="olga", pin="1357"))
         assert refused.value.refused
         with pytest.raises(GateError, match="wrong PIN"):
-            gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="9999")
+            asyncio.run(gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="9999"))
         assert not engine.andon.calls[0].acknowledged
         assert (
-            gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2222") == "call #1 acknowledged"
+            asyncio.run(gate.run("ack_andon", {"equipment": "FILLER"}, user="sam", pin="2580"))
+            == "call #1 acknowledged"
         )
 
     trail = [
@@ -110,7 +112,7 @@ def test_nobody_logged_in_may_only_raise(tmp_path: Path, config: Config) -> None
     with Store.open(tmp_path / "s.db") as store:
         gate = CommandGate(Engine(config), store, Clock(T0))
         with pytest.raises(GateError, match="needs a login"):
-            gate.run("start_changeover", {"equipment": "FILLER"})
+            asyncio.run(gate.run("start_changeover", {"equipment": "FILLER"}))
         assert [r.result for r in AuditLog(store.conn).rows()] == ["refused"]
 
 
@@ -120,9 +122,9 @@ def test_five_wrong_pins_lock_the_user_out(tmp_path: Path, config: Config) -> No
         gate = CommandGate(Engine(config), store, Clock(T0))
         for _ in range(5):
             with pytest.raises(GateError):
-                gate.login("sam", "0000")
+                asyncio.run(gate.login("sam", "0000"))
         with pytest.raises(GateError, match="locked"):
-            gate.login("sam", "2222")
+            asyncio.run(gate.login("sam", "2580"))
 
 
 def test_escalations_that_fell_due_while_the_station_was_down_are_stored_at_their_due_time(
@@ -133,7 +135,7 @@ def test_escalations_that_fell_due_while_the_station_was_down_are_stored_at_thei
         engine = Engine(config)
         store.attach(engine)
         gate = CommandGate(engine, store, Clock(T0 + 10))
-        gate.run("raise_andon", {"equipment": "CAPPER", "kind": "maintenance"})
+        asyncio.run(gate.run("raise_andon", {"equipment": "CAPPER", "kind": "maintenance"}))
         engine.tick(T0 + 320)  # level 2 at T0 + 310, written at once
         store.maybe_flush(T0 + 320)
     # Down from T0 + 320 to T0 + 2000: level 3 fell due at T0 + 910.
@@ -149,7 +151,7 @@ def test_escalations_that_fell_due_while_the_station_was_down_are_stored_at_thei
 
 
 CRASHER = """
-import os, sys, time
+import asyncio, os, sys, time
 from pathlib import Path
 from core.config import parse_config
 from core.engine import Engine
@@ -160,12 +162,12 @@ from core.auth import UserStore, Role
 T0 = {t0!r}
 config = parse_config(Path(sys.argv[2]).read_text(), Path("andon.toml"))
 store = Store.open(sys.argv[1])
-UserStore(store.conn).add("sam", Role.SUPERVISOR, "2222", T0)
+UserStore(store.conn).add("sam", Role.SUPERVISOR, "2580", T0)
 engine = Engine(config)
 store.attach(engine)
 gate = CommandGate(engine, store, lambda: T0 + 5)
-gate.run("raise_andon", {{"equipment": "FILLER", "kind": "maintenance"}})
-print(gate.run("ack_andon", {{"equipment": "FILLER"}}, user="sam", pin="2222"), flush=True)
+asyncio.run(gate.run("raise_andon", {{"equipment": "FILLER", "kind": "maintenance"}}))
+print(asyncio.run(gate.run("ack_andon", {{"equipment": "FILLER"}}, user="sam", pin="2580")), flush=True)
 time.sleep(60)
 """
 

@@ -3,6 +3,7 @@ stays what it was, the store's downtime table follows, and a rebuild from the jo
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -73,8 +74,8 @@ def test_a_split_stop_takes_two_reasons_keeps_its_down_time_and_survives_a_rebui
     clock = Clock(t("06:00"))
     store = Store.open(path)
     users = UserStore(store.conn)
-    users.add("olga", Role.OPERATOR, "1111", clock.now)
-    users.add("sam", Role.SUPERVISOR, "2222", clock.now)
+    users.add("olga", Role.OPERATOR, "1357", clock.now)
+    users.add("sam", Role.SUPERVISOR, "2580", clock.now)
     engine = Engine(config)
     store.attach(engine)
     gate = CommandGate(engine, store, clock)
@@ -87,7 +88,7 @@ def test_a_split_stop_takes_two_reasons_keeps_its_down_time_and_survives_a_rebui
     down_before = engine.metrics("FILLER", t("06:00"), t("06:40")).down_time_s
     assert down_before == 1200
 
-    gate.run("split_stop", {"equipment": "FILLER", "at": t("06:18")}, user="olga", pin="1111")
+    asyncio.run(gate.run("split_stop", {"equipment": "FILLER", "at": t("06:18")}, user="olga", pin="1357"))
     assert events(engine) == [
         ("06:10", "06:18", 480.0, "Unassigned"),
         ("06:18", "06:30", 720.0, "Unassigned"),
@@ -96,23 +97,29 @@ def test_a_split_stop_takes_two_reasons_keeps_its_down_time_and_survives_a_rebui
     assert (m.down_time_s, m.small_stop_count) == (1200, 0)
     assert m.availability == pytest.approx(1200 / 2400)
 
-    gate.run(
-        "set_reason",
-        {"equipment": "FILLER", "at": t("06:10"), "reason": "Mechanical/Jam/Infeed"},
-        user="olga",
-        pin="1111",
+    asyncio.run(
+        gate.run(
+            "set_reason",
+            {"equipment": "FILLER", "at": t("06:10"), "reason": "Mechanical/Jam/Infeed"},
+            user="olga",
+            pin="1357",
+        )
     )
-    gate.run(
-        "set_reason",
-        {"equipment": "FILLER", "at": t("06:18"), "reason": "Electrical/Drive fault"},
-        user="olga",
-        pin="1111",
+    asyncio.run(
+        gate.run(
+            "set_reason",
+            {"equipment": "FILLER", "at": t("06:18"), "reason": "Electrical/Drive fault"},
+            user="olga",
+            pin="1357",
+        )
     )
     # The operator may split only stops nobody explained yet, like set_reason; a supervisor any.
     with pytest.raises(GateError, match="only on stops without a reason") as refused:
-        gate.run("split_stop", {"equipment": "FILLER", "at": t("06:14")}, user="olga", pin="1111")
+        asyncio.run(
+            gate.run("split_stop", {"equipment": "FILLER", "at": t("06:14")}, user="olga", pin="1357")
+        )
     assert refused.value.refused
-    gate.run("split_stop", {"equipment": "FILLER", "at": t("06:14")}, user="sam", pin="2222")
+    asyncio.run(gate.run("split_stop", {"equipment": "FILLER", "at": t("06:14")}, user="sam", pin="2580"))
     assert events(engine) == [
         ("06:10", "06:14", 240.0, "Mechanical/Jam/Infeed"),
         ("06:14", "06:18", 240.0, "Mechanical/Jam/Infeed"),
@@ -124,13 +131,13 @@ def test_a_split_stop_takes_two_reasons_keeps_its_down_time_and_survives_a_rebui
     feed(engine, store, clock, "06:46", 1)
     for at, why in ((t("06:45") + 30, "no downtime event"), (t("06:10"), "strictly inside")):
         with pytest.raises(GateError, match=why):
-            gate.run("split_stop", {"equipment": "FILLER", "at": at}, user="sam", pin="2222")
+            asyncio.run(gate.run("split_stop", {"equipment": "FILLER", "at": at}, user="sam", pin="2580"))
 
     # An open stop: the first part ends at the split, the second goes on.
     feed(engine, store, clock, "06:50", 0)
     clock.now = t("07:00")
     engine.tick(clock.now)
-    gate.run("split_stop", {"equipment": "FILLER", "at": t("06:55")}, user="olga", pin="1111")
+    asyncio.run(gate.run("split_stop", {"equipment": "FILLER", "at": t("06:55")}, user="olga", pin="1357"))
     assert events(engine)[-2:] == [
         ("06:50", "06:55", 300.0, "Unassigned"),
         ("06:55", "07:00", 300.0, "Unassigned"),
@@ -167,7 +174,7 @@ def test_a_note_on_a_stop_is_kept_with_its_event_and_rebuilt(tmp_path: Path, con
     path = tmp_path / "station.db"
     clock = Clock(t("06:00"))
     with Store.open(path) as store:
-        UserStore(store.conn).add("olga", Role.OPERATOR, "1111", clock.now)
+        UserStore(store.conn).add("olga", Role.OPERATOR, "1357", clock.now)
         engine = Engine(config)
         store.attach(engine)
         gate = CommandGate(engine, store, clock)
@@ -175,12 +182,16 @@ def test_a_note_on_a_stop_is_kept_with_its_event_and_rebuilt(tmp_path: Path, con
         feed(engine, store, clock, "06:10", 0)
         feed(engine, store, clock, "06:30", 1)
         args = {"equipment": "FILLER", "at": t("06:20")}
-        gate.run("note_stop", {**args, "text": "bottle  stuck\nat the star wheel"}, user="olga", pin="1111")
-        gate.run("note_stop", {**args, "text": "fitter called"}, user="olga", pin="1111")
+        asyncio.run(
+            gate.run(
+                "note_stop", {**args, "text": "bottle  stuck\nat the star wheel"}, user="olga", pin="1357"
+            )
+        )
+        asyncio.run(gate.run("note_stop", {**args, "text": "fitter called"}, user="olga", pin="1357"))
         with pytest.raises(GateError, match="needs text"):
-            gate.run("note_stop", {**args, "text": "   "}, user="olga", pin="1111")
+            asyncio.run(gate.run("note_stop", {**args, "text": "   "}, user="olga", pin="1357"))
         with pytest.raises(GateError, match="needs a login"):
-            gate.run("note_stop", {**args, "text": "anonymous"})
+            asyncio.run(gate.run("note_stop", {**args, "text": "anonymous"}))
         (event,) = engine.downtime_events("FILLER", t("06:00"), t("07:00"))
         assert event.note == "bottle stuck at the star wheel / fitter called"
     with Store.open(path) as reopened:

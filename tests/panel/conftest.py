@@ -47,7 +47,7 @@ idle_lock_s = 120
 # The demo journal is of Monday 2026-03-02, Early shift 06:00-14:00 (+01:00); the panel is looked
 # at at 11:15, after lunch.
 NOW = 1772446500.0  # 2026-03-02 11:15 +01:00
-USERS = {"olga": (Role.OPERATOR, "1111"), "sam": (Role.SUPERVISOR, "2222"), "max": (Role.MAINTENANCE, "3333")}
+USERS = {"olga": (Role.OPERATOR, "1357"), "sam": (Role.SUPERVISOR, "2580"), "max": (Role.MAINTENANCE, "3690")}
 
 
 class Clock:

@@ -57,14 +57,14 @@ def test_a_call_escalates_is_refused_to_an_operator_and_acknowledged_by_a_superv
 
     # The operator may acknowledge level-1 calls only: refused, and the panel says why.
     tap(qtbot, named(board(window), "ack_andon"))
-    enter_pin(qtbot, window, "olga", "1111")
+    enter_pin(qtbot, window, "olga", "1357")
     assert window.last_result is not None and window.last_result.refused
     assert window.message.text() == "olga (operator) may ack_andon only on level-1 calls"
     assert not call.acknowledged and window.sound.sounding
     assert window.banner.texts[0].endswith("NEW")
 
     tap(qtbot, named(board(window), "ack_andon"))
-    enter_pin(qtbot, window, "sam", "2222")
+    enter_pin(qtbot, window, "sam", "2580")
     assert window.message.text() == f"call #{call.id} acknowledged"
     assert call.acknowledged_by == "sam"
     assert window.banner.texts[0] == f"#{call.id} MAINTENANCE · Capper · L2 · 5:00 · ACK"
@@ -73,19 +73,19 @@ def test_a_call_escalates_is_refused_to_an_operator_and_acknowledged_by_a_superv
 
     # Maintenance takes and resolves it; a shelve by the operator is refused.
     tap(qtbot, named(board(window), "take_andon"))
-    enter_pin(qtbot, window, "max", "3333")
+    enter_pin(qtbot, window, "max", "3690")
     assert "taken by max" in board(window).detail.text()
     tap(qtbot, named(board(window), "shelve_andon"))
     tap(qtbot, named(board(window).shelve_dialog, "15 min"))
-    enter_pin(qtbot, window, "olga", "1111")
+    enter_pin(qtbot, window, "olga", "1357")
     assert window.message.text().startswith("olga (operator) may not shelve_andon")
     tap(qtbot, named(board(window), "note_andon"))
     tap(qtbot, named(board(window).note_dialog, "Part replaced"))
     tap(qtbot, board(window).note_dialog.ok_button)
-    enter_pin(qtbot, window, "max", "3333")
+    enter_pin(qtbot, window, "max", "3690")
     assert "max: Part replaced" in board(window).history.text()
     tap(qtbot, named(board(window), "resolve_andon"))
-    enter_pin(qtbot, window, "max", "3333")
+    enter_pin(qtbot, window, "max", "3690")
     assert window.message.text() == f"call #{call.id} resolved"
     assert not window.banner.isVisible()
     assert call.id not in board(window).call_buttons

@@ -44,7 +44,7 @@ def test_a_stop_gets_its_reason_in_three_taps_and_a_correction_is_refused_with_t
 ) -> None:
     make_unexplained_stop(station, clock)
     tap(qtbot, named(window, "login"))
-    enter_pin(qtbot, window, "olga", "1111")
+    enter_pin(qtbot, window, "olga", "1357")
     assert window.session.user == "olga"
     tap(qtbot, named(window, "screen downtime"))
     downtime = screen(window)
@@ -85,7 +85,7 @@ def test_without_a_login_the_pin_pad_comes_first(
     assert window.message.text() == "wrong PIN for 'olga' (4 tries left)"
     assert window.session.user is None and filler_stop(station)[2] == "Unassigned"
     tap(qtbot, named(downtime, "Electrical/Drive fault"))
-    enter_pin(qtbot, window, "olga", "1111")
+    enter_pin(qtbot, window, "olga", "1357")
     assert filler_stop(station)[2] == "Electrical/Drive fault"
     assert window.session.user == "olga"
 
@@ -95,7 +95,7 @@ def test_a_stop_is_split_in_two_and_noted(
 ) -> None:
     make_unexplained_stop(station, clock)
     tap(qtbot, named(window, "login"))
-    enter_pin(qtbot, window, "sam", "2222")
+    enter_pin(qtbot, window, "sam", "2580")
     tap(qtbot, named(window, "screen downtime"))
     downtime = screen(window)
     tap(qtbot, downtime.stop_buttons["FILLER", START])

@@ -29,7 +29,7 @@ def test_a_job_is_started_with_a_quantity_and_shows_its_progress(
         tap(qtbot, jobs.keypad.keys[key])
     assert jobs.quantity.text() == "1 000"
     tap(qtbot, jobs.start_job_button)
-    enter_pin(qtbot, window, "olga", "1111")  # nobody was logged in: the PIN pad first
+    enter_pin(qtbot, window, "olga", "1357")  # nobody was logged in: the PIN pad first
     assert window.message.text() == "job A500 started on L1"
     assert jobs.job.text() == "A500: 0 / 1 000 good"
 
@@ -60,7 +60,7 @@ def test_a_job_is_started_with_a_quantity_and_shows_its_progress(
 
 def test_a_changeover_is_started_and_ended(qtbot: QtBot, window: PanelWindow, clock: Clock) -> None:
     tap(qtbot, named(window, "login"))
-    enter_pin(qtbot, window, "max", "3333")
+    enter_pin(qtbot, window, "max", "3690")
     tap(qtbot, named(window, "screen jobs"))
     jobs = window.screens["jobs"]
     assert isinstance(jobs, JobsScreen)

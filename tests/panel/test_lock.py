@@ -19,7 +19,7 @@ def test_the_idle_lock_engages_and_the_banner_stays(
 ) -> None:
     assert window.session.idle_lock_s == 120  # from the config
     tap(qtbot, named(window, "login"))
-    enter_pin(qtbot, window, "olga", "1111")
+    enter_pin(qtbot, window, "olga", "1357")
     tap(qtbot, named(window, "screen andon"))
     tap(qtbot, named(window.screens["andon"], "raise quality"))
     assert window.banner.isVisible()
@@ -47,7 +47,7 @@ def test_the_idle_lock_engages_and_the_banner_stays(
     enter_pin(qtbot, window, "olga", "0000")
     assert window.session.locked and window.message.text().startswith("wrong PIN")
     tap(qtbot, named(window.lock_overlay, "unlock"))
-    enter_pin(qtbot, window, "olga", "1111")
+    enter_pin(qtbot, window, "olga", "1357")
     assert not window.session.locked and not window.lock_overlay.isVisible()
     assert window.session.user == "olga" and named(window, "screen downtime").isEnabled()
 
