@@ -48,7 +48,7 @@ def test_reload_keeps_what_was_read_and_acknowledged_and_runs_on_the_new_config(
         try:
             assert station.gate is not None
             station.ingest([Sample(T0, "FILLER", "running", 1.0), Sample(T0, "FILLER", "total_count", 0.0)])
-            station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "safety"})
+            await station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "safety"})
             clock[0] = T0 + 10.2
             station.ingest([Sample(T0 + 10.0, "FILLER", "total_count", 20.0)])
             # Counters of the current second are still held by the thinning when the reload comes.
