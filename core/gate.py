@@ -19,7 +19,6 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from core.audit import AuditLog
 from core.auth import AuthError, UserStore
 from core.engine import CommandError, Engine, Refused
 from core.events import EventBus
@@ -100,7 +99,7 @@ class CommandGate:
         self.store = store
         self.clock = clock
         self.users = UserStore(store.conn)
-        self.audit = AuditLog(store.conn)
+        self.audit = store.audit()
 
     def login(self, name: str, pin: str) -> Actor:
         """Check a PIN (for a face's login screen); a failure is audited and raises GateError."""

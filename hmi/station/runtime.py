@@ -19,6 +19,7 @@ from pathlib import Path
 from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
 from core.andon import AndonChanged
+from core.audit_anchor import head_of
 from core.config import Config
 from core.counter_thinning import CounterPace
 from core.engine import Engine
@@ -84,6 +85,9 @@ class Station:
         self._tasks: list[asyncio.Task[None]] = []
         # Said loudly on every face (hmi.station.views.health_view) while the database cannot be written.
         self.store_error: str | None = None
+        # Said on every face from the start on: the database was found behind its anchor.
+        self.store_loss: str | None = None
+        self.notes: list[str] = []  # what opening the store found, one line each (also logged)
         self.pace = CounterPace()
         self.started_at: float | None = None
         self.tags: dict[tuple[str, str], TagValue] = {}  # (equipment, signal) -> last value
@@ -92,14 +96,38 @@ class Station:
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.store = Store.open(self.db_path)
+        store = Store.open(self.db_path)
+        try:
+            store.quick_check()  # a damaged file is refused here, not met as a traceback later
+            self.notes = [*store.notes, *self._check_anchor(store)]
+        except BaseException:
+            store.close()
+            raise
+        for note in self.notes:
+            log.warning("store: %s", note)
+        self.store = store
         self.engine = rebuild(self.config, self.store)
         self.engine.tick(self.clock())
         self.gate = CommandGate(self.engine, self.store, self.clock)
         self.started_at = self.clock()
         for kind in FACE_EVENTS:
             self.engine.bus.subscribe(kind, self._on_event)
+
+    def _check_anchor(self, store: Store) -> list[str]:
+        """The database against its anchor: a lost tail is said and kept on record, and the
+        station goes on from what the file holds (stopping would lose the line's next hours too)."""
+        loss = store.lost_tail()
+        if loss is None:
+            return []
+        self.store_loss = (
+            f"the database lost its tail: {loss.describe()} (its anchor {store.anchor.path} saw them "
+            f"committed); restore them from a backup or the exported journal, `ms5 audit verify` names them"
+        )
+        try:
+            store.anchor.record_loss(loss, head_of(store.conn), self.clock())
+        except OSError as exc:
+            return [self.store_loss, f"{store.anchor.path}: cannot write: {exc.strerror or exc}"]
+        return [self.store_loss]
 
     def _on_event(self, event: Event) -> None:
         self.events.append(event)
