@@ -46,6 +46,12 @@ class Loss:
     rewritten: bool = False  # the anchored audit row is there with another hash
     noticed: float | None = None  # when the station found it (a recorded loss)
 
+    def summary(self) -> str:
+        """One line: what happened, and the rows."""
+        if self.rewritten:
+            return f"the audit trail was rewritten: {self.describe()}"
+        return f"the database lost its tail: {self.describe()}"
+
     def describe(self) -> str:
         parts = []
         if self.rewritten:

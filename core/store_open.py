@@ -23,7 +23,7 @@ from core.sqlite_tx import StoreError, one_line
 from core.store_files import create_private, secure_store_files
 from core.store_schema import check_ours, migrate
 
-__all__ = ["FIX", "damaged", "open_read_only", "open_writable", "quick_check"]
+__all__ = ["FIX", "check_problem", "damaged", "open_read_only", "open_writable", "quick_check"]
 
 FIX = "restore it from a backup, or rebuild it from an exported journal (ms5 export-journal, ms5 replay)"
 _CANTOPEN, _READONLY, _NOTADB, _CORRUPT = 14, 8, 26, 11
@@ -145,4 +145,9 @@ def quick_check(conn: sqlite3.Connection, path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         raise damaged(exc, path) from None
     if problems != ["ok"]:
-        raise StoreError(f"{path}: the database is damaged ({one_line(Exception(problems[0]))}); {FIX}")
+        raise StoreError(f"{path}: the database is damaged ({check_problem(problems[0])}); {FIX}")
+
+
+def check_problem(text: str) -> str:
+    """One problem of quick_check or integrity_check, on one line."""
+    return one_line(Exception(text.replace("*** in database main ***", "")))

@@ -17,7 +17,7 @@ from core.config import Config
 from core.rebuild import from_journal
 from core.sqlite_tx import one_line
 from core.store import Store
-from core.store_open import FIX
+from core.store_open import FIX, check_problem
 from core.timefmt import iso
 
 __all__ = ["Finding", "anchor", "audit_chain", "integrity", "projections"]
@@ -31,15 +31,17 @@ class Finding:
     text: str
 
 
-def integrity(store: Store) -> Finding:
+def integrity(store: Store, *, quick: bool = False) -> Finding:
+    """SQLite's integrity_check, or with `quick` its quick_check (no index against its table)."""
+    pragma = "quick_check" if quick else "integrity_check"
     try:
-        problems = [str(row[0]) for row in store.conn.execute("PRAGMA integrity_check(100)")]
+        problems = [str(row[0]) for row in store.conn.execute(f"PRAGMA {pragma}(100)")]
     except sqlite3.DatabaseError as exc:
         return Finding(False, f"the file is damaged: {one_line(exc)}; {FIX}")
     if problems == ["ok"]:
-        return Finding(True, "the file holds (SQLite integrity_check: ok)")
+        return Finding(True, f"the file holds (SQLite {pragma}: ok)")
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return Finding(False, f"the file is damaged: {one_line(Exception(problems[0]))}{more}; {FIX}")
+    return Finding(False, f"the file is damaged: {check_problem(problems[0])}{more}; {FIX}")
 
 
 def audit_chain(store: Store) -> Finding:
@@ -62,9 +64,8 @@ def anchor(store: Store) -> list[Finding]:
     found = []
     loss = compare(store.conn, head)
     if loss is not None:
-        found.append(
-            Finding(False, f"the database lost its tail: {loss.describe()} (the anchor saw them committed)")
-        )
+        seen = "" if loss.rewritten else " (the anchor saw them committed)"
+        found.append(Finding(False, loss.summary() + seen))
     else:
         found.append(Finding(True, f"the anchor agrees (audit row {head.audit}, journal row {head.journal})"))
     for old in losses:

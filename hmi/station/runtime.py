@@ -120,8 +120,8 @@ class Station:
         if loss is None:
             return []
         self.store_loss = (
-            f"the database lost its tail: {loss.describe()} (its anchor {store.anchor.path} saw them "
-            f"committed); restore them from a backup or the exported journal, `ms5 audit verify` names them"
+            f"{loss.summary()} (anchor {store.anchor.path}); restore from a backup or the exported "
+            "journal; `ms5 audit verify` names the rows"
         )
         try:
             store.anchor.record_loss(loss, head_of(store.conn), self.clock())
