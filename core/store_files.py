@@ -27,6 +27,7 @@ __all__ = [
     "create_private",
     "ensure_data_folder",
     "file_mode",
+    "remove_store",
     "secure_store_files",
 ]
 
@@ -73,6 +74,13 @@ def ensure_data_folder(folder: Path) -> None:
         folder.mkdir(mode=FOLDER_MODE, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"{folder}: cannot create the data folder: {exc.strerror or exc}") from None
+
+
+def remove_store(db: Path) -> None:
+    """Delete a store with everything SQLite and the station keep beside it (a demo's fresh start):
+    an anchor left behind would make the fresh file look like one that lost its tail."""
+    for suffix in ("", "-wal", "-shm", "-journal", ".anchor"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
 def _store_file_names(db: Path) -> list[Path]:
