@@ -48,7 +48,9 @@ def measure(db: Path, runs: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m scripts.bench_quick_check", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m scripts.bench_quick_check", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--hours", type=float, default=24.0, help="simulated hours in the store (default 24)")
     p.add_argument("--db", metavar="FILE", help="measure this store instead of writing one")
     p.add_argument("--runs", type=int, default=3, help="best of this many runs (default 3)")

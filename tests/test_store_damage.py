@@ -81,7 +81,7 @@ def test_a_broken_page_is_refused_at_start_and_every_command_says_one_line(
         out = run_in_process(*argv, "--db", str(db))
         assert out.returncode == 1, argv
         assert one_line(out) == (
-            f"ms5 {argv[0]}: the database is damaged (database disk image is malformed); "
+            f"{db}: the database is damaged (database disk image is malformed); "
             f"`ms5 verify` tells more; {FIX}"
         )
 
@@ -106,7 +106,10 @@ def test_a_flipped_value_that_the_quick_check_cannot_see_still_gives_one_line(
     out = run_in_process("report", str(cfg), "--db", str(db))
     assert out.returncode == 1
     line = one_line(out)
-    assert line.startswith("ms5 report: the database is damaged (")
+    # The station's start meets it in the rebuild, and refuses the file the same way.
+    with pytest.raises(StoreError, match="the database is damaged"):
+        Station(load_config(cfg), db).open()
+    assert line.startswith(f"{db}: the database is damaged (")
     assert line.endswith(FIX)
 
 

@@ -15,6 +15,7 @@ from core.auth import UserStore
 from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
 from core.replay import Window, default_window, replay
+from core.sqlite_tx import StoreError
 from core.store_open import damaged
 from core.timefmt import parse_time
 from hmi.cli import console as cli_console
@@ -184,6 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc) if exc.located else f"ms5 {args.command}: {exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:  # met after opening: a damaged row read (it names the file)
+        print(str(exc), file=sys.stderr)
+        return 1
     except sqlite3.DatabaseError as exc:
         # Met past the checks at opening (a page damaged where only a full read finds it).
         print(f"ms5 {args.command}: {damaged(exc)}", file=sys.stderr)

@@ -100,13 +100,13 @@ class Station:
         try:
             store.quick_check()  # a damaged file is refused here, not met as a traceback later
             self.notes = [*store.notes, *self._check_anchor(store)]
+            for note in self.notes:
+                log.warning("store: %s", note)
+            engine = rebuild(self.config, store)
         except BaseException:
             store.close()
             raise
-        for note in self.notes:
-            log.warning("store: %s", note)
-        self.store = store
-        self.engine = rebuild(self.config, self.store)
+        self.store, self.engine = store, engine
         self.engine.tick(self.clock())
         self.gate = CommandGate(self.engine, self.store, self.clock)
         self.started_at = self.clock()
