@@ -195,6 +195,20 @@ class Store:
         head, _losses = self.anchor.read()
         return None if head is None else compare(self._db.conn, head)
 
+    def keep_loss(self, loss: Loss, ts: float) -> str | None:
+        """Keep a loss found at start on record: a `lost` line in the anchor, then an audit row
+        (`store_loss`, in the trail every face lists), whose commit starts the anchor again from
+        the file as it is. Returns why that could not be done, or None."""
+        try:
+            self.anchor.record_loss(loss, head_of(self._db.conn), ts)
+        except OSError as exc:
+            return f"{self.anchor.path}: cannot write: {exc.strerror or exc}"
+        try:
+            self.audit().append(ts, None, None, "store_loss", self.path.name, "found", loss.describe())
+        except sqlite3.Error as exc:
+            return f"{self.path}: the loss could not be audited: {write_failure(exc)}"
+        return self.anchor_error
+
     # ---------------------------------------------------------------- journal
 
     def append_sample(self, s: Sample) -> None:

@@ -107,12 +107,16 @@ def test_a_station_started_on_it_says_so_and_keeps_the_loss_on_record(tmp_path: 
     asyncio.run(station.stop())
     code, after = audit_verify(db)
     assert code == 1
+    # The loss is audited too (the trail every face lists), before the new command.
     assert after[:2] == [
-        "audit chain holds (1 rows)",
-        "the anchor agrees (audit row 1, journal row " + after[1].split("journal row ")[1],
+        "audit chain holds (2 rows)",
+        "the anchor agrees (audit row 2, journal row " + after[1].split("journal row ")[1],
     ]
     assert after[2].startswith("the anchor records a loss found 2026-03-02T")
     assert after[2].endswith(f": {loss}")
+    shown = run_in_process("audit", "show", "--db", str(db)).stdout.splitlines()
+    assert shown[0].endswith(f" - store_loss station.db: found — {loss}")
+    assert "raise_andon" in shown[1]
     # A second start finds nothing new to say.
     again, _clock = running_station(db.parent)
     assert again.notes == [] and health_view(again)["store_loss"] is None

@@ -19,7 +19,6 @@ from pathlib import Path
 from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
 from core.andon import AndonChanged
-from core.audit_anchor import head_of
 from core.config import Config
 from core.counter_thinning import CounterPace
 from core.engine import Engine
@@ -123,11 +122,8 @@ class Station:
             f"{loss.summary()} (anchor {store.anchor.path}); restore from a backup or the exported "
             "journal; `ms5 audit verify` names the rows"
         )
-        try:
-            store.anchor.record_loss(loss, head_of(store.conn), self.clock())
-        except OSError as exc:
-            return [self.store_loss, f"{store.anchor.path}: cannot write: {exc.strerror or exc}"]
-        return [self.store_loss]
+        trouble = store.keep_loss(loss, self.clock())
+        return [self.store_loss] if trouble is None else [self.store_loss, trouble]
 
     def _on_event(self, event: Event) -> None:
         self.events.append(event)
