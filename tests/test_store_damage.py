@@ -121,7 +121,36 @@ def test_verify_on_a_sound_store_says_what_it_checked(store: tuple[Path, Path]) 
     (last_command,) = conn.execute("SELECT max(id) FROM journal WHERE command IS NOT NULL").fetchone()
     conn.close()
     file, chain, anchor, counts = out.stdout.splitlines()
-    assert file == "ok    the file holds (SQLite integrity_check: ok)"
-    assert chain == "ok    audit chain holds (3 rows)"
-    assert anchor == f"ok    the anchor agrees (audit row 3, journal row {last_command})"
-    assert counts.startswith("ok    the per-minute counts agree with the journal (")
+    assert file == "ok     the file holds (SQLite integrity_check: ok)"
+    assert chain == "ok     audit chain holds (3 rows)"
+    assert anchor == f"ok     the anchor agrees (audit row 3, journal row {last_command})"
+    assert counts.startswith("ok     the per-minute counts agree with the journal (")
+
+
+def test_verify_finds_a_projection_the_journal_does_not_give(
+    store: tuple[Path, Path], tmp_path: Path
+) -> None:
+    cfg, db = store
+    copy = tmp_path / "station.db"
+    shutil.copy(db, copy)
+    shutil.copy(db.with_name("station.db.anchor"), tmp_path / "station.db.anchor")
+    conn = sqlite3.connect(copy)
+    (minute,) = conn.execute("SELECT max(minute) FROM minute_counts WHERE equipment = 'FILLER'").fetchone()
+    conn.execute(
+        "UPDATE minute_counts SET total = total + 7 WHERE equipment = 'FILLER' AND minute = ?", (minute,)
+    )
+    conn.commit()
+    conn.close()
+
+    out = run_in_process("verify", str(cfg), "--db", str(copy))
+
+    assert out.returncode == 1
+    last = out.stdout.splitlines()[-1]
+    assert last.startswith("FAILED the per-minute counts differ from the journal: FILLER minute ")
+    assert "(total/good/reject), the journal gives" in last
+    # Without the config the other checks still run, and it says what it left out.
+    bare = run_in_process("verify", "--db", str(copy))
+    assert bare.returncode == 0
+    assert bare.stdout.splitlines()[-1] == (
+        "-       the projections were not checked: give the station's config (ms5 verify CONFIG)"
+    )

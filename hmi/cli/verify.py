@@ -25,9 +25,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if config is not None:
                 findings += store_verify.projections(config, store)
     for finding in findings:
-        print(("ok    " if finding.ok else "FAILED ") + finding.text)
+        print(("ok     " if finding.ok else "FAILED ") + finding.text)
     if config is None and findings[0].ok:
-        print("-      the projections were not checked: give the station's config (ms5 verify CONFIG)")
+        print("-       the projections were not checked: give the station's config (ms5 verify CONFIG)")
     return 0 if all(f.ok for f in findings) else 1
 
 
