@@ -37,6 +37,7 @@ bench: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m scripts.bench_panel --machines 20 --hz 10 --seconds 20
 	$(PY) -m scripts.bench_console
 	$(PY) -m scripts.bench_store_growth --hours 24
+	$(PY) -m scripts.bench_quick_check --hours 168
 	$(PY) -m scripts.crash_harness --kills 24 --seed 1
 	$(PY) -m scripts.bench_reconnect --outages 20,120 --baseline
 

@@ -12,10 +12,10 @@ Limits, by design of an unkeyed chain kept in the same file it protects:
 * Someone who can write the file and read this module can recompute every
   hash from the edited row onward, and that too verifies.
 
-Both are caught only against an anchor kept elsewhere: record :meth:`AuditLog.head`
-somewhere the station cannot rewrite (shift report, MES, a print-out) and pass it
-back to :meth:`AuditLog.verify`. Without one, verify() proves internal
-consistency, not completeness.
+Both are caught only against an anchor kept elsewhere. The store keeps one beside the
+database (``core.audit_anchor``), which catches a lost tail; someone who can rewrite
+both files is caught only by a head recorded where the station cannot write (shift
+report, MES, a print-out) and passed back to :meth:`AuditLog.verify`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.sqlite_tx import write_transaction
@@ -99,8 +100,10 @@ def _to_row(values: tuple[object, ...]) -> AuditRow:
 class AuditLog:
     """The audit table on an open SQLite connection; call :func:`ensure_schema` first."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, after_commit: Callable[[], None] | None = None) -> None:
         self._conn = conn
+        # Called once a row appended here is committed: the store keeps its anchor (core.audit_anchor).
+        self._after_commit = after_commit
 
     def append(
         self,
@@ -119,6 +122,8 @@ class AuditLog:
         # IMMEDIATE: the last row must not change between reading it and chaining onto it.
         with write_transaction(self._conn, owner="audit append", durable=True):
             row = self.append_in_transaction(ts, user, role, command, target, result, detail)
+        if self._after_commit is not None:
+            self._after_commit()
         return row
 
     def append_in_transaction(

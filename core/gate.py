@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from core.audit import AuditLog
 from core.auth import PANEL, AuthError, User, UserStore
 from core.engine import CommandError, Engine, Refused
 from core.events import Event, EventBus
@@ -141,7 +140,7 @@ class CommandGate:
         self.store = store
         self.clock = clock
         self.users = UserStore(store.conn)
-        self.audit = AuditLog(store.conn)
+        self.audit = store.audit()
 
     async def _verify(self, name: str, pin: str, place: str) -> User:
         """The PIN check, its scrypt work in the worker thread; the rows it reads and writes on

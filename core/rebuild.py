@@ -18,6 +18,13 @@ def rebuild(config: Config, store: Store, *, marks: tuple[float, ...] = ()) -> E
     # Anything still buffered belongs in the journal before it is read back.
     store.flush()
     store.detach()
+    engine = from_journal(config, store, marks=marks)
+    store.attach(engine)
+    return engine
+
+
+def from_journal(config: Config, store: Store, *, marks: tuple[float, ...] = ()) -> Engine:
+    """A new engine fed the store's committed journal, attached to nothing."""
     engine = Engine(config, marks=marks)
     ingest_one = engine.ingest_one
     for _id, record in store.journal():
@@ -28,5 +35,4 @@ def rebuild(config: Config, store: Store, *, marks: tuple[float, ...] = ()) -> E
             engine.command(record.command, record.args, record.ts, record.actor)
         except CommandError:  # Refused included
             continue  # refused when it was given, so it changed nothing then and changes nothing now
-    store.attach(engine)
     return engine

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -26,17 +27,22 @@ from typing import Any
 
 import sqlite_utils
 
+from core.audit import AuditLog
+from core.audit_anchor import Anchor, Loss, anchor_path, compare, head_of
 from core.auth import Role
 from core.counter_thinning import COUNTER_SIGNALS
 from core.engine import Engine
 from core.permissions import Actor
 from core.samples import Quality, Sample
 from core.sqlite_tx import StoreError, one_line, write_failure
+from core.store_open import damaged, open_read_only, open_writable, quick_check
 from core.store_projections import Projections
-from core.store_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from core.store_schema import MIGRATIONS, SCHEMA_VERSION
 from core.text import writable_text
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CommandRecord", "Store", "StoreError", "write_failure"]
+
+log = logging.getLogger("ms5.store")
 
 FLUSH_INTERVAL_S = 1.0
 # Samples kept in memory while the file cannot be written (a full or read-only disk): about ten
@@ -85,9 +91,25 @@ def _writable_args(args: dict[str, Any]) -> dict[str, Any]:
 class Store:
     """One station's SQLite file. Open with `Store.open(path)`; one writer per file."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        path: Path,
+        *,
+        read_only: bool = False,
+        notes: list[str] | None = None,
+        cleanup: Callable[[], None] | None = None,
+    ) -> None:
         self._db = db
         self.path = path
+        self.read_only = read_only
+        # One line per thing the opening did that a person should know (a mode tightened).
+        self.notes = notes or []
+        self._cleanup = cleanup
+        # The audit head outside the file (core.audit_anchor); read, never written, when read-only.
+        self.anchor = Anchor(anchor_path(path))
+        # Set while the anchor cannot be written (why); the database itself is fine then.
+        self.anchor_error: str | None = None
         self._samples: list[_SampleRow] = []
         self._projections = Projections()
         self._last_flush: float | None = None
@@ -100,23 +122,20 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
-        """Open (creating or migrating) the store at `path`; `StoreError` if it cannot be used."""
+        """Open (creating or migrating) the store at `path` for writing; `StoreError` if it
+        cannot be used. The data folder and the store's files are made private first
+        (`core.store_files`): `notes` says what was tightened."""
         p = Path(path)
-        try:
-            db = sqlite_utils.Database(p, execute_plugins=False)
-        except sqlite3.Error as exc:
-            raise StoreError(f"{p}: cannot open: {one_line(exc)}") from None
-        try:
-            migrate(db, p)
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            if "not a database" in str(exc):
-                raise StoreError(f"{p}: not a SQLite database") from None
-            raise StoreError(f"{p}: cannot open: {one_line(exc)}") from None
-        except BaseException:
-            db.close()
-            raise
-        return cls(db, p)
+        db, notes = open_writable(p)
+        return cls(db, p, notes=notes)
+
+    @classmethod
+    def open_read_only(cls, path: str | Path) -> Store:
+        """Open an existing store without writing to it or beside it (an auditor's copy on a
+        read-only folder included, `core.store_open`); nothing is migrated or tightened."""
+        p = Path(path)
+        db, cleanup, notes = open_read_only(p)
+        return cls(db, p, read_only=True, notes=notes, cleanup=cleanup)
 
     def __enter__(self) -> Store:
         return self
@@ -149,11 +168,56 @@ class Store:
         if self._closed:
             return
         try:
-            self.flush()
+            if not self.read_only:
+                self.flush()
         finally:
             self.detach()
             self._db.close()
             self._closed = True
+            if self._cleanup is not None:
+                self._cleanup()
+
+    def quick_check(self) -> None:
+        """SQLite's quick_check; `StoreError` naming the fix when the file is damaged."""
+        quick_check(self._db.conn, self.path)
+
+    def audit(self) -> AuditLog:
+        """The audit trail on this store; every row it commits moves the anchor."""
+        return AuditLog(self._db.conn, after_commit=self.record_head)
+
+    def record_head(self) -> None:
+        """Write the committed audit head to the anchor. The database already holds the rows,
+        so a failure here is said (`anchor_error`) and the command stands."""
+        if self.read_only:
+            return
+        try:
+            head = head_of(self._db.conn)
+            if head.audit:
+                self.anchor.record(head)
+        except (OSError, sqlite3.Error) as exc:
+            self.anchor_error = f"{self.anchor.path}: cannot write: {getattr(exc, 'strerror', None) or exc}"
+            log.warning("store: %s", self.anchor_error)
+        else:
+            self.anchor_error = None
+
+    def lost_tail(self) -> Loss | None:
+        """What the database lost against its anchor (None: nothing, or no anchor)."""
+        head, _losses = self.anchor.read()
+        return None if head is None else compare(self._db.conn, head)
+
+    def keep_loss(self, loss: Loss, ts: float) -> str | None:
+        """Keep a loss found at start on record: a `lost` line in the anchor, then an audit row
+        (`store_loss`, in the trail every face lists), whose commit starts the anchor again from
+        the file as it is. Returns why that could not be done, or None."""
+        try:
+            self.anchor.record_loss(loss, head_of(self._db.conn), ts)
+        except OSError as exc:
+            return f"{self.anchor.path}: cannot write: {exc.strerror or exc}"
+        try:
+            self.audit().append(ts, None, None, "store_loss", self.path.name, "found", loss.describe())
+        except sqlite3.Error as exc:
+            return f"{self.path}: the loss could not be audited: {write_failure(exc)}"
+        return self.anchor_error
 
     # ---------------------------------------------------------------- journal
 
@@ -241,6 +305,8 @@ class Store:
             )
         finally:
             conn.execute("PRAGMA synchronous=NORMAL")
+        if also is not None:
+            self.record_head()
         if command in ("set_reason", "split_stop") and "equipment" in args:
             # The engine publishes nothing when a reason changes or a closed stop is split. Checked
             # at the next flush, not in this transaction: the caller may journal the command before
@@ -270,17 +336,20 @@ class Store:
     def journal(self, after_id: int = 0) -> Iterator[tuple[int, Sample | CommandRecord]]:
         """Committed journal rows after `after_id`, in id order (buffered samples are not there)."""
         qualities = _QUALITIES
-        for row_id, ts, equipment, signal, value, quality, command, user, role, args in self._db.conn.execute(
-            _SELECT_JOURNAL, (after_id,)
-        ):
-            if command is None:
-                yield row_id, Sample(ts, equipment, signal, value, qualities.get(quality, Quality.BAD))
-            else:
-                known_role = Role(role) if role in _ROLES else None
-                decoded = json.loads(args) if args else {}
-                if _ESCAPED_SURROGATE.search(args or ""):
-                    decoded = _writable_args(decoded)
-                yield row_id, CommandRecord(ts, user, known_role, command, decoded)
+        rows = self._db.conn.execute(_SELECT_JOURNAL, (after_id,))
+        try:
+            for row_id, ts, equipment, signal, value, quality, command, user, role, args in rows:
+                if command is None:
+                    yield row_id, Sample(ts, equipment, signal, value, qualities.get(quality, Quality.BAD))
+                else:
+                    known_role = Role(role) if role in _ROLES else None
+                    decoded = json.loads(args) if args else {}
+                    if _ESCAPED_SURROGATE.search(args or ""):
+                        decoded = _writable_args(decoded)
+                    yield row_id, CommandRecord(ts, user, known_role, command, decoded)
+        except sqlite3.DatabaseError as exc:
+            # Damage the quick check at opening cannot see (a flipped byte inside a row) is met here.
+            raise damaged(exc, self.path) from None
 
     @property
     def last_id(self) -> int:

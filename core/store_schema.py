@@ -6,6 +6,7 @@ tells our files from other applications' SQLite files.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import sqlite_utils
 from core import audit, auth
 from core.sqlite_tx import StoreError
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "check_ours", "migrate"]
 
 # "MS5F": tells our files from other applications' SQLite files that happen to be at user_version 0.
 APPLICATION_ID = 0x4D533546
@@ -128,9 +129,8 @@ _OUR_TABLES = frozenset(
 )
 
 
-def migrate(db: sqlite_utils.Database, path: Path) -> None:
-    """Bring the file at `path` to SCHEMA_VERSION; `StoreError` if it is not ours or is newer."""
-    conn = db.conn
+def check_ours(conn: sqlite3.Connection, path: Path) -> int:
+    """The schema version of the file at `path`; `StoreError` if it is not ours or is newer."""
     app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if app_id not in (0, APPLICATION_ID):
@@ -149,6 +149,13 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
         if foreign:
             # Migrating into somebody else's database would mix our tables into theirs.
             raise StoreError(f"{path}: not an MS5 Floor store (it holds tables {', '.join(foreign)})")
+    return version
+
+
+def migrate(db: sqlite_utils.Database, path: Path) -> None:
+    """Bring the file at `path` to SCHEMA_VERSION; `StoreError` if it is not ours or is newer."""
+    conn = db.conn
+    version = check_ours(conn, path)
     db.enable_wal()
     # WAL with NORMAL loses no committed transaction when the process dies, only on power loss,
     # and then at most the last commits: within "a crash loses at most the last second".

@@ -21,7 +21,10 @@ station counted are compared with the simulator's own record (LineModel.history 
 the parts made between the value of the station's first read and that of its last. A kill may cost
 at most the samples of its last second; the allowance printed is that in parts (the machines'
 rate x 1 s x kills); counters are cumulative, so the figure is in fact expected to be exact.
-`ms5 audit verify` is run on the file last. Exit status 0 when everything holds, 1 otherwise.
+`ms5 audit verify` is run on the file then. Last, a kill right after an acknowledgement is
+followed by deleting the file's WAL: `ms5 audit verify` must report the rows lost against the
+audit anchor (exit 1), and the station restarted on the file must say so in one line. Exit status
+0 when everything holds, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -295,10 +298,12 @@ async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
         if await station.stop() != 0:
             ok = False
             print("the last clean stop of ms5 engine failed")
+    except BaseException:
+        await sim.stop()
+        raise
     finally:
         if station.proc is not None and station.proc.returncode is None:
             await station.kill()
-        await sim.stop()
 
     print(f"{'kill':>4} {'moment':<10} {'ran s':>6} {'integrity':<9} {'journal':>8} "
           f"{'FILLER':>7} {'CAPPER':>7} {'audit':>5} {'acks kept':>9}  problems")  # fmt: skip
@@ -314,10 +319,51 @@ async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     out, _ = await verify.communicate()
-    print(f"ms5 audit verify: exit {verify.returncode}: {out.decode().strip()}")
+    print(f"ms5 audit verify: exit {verify.returncode}: {' / '.join(out.decode().strip().splitlines())}")
     ok = ok and verify.returncode == 0
+    try:
+        ok = await lose_the_wal(cfg_path, db, rng) and ok
+    finally:
+        await sim.stop()
     print("RESULT: " + ("all checks hold" if ok else "FAILED"))
     return ok
+
+
+async def audit_verify(db: Path) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hmi.cli", "audit", "verify", "--db", str(db),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, " / ".join(out.decode().strip().splitlines())
+
+
+async def lose_the_wal(cfg_path: Path, db: Path, rng: random.Random) -> bool:
+    """A kill right after an acknowledgement, then the WAL file deleted (what a careless clean-up
+    or a failing disk does): the acknowledgement is gone from the file, and `ms5 audit verify` must
+    say so against the anchor; the station, restarted, must say so in one line."""
+    station = Station(cfg_path, db)
+    await station.start()
+    await asyncio.sleep(rng.uniform(0.2, 1.0))
+    call = await acknowledge(db, rng.choice(EQUIPMENT))
+    await station.kill()
+    for suffix in ("-wal", "-shm"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
+    code, out = await audit_verify(db)
+    print(f"WAL deleted after a kill right after acknowledging call {call}:")
+    print(f"  ms5 audit verify: exit {code}: {out}")
+    ok = call is not None and code == 1 and "lost its tail" in out
+    await station.start()
+    await station.stop()
+    assert station.proc is not None and station.proc.stderr is not None
+    said = [
+        line for line in (await station.proc.stderr.read()).decode().splitlines() if "lost its tail" in line
+    ]
+    print(f"  ms5 engine on the file: {said[0] if said else 'said nothing of the loss'}")
+    code, out = await audit_verify(db)
+    print(f"  ms5 audit verify after that start: exit {code}: {out}")
+    return ok and len(said) == 1 and code == 1 and "records a loss" in out
 
 
 def compare_with_simulator(config: Config, db: Path, sim: SimLine, kills: int) -> bool:

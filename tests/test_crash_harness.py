@@ -32,4 +32,9 @@ def test_six_kills_lose_no_count_no_acknowledgement_and_no_audit_row(
         # Cumulative counters: nothing lost or counted twice across the kills.
         assert (station, rejects) == (simulator, sim_rejects)
     assert "ms5 audit verify: exit 0" in out
+    # The WAL deleted after a kill: the acknowledgement is lost, and the anchor tells.
+    wal = out[out.index("WAL deleted after a kill") :]
+    assert re.search(r"ms5 audit verify: exit 1: .*the database lost its tail: audit rows \d+–\d+", wal), out
+    assert re.search(r"ms5 engine on the file: .*the database lost its tail", wal), out
+    assert re.search(r"after that start: exit 1: .*the anchor records a loss", wal), out
     assert out.rstrip().endswith("RESULT: all checks hold")

@@ -69,12 +69,13 @@ class Disk:
 
     def fill(self) -> None:
         if self.kind == "tmpfs":
-            with open(self.folder / "filler", "wb", buffering=0) as f:  # no buffer left to fail at close
+            # Unbuffered: a buffered file keeps the part of a chunk that did not fit and fails
+            # again when it is closed.
+            with open(self.folder / "filler", "wb", buffering=0) as f:
                 chunk = b"\0" * 65536
                 with contextlib.suppress(OSError):
                     while True:
                         f.write(chunk)
-                        f.flush()
             return
         assert self.store is not None
         pages = self.store.conn.execute("PRAGMA page_count").fetchone()[0]
@@ -93,7 +94,7 @@ def disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Disk]:
     folder = tmp_path / "disk"
     folder.mkdir()
     if request.param == "tmpfs":
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)], check=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(folder)], check=True)
     try:
         yield Disk(request.param, folder)
     finally:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
 
 from core.config import Config
 from core.store import StoreError
+from core.store_files import remove_store
 from hmi.cli.arguments import positive_number
 from hmi.cli.station import load_station_config
 from hmi.errors import UsageError
@@ -108,9 +108,7 @@ async def demo_console(*, speed: float = 1.0, seed: int = 1) -> None:
         return
     config = load_station_config(str(DEMO_CONFIG))
     log_path = _log_to_file()
-    for suffix in ("", "-wal", "-shm"):  # every demo starts from a fresh shift record
-        with contextlib.suppress(FileNotFoundError):
-            Path(f"{db}{suffix}").unlink()
+    remove_store(db)  # every demo starts from a fresh shift record
     sim_log = logging.getLogger("ms5.sim")
     sim = SimLine(config, seed=seed, speed=speed, on_event=sim_log.warning)
     try:

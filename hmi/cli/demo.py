@@ -11,11 +11,11 @@ import contextlib
 import logging
 import signal
 import time
-from pathlib import Path
 
 from connectors.base import FAILING, Diagnostics
 from connectors.sim.runner import SimError, SimLine
 from core.config import Config
+from core.store_files import remove_store
 from hmi.errors import UsageError
 from hmi.paths import data_dir, socket_path
 from hmi.socket.server import ServerError, StationServer
@@ -67,9 +67,7 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
         await server.start()
     except ServerError as exc:
         raise UsageError(str(exc)) from None
-    for suffix in ("", "-wal", "-shm"):  # every demo starts from a fresh shift record
-        with contextlib.suppress(FileNotFoundError):
-            Path(f"{db}{suffix}").unlink()
+    remove_store(db)  # every demo starts from a fresh shift record
     sim = SimLine(config, seed=seed, speed=speed, on_event=print)
     try:
         await sim.start()

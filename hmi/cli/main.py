@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -14,6 +15,8 @@ from core.auth import UserStore
 from core.config import Config, ConfigError, load_config
 from core.journal import JournalError, read_journal
 from core.replay import Window, default_window, replay
+from core.sqlite_tx import StoreError
+from core.store_open import damaged
 from core.timefmt import parse_time
 from hmi.cli import commissioning as cli_commissioning
 from hmi.cli import console as cli_console
@@ -21,6 +24,7 @@ from hmi.cli import panel as cli_panel
 from hmi.cli import people as cli_people
 from hmi.cli import sim as cli_sim
 from hmi.cli import station as cli_station
+from hmi.cli import verify as cli_verify
 from hmi.errors import UsageError
 from hmi.paths import ASSETS, data_dir
 from hmi.report.text import print_result
@@ -79,7 +83,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             raise UsageError(str(exc), located=True) from None
     users = None
     if args.db:
-        with cli_people.open_store(args.db, create=False) as store:
+        with cli_people.read_store(args.db) as store:
             users = {u.name: u.role for u in UserStore(store.conn).list()}
     print_result(replay(cfg, samples, window, actions, users), as_json=args.json)
     return 0
@@ -148,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_people.register(sub)
     cli_station.register(sub)
+    cli_verify.register(sub)
     cli_panel.register(sub)
     cli_console.register(sub)
     cli_sim.register(sub)
@@ -182,6 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc) if exc.located else f"ms5 {args.command}: {exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:  # met after opening: a damaged row read (it names the file)
+        print(str(exc), file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as exc:
+        # Met past the checks at opening (a page damaged where only a full read finds it).
+        print(f"ms5 {args.command}: {damaged(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

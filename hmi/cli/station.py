@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 from pathlib import Path
@@ -15,8 +14,9 @@ from core.config import Config, ConfigError, format_error, load_config
 from core.export import recorded, write_actions
 from core.journal import not_in_config, write_journal
 from core.replay import Window, replay
-from core.store import Store, StoreError
+from core.store import StoreError
 from core.timefmt import parse_time
+from hmi.cli.people import read_store
 from hmi.cli.reload import ConfigReloader
 from hmi.errors import UsageError
 from hmi.paths import default_db, socket_path
@@ -103,22 +103,12 @@ def cmd_engine(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_existing(db: str | None) -> Store:
-    path = _db_path(db)
-    if not path.exists():
-        raise UsageError(f"{path}: no such database")
-    try:
-        return Store.open(path)
-    except StoreError as exc:
-        raise UsageError(str(exc), located=True) from None
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.config)
     except ConfigError as exc:
         raise UsageError(str(exc), located=True) from None
-    with contextlib.closing(_open_existing(args.db)) as store:
+    with read_store(args.db) as store:
         samples, actions = recorded(store)
     # As `ms5 replay` of the exported journal does: a report that left it out would look complete.
     known = {eq.id for line in cfg.lines for eq in line.equipment}
@@ -141,7 +131,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    with contextlib.closing(_open_existing(args.db)) as store:
+    with read_store(args.db) as store:
         samples, actions = recorded(store)
     try:
         with open(args.output, "w", encoding="utf-8", newline="") as out:

@@ -61,6 +61,9 @@ def status_text(overview: dict[str, Any], tz: ZoneInfo) -> Text:
     if health.get("store_error"):
         text.append("  ")
         text.append(f" STORE: {health['store_error']} ", style="bold reverse red")
+    if health.get("store_loss"):
+        text.append("  ")
+        text.append(f" STORE: {health['store_loss']} ", style="bold reverse red")
     lost = health.get("connections_lost") or []
     if lost:
         text.append("  ")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from core.config import Config
 from core.store import StoreError
+from core.store_files import remove_store
 from hmi.errors import UsageError
 from hmi.panel.model import PanelModel
 from hmi.panel.window import PanelWindow
@@ -86,9 +87,7 @@ async def _host(config: Config, db: Path, *, demo: bool) -> tuple[Station, Stati
     if demo:
         from connectors.sim.runner import SimError, SimLine
 
-        for suffix in ("", "-wal", "-shm"):  # a demo starts from a fresh shift record
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{db}{suffix}").unlink()
+        remove_store(db)  # a demo starts from a fresh shift record
         sim = SimLine(config)
         try:
             await sim.start()

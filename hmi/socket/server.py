@@ -26,6 +26,8 @@ from typing import Any
 
 from core.auth import socket_place
 from core.events import Event, event_dict
+from core.sqlite_tx import StoreError
+from core.store_files import ensure_data_folder
 from hmi.socket import protocol as wire
 from hmi.station.link import LinkError, compute_view, login, run_command
 from hmi.station.runtime import Station
@@ -169,7 +171,10 @@ class StationServer:
     def _claim(self) -> None:
         """Hold an exclusive lock beside the socket for as long as this server runs, so two stations
         starting together cannot both decide the other's socket is stale."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            ensure_data_folder(self.path.parent)  # 0700 from the start, as the store wants it
+        except StoreError as exc:
+            raise ServerError(str(exc)) from None
         try:
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, SOCKET_MODE)
         except OSError as exc:

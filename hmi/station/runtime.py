@@ -90,6 +90,9 @@ class Station:
         self._tasks: list[asyncio.Task[None]] = []
         # Said loudly on every face (hmi.station.views.health_view) while the database cannot be written.
         self.store_error: str | None = None
+        # Said on every face from the start on: the database was found behind its anchor.
+        self.store_loss: str | None = None
+        self.notes: list[str] = []  # what opening the store found, one line each (also logged)
         self.pace = CounterPace()
         self.started_at: float | None = None
         self.tags: dict[tuple[str, str], TagValue] = {}  # (equipment, signal) -> last value
@@ -100,14 +103,35 @@ class Station:
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.store = Store.open(self.db_path)
-        self.engine = rebuild(self.config, self.store)
+        store = Store.open(self.db_path)
+        try:
+            store.quick_check()  # a damaged file is refused here, not met as a traceback later
+            self.notes = [*store.notes, *self._check_anchor(store)]
+            for note in self.notes:
+                log.warning("store: %s", note)
+            engine = rebuild(self.config, store)
+        except BaseException:
+            store.close()
+            raise
+        self.store, self.engine = store, engine
         self.started_at = now = self.clock()
         self.engine.tick(now)
         self.gate = CommandGate(self.engine, self.store, self.clock)
         for kind in FACE_EVENTS:
             self.engine.bus.subscribe(kind, self._on_event)
+
+    def _check_anchor(self, store: Store) -> list[str]:
+        """The database against its anchor: a lost tail is said and kept on record, and the
+        station goes on from what the file holds (stopping would lose the line's next hours too)."""
+        loss = store.lost_tail()
+        if loss is None:
+            return []
+        self.store_loss = (
+            f"{loss.summary()} (anchor {store.anchor.path}); restore from a backup or the exported "
+            "journal; `ms5 audit verify` names the rows"
+        )
+        trouble = store.keep_loss(loss, self.clock())
+        return [self.store_loss] if trouble is None else [self.store_loss, trouble]
 
     def _on_event(self, event: Event) -> None:
         self.events.append(event)

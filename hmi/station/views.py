@@ -59,6 +59,7 @@ def health_view(station: Station) -> dict[str, Any]:
     store = station.store
     return {
         "store_error": station.store_error,
+        "store_loss": station.store_loss,
         # While the database cannot be written: samples held in memory to write when it can,
         # and (ever since the station started) those dropped for good to bound that memory.
         "store_backlog": store.pending if store is not None else 0,

@@ -256,8 +256,9 @@ def test_another_applications_database_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_path_that_cannot_be_opened_gives_a_store_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="cannot open"):
-        Store.open(tmp_path / "no" / "such" / "folder" / "station.db")
+    (tmp_path / "no").write_text("a file where the data folder should be")
+    with pytest.raises(StoreError, match="cannot create the data folder"):
+        Store.open(tmp_path / "no" / "folder" / "station.db")
 
 
 # ---------------------------------------------------------------- projections
