@@ -16,6 +16,7 @@ read of an equipment now.
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from core.calendar import ShiftOccurrence
@@ -62,19 +63,30 @@ class Engine(EngineCommands, EngineFigures, EngineCounting):
         # Sample.valid, inlined: this runs for every sample of a month-long replay.
         if value is not None and (value != value or s.quality == 0):
             value = None
+        validity = st.validity.get(signal)
+        if validity is None:
+            validity = st.validity[signal] = array("d")
+        if (value is not None) != (len(validity) % 2 == 1):
+            validity.append(ts)  # turned good (an odd length) or BAD (an even one)
         if signal in SIGNAL_SLOT:
             if value is not None:
                 self._count(st, ts, signal, value)
+            else:
+                st.counter_bad.add(signal)
             return s
-        if signal == "running":
-            st.running = None if value is None else value != 0
-        elif signal == "state":
+        if signal == "running" or signal == "state":
+            was_running = st.running
             if value is None:
                 st.running = None
-                st.packml_state = None
+                if signal == "state":
+                    st.packml_state = None
+            elif signal == "running":
+                st.running = value != 0
             else:
                 st.packml_state = int(value)
                 st.running = st.packml_state == PACKML_EXECUTE
+            if st.running is False and was_running is not False:
+                st.stopped_at = ts
         elif signal == "fault_code":
             if value is not None and int(value) != st.fault_code:
                 st.fault_code = int(value)
