@@ -20,7 +20,7 @@ from core.engine_state import (
     EngineState,
     EquipmentState,
 )
-from core.events import ProductionUpdate, QualityAlert
+from core.events import DowntimeRevised, ProductionUpdate, QualityAlert
 
 
 def derive(st: EquipmentState, trio: Sequence[float]) -> tuple[float, float, float]:
@@ -142,6 +142,8 @@ class EngineCounting(EngineState):
             gap_ideal = gap.gap_ideal
             if gap_ideal is not None:
                 gap_ideal[slot] += weighted
+                if gap.end is not None and DowntimeRevised in self.bus.wanted:
+                    self.bus.publish(DowntimeRevised(ts, st.cfg.id, gap.start, gap.end))
         elif st.running is False and read_before >= st.stopped_at:
             # Parts reported at t were made since the counter's value before: the first count
             # after a stop may be of parts made before it, the ones after that are not.
