@@ -23,7 +23,7 @@ from core.calendar import ShiftOccurrence
 from core.engine_commands import NOTE_MAX, CommandError, EngineCommands, Refused
 from core.engine_counts import EngineCounting
 from core.engine_figures import DowntimeEvent, EngineFigures
-from core.engine_state import COMMS, COND_NAMES, SIGNAL_SLOT, STOP, Job, Segment
+from core.engine_state import COMMS, COND_NAMES, SIGNAL_SLOT, STOP, EquipmentState, Job, Segment
 from core.events import OeeUpdate
 from core.samples import PACKML_EXECUTE, SIGNALS, Sample
 
@@ -63,11 +63,8 @@ class Engine(EngineCommands, EngineFigures, EngineCounting):
         # Sample.valid, inlined: this runs for every sample of a month-long replay.
         if value is not None and (value != value or s.quality == 0):
             value = None
-        validity = st.validity.get(signal)
-        if validity is None:
-            validity = st.validity[signal] = array("d")
-        if (value is not None) != (len(validity) % 2 == 1):
-            validity.append(ts)  # turned good (an odd length) or BAD (an even one)
+        if (value is not None) != (signal in st.good_now):
+            self._turned(st, ts, signal, value is not None)
         if signal in SIGNAL_SLOT:
             if value is not None:
                 self._count(st, ts, signal, value)
@@ -102,6 +99,17 @@ class Engine(EngineCommands, EngineFigures, EngineCounting):
             self.andon.andon_bit(ts, st.cfg.id, st.andon, st.cfg.andon_kind)
         self._update_cond(st, ts)
         return s
+
+    def _turned(self, st: EquipmentState, ts: float, signal: str, good: bool) -> None:
+        """A signal turned good or BAD at `ts`: kept for the signals a window lacked."""
+        if good:
+            st.good_now.add(signal)
+        else:
+            st.good_now.discard(signal)
+        validity = st.validity.get(signal)
+        if validity is None:
+            validity = st.validity[signal] = array("d")
+        validity.append(ts)  # turned good (an odd length) or BAD (an even one)
 
     def tick(self, now: float) -> None:
         """Advance the clock: stops that crossed their threshold become downtime, figures refresh."""

@@ -40,6 +40,7 @@ def derive(st: EquipmentState, trio: Sequence[float]) -> tuple[float, float, flo
     return reject, 0.0, reject
 
 
+_NEVER = float("-inf")
 _PAIRS = (("total_count", "good_count"), ("total_count", "reject_count"), ("good_count", "reject_count"))
 
 
@@ -82,40 +83,45 @@ class EngineCounting(EngineState):
             st.counter_bad.discard(signal)
             for_gap = signal in st.gap_waiting
             st.gap_waiting.discard(signal)
-        read_before = st.counted_at.get(signal, float("-inf"))
+        read_before = st.counted_at.get(signal, _NEVER)
         st.counted_at[signal] = ts
         old = st.counters.get(signal)
         if old is None:
             st.counters[signal] = raw
             return
-        if raw == old:
-            st.jittering.discard(signal)
-            return
         span = st.counter_range
-        up = raw - old if raw > old else raw + span - old  # forward distance, across a rollover
-        if span - up <= st.counter_jitter:
-            # At most counter_jitter below the reference (across a rollover too): a wobble, not a
-            # reset. Nothing counts until the counter passes its reference again.
-            if signal not in st.jittering:
-                st.jittering.add(signal)
-                st.jitters.append(ts)
-            return
-        if st.jittering:
-            st.jittering.discard(signal)
-        st.counters[signal] = raw
         if raw > old:
-            if up > span / 2:
+            delta = raw - old
+            if delta > span / 2:
+                if span - delta <= st.counter_jitter:
+                    # Just below the reference across a rollover (65534 after 2): a wobble.
+                    self._jitter(st, ts, signal)
+                    return
                 # A rise of more than half the range in one step is not believable (it would be a
                 # rollover backwards): a PLC that served 0 before its real value, say. Re-baseline.
                 self.ignored_samples += 1
                 st.resets.append(ts)
+                st.counters[signal] = raw
                 return
-            delta = up
-        elif old - raw > span / 2:
-            delta = up  # rollover
+        elif raw < old:
+            drop = old - raw
+            if drop <= st.counter_jitter:
+                # At most counter_jitter below the reference: a wobble, not a reset. Nothing counts
+                # until the counter passes its reference again.
+                self._jitter(st, ts, signal)
+                return
+            if drop > span / 2:
+                delta = raw + span - old  # rollover
+            else:
+                delta = raw  # reset
+                st.resets.append(ts)
         else:
-            delta = raw  # reset
-            st.resets.append(ts)
+            if st.jittering:
+                st.jittering.discard(signal)
+            return
+        if st.jittering:
+            st.jittering.discard(signal)
+        st.counters[signal] = raw
         if delta == 0:
             return
         counts = st.counts
@@ -153,6 +159,11 @@ class EngineCounting(EngineState):
         if ProductionUpdate in self.bus.wanted:
             totals = derive(st, counts[base + COUNTED : base + COUNTED + TRIO])
             self.bus.publish(ProductionUpdate(ts, st.cfg.id, int(totals[0]), int(totals[1]), int(totals[2])))
+
+    def _jitter(self, st: EquipmentState, ts: float, signal: str) -> None:
+        if signal not in st.jittering:
+            st.jittering.add(signal)
+            st.jitters.append(ts)
 
     def _count_while_down(self, st: EquipmentState, slot: int, delta: int) -> None:
         keys, down = st.down_keys, st.down_counts

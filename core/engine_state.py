@@ -105,6 +105,7 @@ class EquipmentState:
     stopped_at: float = float("inf")  # when the state last said "not running"
     # Per signal, when it had a good value: the instants it turned good and BAD, alternating.
     validity: dict[str, array[float]] = field(default_factory=dict)
+    good_now: set[str] = field(default_factory=set)  # the signals whose last value was good
     # Data quality, by engine time: counter resets (and re-baselines), jitter events, and the
     # parts counted while stopped as (bucket end, trio) like the count buckets, sparse.
     resets: array[float] = field(default_factory=lambda: array("d"))
