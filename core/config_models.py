@@ -189,12 +189,23 @@ class Equipment(_Model):
     ideal_cycle_time_s: float = Field(gt=0)
     small_stop_threshold_s: float | None = Field(default=None, ge=0)
     counter_max: int = Field(default=DEFAULT_COUNTER_MAX, gt=0)
+    # A counter read a few counts low (a wobbling PLC value) is not a reset (docs/OEE.md, "Counts").
+    counter_jitter: int = Field(default=10, ge=0)
     state_model: Literal["running", "packml"] = "running"
     faults: dict[int, str] = {}
     startup_window_s: float | None = Field(default=None, ge=0)
     quality_alert: QualityAlert | None = None
     andon_kind: AndonKind = "help"  # the kind of call the PLC's Andon bit raises
     signals: list[SignalBinding] = []
+
+    @model_validator(mode="after")
+    def _jitter_inside_range(self) -> Equipment:
+        if 2 * self.counter_jitter >= self.counter_max + 1:
+            raise ValueError(
+                f"counter_jitter ({self.counter_jitter}) must be less than half the counter's range "
+                f"(counter_max + 1 = {self.counter_max + 1})"
+            )
+        return self
 
 
 class Line(_Model):

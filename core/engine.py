@@ -16,13 +16,14 @@ read of an equipment now.
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from core.calendar import ShiftOccurrence
 from core.engine_commands import NOTE_MAX, CommandError, EngineCommands, Refused
 from core.engine_counts import EngineCounting
 from core.engine_figures import DowntimeEvent, EngineFigures
-from core.engine_state import COMMS, COND_NAMES, SIGNAL_SLOT, STOP, Job, Segment
+from core.engine_state import COMMS, COND_NAMES, SIGNAL_SLOT, STOP, EquipmentState, Job, Segment
 from core.events import OeeUpdate
 from core.samples import PACKML_EXECUTE, SIGNALS, Sample
 
@@ -62,19 +63,27 @@ class Engine(EngineCommands, EngineFigures, EngineCounting):
         # Sample.valid, inlined: this runs for every sample of a month-long replay.
         if value is not None and (value != value or s.quality == 0):
             value = None
+        if (value is not None) != (signal in st.good_now):
+            self._turned(st, ts, signal, value is not None)
         if signal in SIGNAL_SLOT:
             if value is not None:
                 self._count(st, ts, signal, value)
+            else:
+                st.counter_bad.add(signal)
             return s
-        if signal == "running":
-            st.running = None if value is None else value != 0
-        elif signal == "state":
+        if signal == "running" or signal == "state":
+            was_running = st.running
             if value is None:
                 st.running = None
-                st.packml_state = None
+                if signal == "state":
+                    st.packml_state = None
+            elif signal == "running":
+                st.running = value != 0
             else:
                 st.packml_state = int(value)
                 st.running = st.packml_state == PACKML_EXECUTE
+            if st.running is False and was_running is not False:
+                st.stopped_at = ts
         elif signal == "fault_code":
             if value is not None and int(value) != st.fault_code:
                 st.fault_code = int(value)
@@ -90,6 +99,17 @@ class Engine(EngineCommands, EngineFigures, EngineCounting):
             self.andon.andon_bit(ts, st.cfg.id, st.andon, st.cfg.andon_kind)
         self._update_cond(st, ts)
         return s
+
+    def _turned(self, st: EquipmentState, ts: float, signal: str, good: bool) -> None:
+        """A signal turned good or BAD at `ts`: kept for the signals a window lacked."""
+        if good:
+            st.good_now.add(signal)
+        else:
+            st.good_now.discard(signal)
+        validity = st.validity.get(signal)
+        if validity is None:
+            validity = st.validity[signal] = array("d")
+        validity.append(ts)  # turned good (an odd length) or BAD (an even one)
 
     def tick(self, now: float) -> None:
         """Advance the clock: stops that crossed their threshold become downtime, figures refresh."""

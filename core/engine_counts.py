@@ -20,7 +20,7 @@ from core.engine_state import (
     EngineState,
     EquipmentState,
 )
-from core.events import ProductionUpdate, QualityAlert
+from core.events import DowntimeRevised, ProductionUpdate, QualityAlert
 
 
 def derive(st: EquipmentState, trio: Sequence[float]) -> tuple[float, float, float]:
@@ -38,6 +38,19 @@ def derive(st: EquipmentState, trio: Sequence[float]) -> tuple[float, float, flo
     if "good_count" in has:
         return good, good, 0.0
     return reject, 0.0, reject
+
+
+_NEVER = float("-inf")
+_PAIRS = (("total_count", "good_count"), ("total_count", "reject_count"), ("good_count", "reject_count"))
+
+
+def derived_from(st: EquipmentState) -> frozenset[str]:
+    """The counters `derive` reads: two of them give good and reject, one alone implies them."""
+    has = st.count_signals
+    for pair in _PAIRS:
+        if pair[0] in has and pair[1] in has:
+            return frozenset(pair)
+    return frozenset(has)
 
 
 class EngineCounting(EngineState):
@@ -63,21 +76,52 @@ class EngineCounting(EngineState):
             return
         if signal not in st.count_signals:
             st.count_signals.add(signal)
+        for_gap = False
+        if st.counter_bad and signal in st.counter_bad:
+            # The first good value after BAD carries the parts made meanwhile: those of a
+            # communication loss that ended while this counter was still BAD belong to it.
+            st.counter_bad.discard(signal)
+            for_gap = signal in st.gap_waiting
+            st.gap_waiting.discard(signal)
+        read_before = st.counted_at.get(signal, _NEVER)
+        st.counted_at[signal] = ts
         old = st.counters.get(signal)
-        st.counters[signal] = raw
-        if old is None or raw == old:
+        if old is None:
+            st.counters[signal] = raw
             return
+        span = st.counter_range
         if raw > old:
             delta = raw - old
-            if delta > st.counter_range / 2:
+            if delta > span / 2:
+                if span - delta <= st.counter_jitter:
+                    # Just below the reference across a rollover (65534 after 2): a wobble.
+                    self._jitter(st, ts, signal)
+                    return
                 # A rise of more than half the range in one step is not believable (it would be a
                 # rollover backwards): a PLC that served 0 before its real value, say. Re-baseline.
                 self.ignored_samples += 1
+                st.resets.append(ts)
+                st.counters[signal] = raw
                 return
-        elif old - raw > st.counter_range / 2:
-            delta = raw + st.counter_range - old  # rollover
+        elif raw < old:
+            drop = old - raw
+            if drop <= st.counter_jitter:
+                # At most counter_jitter below the reference: a wobble, not a reset. Nothing counts
+                # until the counter passes its reference again.
+                self._jitter(st, ts, signal)
+                return
+            if drop > span / 2:
+                delta = raw + span - old  # rollover
+            else:
+                delta = raw  # reset
+                st.resets.append(ts)
         else:
-            delta = raw  # reset
+            if st.jittering:
+                st.jittering.discard(signal)
+            return
+        if st.jittering:
+            st.jittering.discard(signal)
+        st.counters[signal] = raw
         if delta == 0:
             return
         counts = st.counts
@@ -98,11 +142,35 @@ class EngineCounting(EngineState):
         counts[i + IDEAL] += weighted
         if ts < st.startup_until:
             counts[i + STARTUP] += weighted
+        gap = st.gap
+        if gap is not None and (for_gap or gap.end is None):
+            # Counted while the link was lost, or carried by the first value after it.
+            gap_ideal = gap.gap_ideal
+            if gap_ideal is not None:
+                gap_ideal[slot] += weighted
+                if gap.end is not None and DowntimeRevised in self.bus.wanted:
+                    self.bus.publish(DowntimeRevised(ts, st.cfg.id, gap.start, gap.end))
+        elif st.running is False and read_before >= st.stopped_at:
+            # Parts reported at t were made since the counter's value before: the first count
+            # after a stop may be of parts made before it, the ones after that are not.
+            self._count_while_down(st, slot, delta)
         if st.watch_quality:
             self._watch_quality(st, ts, slot, delta)
         if ProductionUpdate in self.bus.wanted:
             totals = derive(st, counts[base + COUNTED : base + COUNTED + TRIO])
             self.bus.publish(ProductionUpdate(ts, st.cfg.id, int(totals[0]), int(totals[1]), int(totals[2])))
+
+    def _jitter(self, st: EquipmentState, ts: float, signal: str) -> None:
+        if signal not in st.jittering:
+            st.jittering.add(signal)
+            st.jitters.append(ts)
+
+    def _count_while_down(self, st: EquipmentState, slot: int, delta: int) -> None:
+        keys, down = st.down_keys, st.down_counts
+        if not keys or keys[-1] != st.bucket_end:
+            keys.append(st.bucket_end)
+            down.extend(EMPTY_BUCKET[:TRIO])
+        down[len(down) - TRIO + slot] += delta
 
     def _watch_quality(self, st: EquipmentState, ts: float, slot: int, delta: int) -> None:
         policy = st.line.quality_alert_for(st.cfg)

@@ -4,12 +4,13 @@ categories, OEE sums, per-minute counts and downtime events over any window (doc
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from core.calendar import Sched
 from core.config import COMMS_LOSS_REASON
-from core.engine_counts import derive
+from core.engine_counts import derive, derived_from
 from core.engine_state import (
     BUCKET_WIDTH,
     CHG,
@@ -20,7 +21,6 @@ from core.engine_state import (
     REJECT,
     RUN,
     STARTUP,
-    STOP,
     TRIO,
     EngineState,
     EquipmentState,
@@ -45,6 +45,18 @@ class DowntimeEvent:
     @property
     def duration_s(self) -> float:
         return self.end - self.start
+
+
+QUALITY_SIGNALS = frozenset({"good_count", "reject_count"})
+
+
+def had_good_value(validity: array[float], a: float, b: float) -> bool:
+    """Whether a signal had a good value at some instant of [a, b], from the instants it turned
+    good and BAD (alternating, good first)."""
+    i = bisect.bisect_right(validity, b)  # the turns up to b
+    if i % 2 == 1:
+        return True  # good at b
+    return i > 0 and validity[i - 1] > a  # it turned BAD inside the window
 
 
 def time_category(kind: Sched, seg: Segment | None, now: float) -> str:
@@ -91,19 +103,45 @@ class EngineFigures(EngineState):
                     yield s, e, kind, seg
                 j += 1
 
+    def _pieces(
+        self, st: EquipmentState, a: float, b: float, now: float
+    ) -> Iterator[tuple[float, float, Sched, Segment | None, str, bool]]:
+        """`_overlaps` with each piece's time category, a communication loss cut where the run
+        time inferred across it ends: (start, end, schedule, segment, category, inferred)."""
+        for s, e, kind, seg in self._overlaps(st, a, b):
+            if seg is not None and seg.gap_ideal is not None:
+                cut = seg.start + self._inferred_run(st, seg, now)
+                if s < cut:
+                    inferred_end = min(e, cut)
+                    running = kind != Sched.UNSCHEDULED
+                    yield s, inferred_end, kind, seg, "running" if running else "unscheduled", running
+                    s = inferred_end
+                if s >= e:
+                    continue
+            yield s, e, kind, seg, time_category(kind, seg, now), False
+
+    def _inferred_run(self, st: EquipmentState, seg: Segment, now: float) -> float:
+        """How much of a communication loss that began while running was run time: the ideal time
+        of the parts counted for it, at most all of it (docs/OEE.md, "Parts across a
+        communication loss")."""
+        assert seg.gap_ideal is not None
+        end = seg.end if seg.end is not None else now
+        return max(0.0, min(end - seg.start, derive(st, seg.gap_ideal)[0]))
+
     def metrics(self, equipment: str, a: float, b: float) -> Metrics:
         st = self._eq[equipment]
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
         m = Metrics(all_time_s=b - a)
         small_stops: set[int] = set()
-        for s, e, kind, seg in self._overlaps(st, a, b):
+        for s, e, _kind, seg, category, inferred in self._pieces(st, a, b, now):
             d = e - s
-            category = time_category(kind, seg, now)
             if category == "unscheduled":
                 m.unscheduled_time_s += d
             elif category == "running":
                 m.running_time_s += d
+                if inferred:
+                    m.inferred_run_time_s += d
             elif category == "planned_stop":
                 m.planned_stop_time_s += d
             elif category == "changeover":
@@ -118,7 +156,30 @@ class EngineFigures(EngineState):
                 small_stops.add(id(seg))
         m.small_stop_count = len(small_stops)
         self._add_counts(st, a, b, m)
+        self._add_data_quality(st, a, b, m)
         return m
+
+    def _add_data_quality(self, st: EquipmentState, a: float, b: float, m: Metrics) -> None:
+        """What the counters did in (a, b] (as counts, by the time they were reported) and which
+        bound signals had no good value at any instant of [a, b]."""
+
+        def between(times: Sequence[float]) -> int:
+            return bisect.bisect_right(times, b) - bisect.bisect_right(times, a)
+
+        m.counter_resets = between(st.resets)
+        m.counter_jitter_events = between(st.jitters)
+        keys = st.down_keys
+        lo = bisect.bisect_right(keys, a)
+        hi = len(keys) if self.now is not None and b >= self.now else bisect.bisect_right(keys, b)
+        if hi > lo:
+            down = st.down_counts
+            trio = [sum(down[TRIO * lo + k : TRIO * hi : TRIO]) for k in range(TRIO)]
+            m.counts_while_down = round(derive(st, trio)[0])
+        present = {signal for signal in st.validity if had_good_value(st.validity[signal], a, b)}
+        m.signals_missing = tuple(sorted(st.bound - present))
+        if QUALITY_SIGNALS & set(m.signals_missing):
+            used = derived_from(st)
+            m.quality_unknown = len(used) < 2 or not used <= present
 
     def timeline(self, equipment: str, a: float, b: float) -> list[tuple[float, float, str]]:
         """(start, end, time category) pieces of [a, b), the categories of docs/OEE.md ("Time
@@ -127,8 +188,7 @@ class EngineFigures(EngineState):
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
         out: list[tuple[float, float, str]] = []
-        for s, e, kind, seg in self._overlaps(st, a, b):
-            category = time_category(kind, seg, now)
+        for s, e, _kind, _seg, category, _inferred in self._pieces(st, a, b, now):
             if out and out[-1][2] == category and out[-1][1] == s:
                 out[-1] = (out[-1][0], e, category)
             else:
@@ -183,11 +243,8 @@ class EngineFigures(EngineState):
             note = seg.note if seg is not None else None
             events.append(DowntimeEvent(equipment, s, e, reason, fault, is_open, note))
 
-        for s, e, kind, seg in self._overlaps(st, a, b):
-            cond = seg.cond if seg is not None else COMMS
-            is_down = kind == Sched.SCHEDULED and (
-                cond == COMMS or (cond == STOP and seg is not None and seg.is_down_stop(now))
-            )
+        for s, e, _kind, seg, category, _inferred in self._pieces(st, a, b, now):
+            is_down = category in ("no_data", "down")
             if is_down and current is not None and current[2] is seg and current[1] == s:
                 current = (current[0], e, seg)
                 continue

@@ -9,6 +9,7 @@ from core.engine_state import (
     CHG,
     COMMS,
     COND_NAMES,
+    RUN,
     STOP,
     EngineState,
     EquipmentState,
@@ -69,6 +70,8 @@ class EngineSegments(EngineState):
             # A zero-length segment carries no time: replace it instead of keeping it.
             st.segments.pop()
             st.seg_starts.pop()
+            if st.gap is seg:
+                st.gap = None
             if st.segments and st.segments[-1].cond == cond:
                 restored = st.segments[-1]
                 restored.end = None
@@ -85,7 +88,16 @@ class EngineSegments(EngineState):
                     )
                 return
         self._open_segment(st, ts, cond)
-        new = st.segments[-1]
+        segs = st.segments
+        new = segs[-1]
+        if previous == COMMS and st.gap is seg:
+            # The link is back: counters still BAD bring the parts made meanwhile with their
+            # first good value (docs/OEE.md, "Parts across a communication loss").
+            st.gap_waiting = set(st.counter_bad)
+        if cond == COMMS and len(segs) >= 2 and segs[-2].cond == RUN:
+            new.gap_ideal = [0.0, 0.0, 0.0]
+            st.gap = new
+            st.gap_waiting = set()
         eq_id = st.cfg.id
         bus = self.bus
         if previous == CHG and cond != CHG:

@@ -49,6 +49,9 @@ class Segment:
     # A stop interrupted by a communication loss and still stopped after it is one stop: its
     # parts share the threshold, so a jam is not reported as two small stops.
     continued_by: Segment | None = None
+    # A communication loss that began while running: the ideal time of the parts its counters
+    # advanced by meanwhile (a trio, as in a count bucket), some of which is run time.
+    gap_ideal: list[float] | None = None
 
     def is_down_stop(self, now: float) -> bool:
         end = self.end if self.end is not None else now
@@ -76,8 +79,11 @@ class EquipmentState:
     calendar: ShiftCalendar
     threshold: float
     counter_range: int
+    counter_jitter: int
     startup_window: float
     ideal: float
+    # The signals bound in the config: those missing from a window are reported.
+    bound: frozenset[str]
     running: bool | None = None
     packml_state: int | None = None
     changeover_signal: bool = False
@@ -85,8 +91,27 @@ class EquipmentState:
     declared_stop: str | None = None  # reason of an operator-declared planned stop
     fault_code: int = 0
     andon: bool = False
+    # Per counter the reference value: its highest since the last rollover or reset, so a value
+    # a few counts below it is jitter (`core.engine_counts`).
     counters: dict[str, int] = field(default_factory=dict)
     count_signals: set[str] = field(default_factory=set)
+    jittering: set[str] = field(default_factory=set)  # counters read below their reference now
+    counted_at: dict[str, float] = field(default_factory=dict)  # each counter's last good value
+    counter_bad: set[str] = field(default_factory=set)  # counters whose last sample was BAD
+    # The last communication loss that began while running, and the counters whose first good
+    # value after it still carries parts made during it.
+    gap: Segment | None = None
+    gap_waiting: set[str] = field(default_factory=set)
+    stopped_at: float = float("inf")  # when the state last said "not running"
+    # Per signal, when it had a good value: the instants it turned good and BAD, alternating.
+    validity: dict[str, array[float]] = field(default_factory=dict)
+    good_now: set[str] = field(default_factory=set)  # the signals whose last value was good
+    # Data quality, by engine time: counter resets (and re-baselines), jitter events, and the
+    # parts counted while stopped as (bucket end, trio) like the count buckets, sparse.
+    resets: array[float] = field(default_factory=lambda: array("d"))
+    jitters: array[float] = field(default_factory=lambda: array("d"))
+    down_keys: array[float] = field(default_factory=lambda: array("d"))
+    down_counts: array[float] = field(default_factory=lambda: array("d"))
     segments: list[Segment] = field(default_factory=list)
     seg_starts: list[float] = field(default_factory=list)
     # Count buckets as two flat arrays (bucket ends, and BUCKET_WIDTH figures per bucket): a
@@ -152,6 +177,8 @@ class EngineState:
                     calendar=self.calendars[line.id],
                     threshold=line.threshold_for(eq),
                     counter_range=eq.counter_max + 1,
+                    counter_jitter=eq.counter_jitter,
+                    bound=frozenset(str(b.signal) for b in eq.signals),
                     startup_window=line.startup_window_for(eq),
                     ideal=eq.ideal_cycle_time_s,
                     watch_quality=line.quality_alert_for(eq) is not None,

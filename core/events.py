@@ -56,6 +56,16 @@ class DowntimeEnded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class DowntimeRevised(Event):
+    """A communication loss over [start, end) turned out, from a counter's first value after it,
+    to be partly run time (docs/OEE.md): its downtime event is shorter, or gone."""
+
+    equipment: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeoverStarted(Event):
     equipment: str
 

@@ -67,7 +67,16 @@ def trial_copy(engine: Engine, args: Mapping[str, Any]) -> Engine:
         memo[id(calendar)] = calendar
     at = args.get("at")
     for st in engine._eq.values():
-        for shared in (st.counts, st.bucket_keys, st.quality):
+        for shared in (
+            st.counts,
+            st.bucket_keys,
+            st.quality,
+            st.validity,
+            st.resets,
+            st.jitters,
+            st.down_keys,
+            st.down_counts,
+        ):
             memo[id(shared)] = shared
         segments = st.segments[:]
         n = len(segments)

@@ -1,7 +1,8 @@
 """OEE figures over a window (docs/OEE.md, "Sums and ratios").
 
-A `Metrics` holds only sums — seconds and counts — so roll-ups add them up; every ratio is
-derived from the sums on demand and is None when its denominator is zero.
+A `Metrics` holds only sums — seconds and counts — so roll-ups add them up (the signals a window
+lacked are joined, an unknown quality stays unknown); every ratio is derived from the sums on
+demand and is None when its denominator is zero.
 """
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ from typing import Any
 # Floating-point sums of interval lengths carry noise like 1e-12; it must not turn a clean figure
 # into 0.7500000000001 in a report that people compare by hand.
 _DIGITS = 6
+
+
+def _round(x: float | None) -> float | None:
+    if x is None:
+        return None
+    v = round(x, _DIGITS)
+    return 0.0 if v == 0 else v
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -35,9 +43,28 @@ class Metrics:
     ideal_total_s: float = 0.0
     ideal_good_s: float = 0.0
     startup_reject_ideal_s: float = 0.0
+    # Data quality (docs/OEE.md, "Data quality"): the part of running_time_s inferred across a
+    # communication loss, what the counters did, and what the window lacked.
+    inferred_run_time_s: float = 0.0
+    counter_resets: int = 0
+    counter_jitter_events: int = 0
+    counts_while_down: int = 0
+    clock_steps: int = 0
+    signals_missing: tuple[str, ...] = ()
+    # A bound good or reject counter without a good value, and no two others to derive it from.
+    quality_unknown: bool = False
 
     def __add__(self, other: Metrics) -> Metrics:
-        return Metrics(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+        merged: dict[str, Any] = {}
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if f.name == "signals_missing":
+                merged[f.name] = tuple(sorted(set(mine) | set(theirs)))
+            elif f.name == "quality_unknown":
+                merged[f.name] = mine or theirs
+            else:
+                merged[f.name] = mine + theirs
+        return Metrics(**merged)
 
     @property
     def scheduled_time_s(self) -> float:
@@ -61,17 +88,20 @@ class Metrics:
 
     @property
     def quality(self) -> float | None:
+        if self.quality_unknown:
+            return None
         return _ratio(self.good_count, self.total_count)
 
     @property
     def oee(self) -> float | None:
         """availability × performance × quality, which reduces to Σ(ideal × good) / planned time.
 
-        Only a zero planned production time makes it null: planned time in which nothing ran or
-        nothing was counted is an OEE of 0, which is what a supervisor reads on the board.
+        Only a zero planned production time or an unknown quality makes it null: planned time in
+        which nothing ran or nothing was counted is an OEE of 0, which is what a supervisor reads
+        on the board.
         """
         ppt = self.planned_production_time_s
-        if ppt <= 0:
+        if ppt <= 0 or self.quality_unknown:
             return None
         if self.total_count <= 0:
             return 0.0
@@ -89,7 +119,23 @@ class Metrics:
         out = []
         if self.performance is not None and self.performance > 1:
             out.append("performance_over_1")
+        if self.counts_while_down > 0:
+            out.append("counts_while_down")
+        if self.signals_missing:
+            out.append("signal_missing")
         return out
+
+    def data_quality(self) -> dict[str, Any]:
+        return {
+            "comms_loss_s": _round(self.comms_loss_time_s),
+            "inferred_run_time_s": _round(self.inferred_run_time_s),
+            "counter_resets": self.counter_resets,
+            "counter_jitter_events": self.counter_jitter_events,
+            "counts_while_down": self.counts_while_down,
+            "signals_missing": list(self.signals_missing),
+            "clock_steps": self.clock_steps,
+            "quality_unknown": self.quality_unknown,
+        }
 
     def losses(self) -> dict[str, float]:
         reject_ideal = self.ideal_total_s - self.ideal_good_s
@@ -103,12 +149,7 @@ class Metrics:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        def r(x: float | None) -> float | None:
-            if x is None:
-                return None
-            v = round(x, _DIGITS)
-            return 0.0 if v == 0 else v
-
+        r = _round
         return {
             "all_time_s": r(self.all_time_s),
             "scheduled_time_s": r(self.scheduled_time_s),
@@ -130,4 +171,5 @@ class Metrics:
             "teep": r(self.teep),
             "flags": self.flags,
             "losses": {k: r(v) for k, v in self.losses().items()},
+            "data_quality": self.data_quality(),
         }

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from core.andon import AndonChanged
 from core.engine import Engine
-from core.events import DowntimeEnded, ProductionUpdate, StateChanged
+from core.events import DowntimeEnded, DowntimeRevised, ProductionUpdate, StateChanged
 
 __all__ = ["Projections"]
 
@@ -54,6 +54,7 @@ class Projections:
         self._downtime: list[_DowntimeRow] = []
         self._andon: list[_AndonRow] = []
         self._reason_checks: list[tuple[str, float]] = []
+        self._revisions: list[tuple[str, float, float]] = []
         # What the projection says each equipment is doing now, buffered operations included.
         self._open: dict[str, tuple[str, float]] = {}
         self._engine: Engine | None = None
@@ -62,7 +63,14 @@ class Projections:
     @property
     def pending(self) -> bool:
         """Rows (or checks) waiting for the next commit."""
-        return bool(self._intervals or self._minutes or self._downtime or self._reason_checks or self._andon)
+        return bool(
+            self._intervals
+            or self._minutes
+            or self._downtime
+            or self._reason_checks
+            or self._andon
+            or self._revisions
+        )
 
     @property
     def andon_pending(self) -> bool:
@@ -83,6 +91,7 @@ class Projections:
             bus.subscribe(StateChanged, self._on_state),
             bus.subscribe(ProductionUpdate, self._on_production),
             bus.subscribe(DowntimeEnded, self._on_downtime),
+            bus.subscribe(DowntimeRevised, self._on_revised),
             bus.subscribe(AndonChanged, self._on_andon),
         ]
 
@@ -114,6 +123,9 @@ class Projections:
         if end < ev.ts:
             end += _BUCKET_S
         self._dirty_minutes.add((ev.equipment, end - _BUCKET_S))
+
+    def _on_revised(self, ev: DowntimeRevised) -> None:
+        self._revisions.append((ev.equipment, ev.start, ev.end))
 
     def _on_andon(self, ev: AndonChanged) -> None:
         # Committed at the next maybe_flush whatever the interval (or with the command that caused it).
@@ -153,6 +165,8 @@ class Projections:
             conn.executemany(_INSERT_ANDON, self._andon)
         for eq, at in self._reason_checks:
             self._refresh_reason(conn, eq, at)
+        for eq, start, end in self._revisions:
+            self._revise(conn, eq, start, end)
 
     def clear(self) -> None:
         """Forget what was written: the transaction that wrote it committed. (A failed one leaves
@@ -162,6 +176,7 @@ class Projections:
         self._downtime = []
         self._andon = []
         self._reason_checks = []
+        self._revisions = []
 
     @staticmethod
     def _write_interval(conn: sqlite3.Connection, op: _IntervalOp) -> None:
@@ -176,6 +191,22 @@ class Projections:
         conn.execute(
             'INSERT INTO state_intervals(equipment, start, "end", state) VALUES (?, ?, NULL, ?)',
             (eq, since, state),
+        )
+
+    def _revise(self, conn: sqlite3.Connection, eq: str, start: float, end: float) -> None:
+        """The rows of a communication loss become what the engine says of its time now."""
+        engine = self._engine
+        if engine is None or eq not in engine.equipment_ids:
+            return
+        conn.execute(
+            'DELETE FROM downtime_events WHERE equipment = ? AND start >= ? AND "end" <= ?', (eq, start, end)
+        )
+        conn.executemany(
+            _INSERT_DOWNTIME,
+            [
+                (eq, ev.start, ev.end, ev.duration_s, ev.reason, ev.fault_code)
+                for ev in engine.downtime_events(eq, start, end)
+            ],
         )
 
     def _refresh_reason(self, conn: sqlite3.Connection, eq: str, at: float) -> None:

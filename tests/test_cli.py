@@ -21,6 +21,16 @@ pytestmark = pytest.mark.slow  # runs ms5 as a process
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "reference.toml"
 
+# docs/OEE.md, "Data quality"
+DATA_QUALITY_KEYS = {
+    "comms_loss_s",
+    "inferred_run_time_s",
+    "counter_resets",
+    "counter_jitter_events",
+    "counts_while_down",
+    "signals_missing",
+    "clock_steps",
+}
 METRIC_KEYS = {
     "all_time_s",
     "scheduled_time_s",
@@ -151,6 +161,7 @@ def test_replay_json_has_the_keys_of_the_issue(journal: Path) -> None:
     for eq_id, figures in out["equipment"].items():
         assert METRIC_KEYS | {"downtime_events"} <= set(figures), eq_id
         assert set(figures["losses"]) == LOSS_KEYS
+        assert set(figures["data_quality"]) >= DATA_QUALITY_KEYS, eq_id
         for event in figures["downtime_events"]:
             assert set(event) == EVENT_KEYS
 

@@ -199,8 +199,10 @@ def test_epoch_seconds_and_bad_values_are_accepted(tmp_path: Path) -> None:
     assert out["window"] == {"from": "2026-03-02T06:00:00+01:00", "to": "2026-03-02T08:00:00+01:00"}
     filler = out["equipment"]["FILLER"]
     assert filler["all_time_s"] == 7200
-    assert filler["comms_loss_time_s"] == 3600
-    assert filler["run_time_s"] == 3600
+    # Running when the link went: the 100 parts counted when it is back (50 s at 0.5 s) are run
+    # time inferred across the loss (docs/OEE.md, "Parts across a communication loss").
+    assert filler["comms_loss_time_s"] == 3550
+    assert filler["run_time_s"] == 3650
     reasons = [ev["reason"] for ev in filler["downtime_events"]]
     assert reasons == ["Communication loss"]
 

@@ -14,6 +14,7 @@ import pytest
 from hmi.report.view import shift_report
 from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
+from hmi.station.shift import metrics_dict
 from scripts.demo_station import CORRECTED_REASON, DEFAULT_NOW, ManualClock, at, replayed_station
 
 
@@ -42,7 +43,7 @@ def test_the_report_covers_the_shift_under_way_with_the_constraints_figures(
     assert line["window"] == {"start": at("06:00"), "end": DEFAULT_NOW}
     assert line["constraint"] == "FILLER"
     m = station.engine.metrics("FILLER", at("06:00"), DEFAULT_NOW)
-    assert line["metrics"] == m.to_dict()
+    assert line["metrics"] == metrics_dict(m)
     assert m.good_count > 30000 and m.oee is not None and 0 < m.oee < 1
 
 
@@ -155,7 +156,7 @@ def test_the_previous_shift_is_the_night_before(fed: tuple[Station, ManualClock]
     assert line["shift"]["name"] == "Night"
     assert line["window"] == {"start": at("06:00") - 8 * 3600, "end": at("06:00")}
     m = station.engine.metrics("FILLER", at("06:00") - 8 * 3600, at("06:00"))
-    assert line["metrics"] == m.to_dict()
+    assert line["metrics"] == metrics_dict(m)
     assert line["andon"] == []
 
 

@@ -19,9 +19,10 @@ from core.auth import Role
 from core.config import parse_config
 from core.permissions import Actor
 from core.samples import Quality, Sample
+from hmi.report.view import shift_report
 from hmi.station.link import compute_view
 from hmi.station.runtime import Station
-from hmi.station.shift import shift_window
+from hmi.station.shift import metrics_dict, shift_window
 from hmi.station.views import connections_view, health_view, machine_view, overview, tags_view
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -87,7 +88,7 @@ def test_the_overview_shows_the_constraints_shift_figures_as_the_engine_gives_th
     assert line["constraint"] == "FILLER"
     engine = station.engine
     assert engine is not None
-    assert line["metrics"] == engine.metrics("FILLER", t("2026-03-02 06:00"), now).to_dict()
+    assert line["metrics"] == metrics_dict(engine.metrics("FILLER", t("2026-03-02 06:00"), now))
     assert line["metrics"]["good_count"] == 3600
     assert line["metrics"]["oee"] == 0.5  # 3600 parts x 0.5 s in 3600 s
     filler = next(e for e in line["equipment"] if e["equipment"] == "FILLER")
@@ -207,3 +208,42 @@ def test_a_face_builds_itself_from_the_config_station_and_users_views(station: S
         "db": str(station.db_path),
     }
     assert compute_view(station, "users", {}) == ["olga"]
+
+
+def test_figures_resting_on_doubtful_data_carry_the_reason_on_the_machine_and_in_the_report(
+    tmp_path: Path,
+) -> None:
+    # FILLER's reject counter is bound but BAD from the start (an address the PLC refused): the
+    # views give quality and OEE as unknown and say why. Stopped at 07:00, the instant the counter
+    # was last read, it goes on counting 10 + 5 + 5 parts: named too (docs/OEE.md, "Data quality").
+    text = (
+        (DATA / "reference.toml")
+        .read_text()
+        .replace(
+            "counter_max = 65535",
+            "counter_max = 65535\nsignals = ["
+            '{ signal = "running", connection = "plc", address = "coil:0", type = "bool" },'
+            ' { signal = "total_count", connection = "plc", address = "hr:0", type = "uint16" },'
+            ' { signal = "reject_count", connection = "plc", address = "hr:1", type = "uint16" }]',
+        )
+    )
+    text += '\n[[connections]]\nid = "plc"\nprotocol = "modbus"\nhost = "127.0.0.1"\n'
+    clock = [t("2026-03-02 06:00")]
+    station = Station(
+        parse_config(text, DATA / "reference.toml"), tmp_path / "station.db", clock=lambda: clock[0]
+    )
+    station.open()
+    station.clock_value = clock  # type: ignore[attr-defined]
+    station.ingest([Sample(t("2026-03-02 06:00"), "FILLER", "reject_count", None, Quality.BAD)])
+    feed(station, "2026-03-02 07:00")
+    station.ingest([Sample(t("2026-03-02 07:00"), "FILLER", "running", 0)])
+    for ts, total in (("07:00:30", 3610), ("07:01:00", 3615), ("07:01:30", 3620)):
+        station.ingest([Sample(t(f"2026-03-02 {ts}"), "FILLER", "total_count", total)])
+    now = at(station, "2026-03-02 07:02")
+    station.tick()
+    expected = ["quality unknown: no good value of reject_count", "20 parts counted while stopped"]
+    m = machine_view(station, "FILLER", now)["metrics"]
+    assert (m["quality"], m["oee"], m["doubts"]) == (None, None, expected)
+    assert m["flags"] == ["counts_while_down", "signal_missing"]
+    report_line = shift_report(station, now)["lines"][0]
+    assert (report_line["metrics"]["oee"], report_line["metrics"]["doubts"]) == (None, expected)

@@ -35,7 +35,7 @@ class OeeScreen(TableScreen):
     REFRESH_S = 5.0  # shift figures: a 5 s step is plenty, and every count moves each second
     COLUMNS = (
         Col("name", "Machine", 10),
-        Col("oee", "OEE", 6),
+        Col("oee", "OEE", 7),
         Col("availability", "Avail", 6),
         Col("performance", "Perf", 6),
         Col("quality", "Qual", 6),
@@ -59,6 +59,7 @@ class OeeScreen(TableScreen):
             yield TextLine(id="trend-label")
             yield Sparkline([], id="trend")
         yield TextLine(id="losses", classes="detail")
+        yield TextLine(id="doubts", classes="detail")
 
     def view_args(self) -> dict[str, Any]:
         return {"previous": self.previous}
@@ -70,8 +71,8 @@ class OeeScreen(TableScreen):
         m = row["metrics"]
         name = row["equipment"] or f"{row['line']} line"
         oee = Text(pct(m["oee"]), style="bold" if row["equipment"] is None else "")
-        if m.get("flags"):  # the engine flags a ratio over 1: a wrong ideal cycle time
-            oee.stylize("reverse yellow")
+        if m.get("doubts"):  # the figures rest on doubtful data: the reasons are under the table
+            oee.append("!", style="reverse yellow")
         return [
             Text(fit(name, 10), style="bold" if row["equipment"] is None else ""),
             oee,
@@ -92,6 +93,7 @@ class OeeScreen(TableScreen):
         if r is None:
             self.set_line("#trend-label", "")
             self.set_line("#losses", "")
+            self.set_line("#doubts", "")
             return
         hourly = r["hourly_oee"]
         name = r["equipment"] or f"{r['line']} line"
@@ -108,6 +110,8 @@ class OeeScreen(TableScreen):
         losses = r["metrics"].get("losses") or {}
         parts = [f"{label} {duration(losses.get(k))}" for k, label in LOSSES]
         self.set_line("#losses", "Losses: " + ", ".join(parts))
+        doubts = r["metrics"].get("doubts") or []
+        self.set_line("#doubts", ("! " + "; ".join(doubts)) if doubts else "")
 
     def _show_title(self) -> None:
         which = "Previous" if self.previous else "Current"

@@ -78,8 +78,16 @@ def _shift_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
 
 def _metrics_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
     m = line["metrics"]
-    keys = [k for k in m if k not in ("flags", "losses")]
+    keys = [k for k in m if k not in ("flags", "losses", "data_quality", "doubts")]
     return "metrics", keys, [[_num(m[k]) for k in keys]]
+
+
+def _data_quality_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
+    m = line["metrics"]
+    dq = m["data_quality"]
+    keys = list(dq)
+    row = [" ".join(dq[k]) if isinstance(dq[k], list) else _num(dq[k]) for k in keys]
+    return "data quality", [*keys, "flags", "doubts"], [[*row, " ".join(m["flags"]), "; ".join(m["doubts"])]]
 
 
 def _waterfall_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
@@ -170,6 +178,7 @@ def _andon_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
 CSV_SECTIONS: tuple[Callable[[dict[str, Any], dict[str, Any]], Section], ...] = (
     _shift_section,
     _metrics_section,
+    _data_quality_section,
     _waterfall_section,
     _pareto_section,
     _hourly_section,
@@ -251,8 +260,11 @@ def _metrics_html(line: dict[str, Any]) -> str:
         f"<p>Figures up to {html.escape(when(line['window']['end'], tz))}; line figures are those of "
         f"the constraint {html.escape(line['constraint'])}.{html.escape(flags)}</p>"
     )
+    doubts = m["doubts"]
+    if doubts:
+        intro += f"\n<p><b>! Doubtful data:</b> {html.escape('; '.join(doubts))}.</p>"
     figures = [
-        pct(m["oee"]),
+        pct(m["oee"]) + (" !" if doubts else ""),
         pct(m["availability"]),
         pct(m["performance"]),
         pct(m["quality"]),

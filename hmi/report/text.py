@@ -67,9 +67,33 @@ def render_text(result: dict[str, Any]) -> str:
         out += ["", "Rejected commands"]
         for r in rejected:
             out.append(f"  line {r['line']}: {r['user'] or '-'} {r['command']}: {r['reason']}")
-    if any(m["flags"] for m in result["equipment"].values()):
-        out += ["", "! performance over 100 %: check the ideal cycle time"]
+    notes = _flag_notes(result["equipment"])
+    if notes:
+        out += ["", *notes]
     return "\n".join(out) + "\n"
+
+
+_FLAG_NOTES = {
+    "performance_over_1": "performance over 100 %: check the ideal cycle time",
+    "counts_while_down": "parts counted while stopped: check the running bit and the counters",
+    "signal_missing": "bound signals without a good value in the window",
+}
+
+
+def _flag_notes(equipment: dict[str, Any]) -> list[str]:
+    """One line per flag raised, with the machines that raised it (and the signals they lacked)."""
+    out = []
+    for flag, note in _FLAG_NOTES.items():
+        raised = [(eq_id, m) for eq_id, m in equipment.items() if flag in m["flags"]]
+        if not raised:
+            continue
+        if flag == "signal_missing":
+            lacking = {eq_id: " ".join(m["data_quality"]["signals_missing"]) for eq_id, m in raised}
+            which = ", ".join(f"{eq_id} ({signals})" for eq_id, signals in lacking.items())
+        else:
+            which = ", ".join(eq_id for eq_id, _m in raised)
+        out.append(f"! {note}: {which}")
+    return out
 
 
 def print_result(result: dict[str, Any], *, as_json: bool) -> None:

@@ -26,8 +26,36 @@ def engine_of(station: Station) -> Engine:
     return station.engine
 
 
+# Signals every figure rests on; a missing Andon bit or fault code leaves the figures as they are.
+_STATE_AND_TOTAL = ("running", "state", "total_count")
+
+
+def _seconds(x: float) -> str:
+    return f"{x:.0f} s" if x < 60 else f"{x / 60:.0f} min"
+
+
+def doubts(m: Metrics) -> list[str]:
+    """Why the figures rest on doubtful data, in the words a face shows beside its mark
+    (docs/OEE.md, "Data quality"); empty when they do not."""
+    out: list[str] = []
+    if m.quality_unknown:
+        lacking = [s for s in m.signals_missing if s in ("good_count", "reject_count")]
+        out.append(f"quality unknown: no good value of {' or '.join(lacking)}")
+    out.extend(f"no good value of {s}" for s in m.signals_missing if s in _STATE_AND_TOTAL)
+    if m.counts_while_down > 0:
+        out.append(f"{m.counts_while_down} parts counted while stopped")
+    if m.inferred_run_time_s > 0:
+        out.append(f"{_seconds(m.inferred_run_time_s)} of run time inferred across a communication loss")
+    if m.counter_resets > 0:
+        out.append(f"counter reset {m.counter_resets}x")
+    if "performance_over_1" in m.flags:
+        out.append("performance over 100 %: check the ideal cycle time")
+    return out
+
+
 def metrics_dict(m: Metrics) -> dict[str, Any]:
-    return m.to_dict()
+    """A window's figures and, under `doubts`, why any of them is doubtful."""
+    return {**m.to_dict(), "doubts": doubts(m)}
 
 
 def shift_window(engine: Engine, line: Line, now: float, *, previous: bool = False) -> dict[str, Any]:

@@ -52,7 +52,10 @@ async def test_each_screen_shows_its_view(link: LocalLink) -> None:
         text = await settle(pilot)
         assert "Current shift: Early 06:00-14:00" in text
         assert "L1 line" in text
-        assert "Losses: Unplanned stops 20m30s" in text
+        # 4 min of FILLER's communication loss were run time, inferred from its counter.
+        assert "Losses: Unplanned stops 16m25s" in text
+        assert "81.6%!" in text
+        assert "! 4 min of run time inferred across a communication loss" in text
 
         await pilot.press("6")
         text = await settle(pilot)

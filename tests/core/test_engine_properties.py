@@ -129,3 +129,34 @@ def test_a_journal_stopped_anywhere_and_resumed_from_the_store_gives_the_figures
     assert resumed.timeline("FILLER", a, b) == whole.timeline("FILLER", a, b)
     assert resumed.downtime_events("FILLER", a, b) == whole.downtime_events("FILLER", a, b)
     assert resumed.status("FILLER") == whole.status("FILLER")
+
+
+@st.composite
+def wobbling_counter(draw: st.DrawFn) -> tuple[list[list[float]], int, int]:
+    """Groups of same-time reads of a rising counter, each read at most 10 (the default
+    counter_jitter) below the true value and one of them exact: (groups, first, last)."""
+    true = draw(st.integers(0, 60000))
+    first = true
+    groups = []
+    for _ in range(draw(st.integers(1, 12))):
+        true += draw(st.integers(0, 40))
+        wobbles = draw(st.lists(st.integers(0, 10), min_size=0, max_size=4))
+        group = [float(true - w) for w in [0, *wobbles] if true - w >= 0]
+        groups.append(draw(st.permutations(group)))
+    return groups, first, true
+
+
+@settings(max_examples=150, deadline=None)
+@given(counter=wobbling_counter())
+def test_reads_that_wobble_within_the_jitter_count_the_rise_in_any_order(
+    reference_config: Config, counter: tuple[list[list[float]], int, int]
+) -> None:
+    groups, first, last = counter
+    ts = MONDAY_0500_BERLIN + 3600  # Monday 06:00, the Early shift
+    rows = [Sample(ts, "FILLER", "running", 1.0), Sample(ts, "FILLER", "total_count", float(first))]
+    for i, group in enumerate(groups, start=1):
+        rows.extend(Sample(ts + i, "FILLER", "total_count", value) for value in group)
+    engine = _engine(reference_config, rows, (ts, ts + len(groups) + 1))
+    m = engine.metrics("FILLER", ts, ts + len(groups) + 1)
+    assert m.total_count == last - first
+    assert m.counter_resets == 0

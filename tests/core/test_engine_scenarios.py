@@ -113,6 +113,9 @@ def test_a_16_bit_counter_rolls_over_and_a_reset_counts_from_zero(cfg: Config) -
 
 
 def test_communication_loss_is_downtime_and_the_parts_made_meanwhile_still_count(cfg: Config) -> None:
+    # Running when the link is lost at 06:30 for 900 s; back at 06:45 the counter advanced by 900
+    # parts, 450 s of ideal time: the first 450 s of the loss are inferred run time, the other
+    # 450 s stay communication loss (docs/OEE.md, "Parts across a communication loss").
     rows: list[Row] = [
         ("2026-03-02 06:00:00", "FILLER", "running", 1),
         ("2026-03-02 06:00:00", "FILLER", "total_count", 0),
@@ -121,18 +124,19 @@ def test_communication_loss_is_downtime_and_the_parts_made_meanwhile_still_count
         ("2026-03-02 06:30:00", "FILLER", "running", None),
         ("2026-03-02 06:30:00", "FILLER", "total_count", None),
         ("2026-03-02 06:45:00", "FILLER", "running", 1),
-        ("2026-03-02 06:45:00", "FILLER", "total_count", 5400),
+        ("2026-03-02 06:45:00", "FILLER", "total_count", 4500),
         ("2026-03-02 06:45:00", "FILLER", "reject_count", 18),
     ]
     engine = run(cfg, rows, "2026-03-02 06:00", "2026-03-02 07:00")
     m = figures(engine, "FILLER", "2026-03-02 06:00", "2026-03-02 07:00")
-    assert m["down_time_s"] == 900
-    assert m["comms_loss_time_s"] == 900
-    assert m["run_time_s"] == 2700
-    assert (m["total_count"], m["good_count"], m["reject_count"]) == (5400, 5382, 18)
+    assert m["down_time_s"] == 450
+    assert m["comms_loss_time_s"] == 450
+    assert m["run_time_s"] == 3150
+    assert m["data_quality"]["inferred_run_time_s"] == 450
+    assert (m["total_count"], m["good_count"], m["reject_count"]) == (4500, 4482, 18)
     events = engine.downtime_events("FILLER", t("2026-03-02 06:00"), t("2026-03-02 07:00"))
     assert [(e.start, e.end, e.reason, e.fault_code) for e in events] == [
-        (t("2026-03-02 06:30"), t("2026-03-02 06:45"), "Communication loss", None)
+        (t("2026-03-02 06:37:30"), t("2026-03-02 06:45"), "Communication loss", None)
     ]
 
 

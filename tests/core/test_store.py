@@ -520,3 +520,31 @@ def test_splitting_a_journal_anywhere_and_resuming_from_the_store_gives_one_pass
             figures["good_count"],
             figures["reject_count"],
         ]
+
+
+def test_a_communication_loss_found_to_be_partly_run_time_shortens_its_downtime_row(
+    tmp_path: Path, reference_config: Config
+) -> None:
+    # Running, the link lost from +600 s to +1200 s; the row is committed when the link is back.
+    # The counter's first value after it, a second later, shows 600 parts (300 s at 0.5 s): the
+    # first 300 s of the loss ran, so the row keeps the last 300 s (docs/OEE.md).
+    path = tmp_path / "station.db"
+    with Store.open(path) as store:
+        engine = Engine(reference_config)
+        store.attach(engine)
+        feed(engine, store, [filler(0, "running", 1), filler(0, "total_count", 0)])
+        feed(engine, store, [filler(600, "total_count", 1200), filler(600, "running", None)])
+        feed(engine, store, [filler(600, "total_count", None), filler(1200, "running", 1)])
+        store.flush()
+        sql = 'SELECT equipment, start, "end", duration_s, reason, fault_code FROM downtime_events'
+        assert rows(path, sql) == [("FILLER", T0 + 600, T0 + 1200, 600.0, "Communication loss", None)]
+        feed(engine, store, [filler(1201, "total_count", 1800)])
+        store.flush()
+        assert rows(path, sql) == [("FILLER", T0 + 900, T0 + 1200, 300.0, "Communication loss", None)]
+        (event,) = engine.downtime_events("FILLER", T0, T0 + 1201)
+        assert (event.start, event.end) == (T0 + 900, T0 + 1200)
+        # Another 600 parts' worth would be more than the loss: all of it ran, no row is left.
+        feed(engine, store, [filler(1202, "running", None), filler(1202, "total_count", None)])
+        feed(engine, store, [filler(1262, "running", 1), filler(1262, "total_count", 2400)])
+        store.flush()
+        assert rows(path, sql) == [("FILLER", T0 + 900, T0 + 1200, 300.0, "Communication loss", None)]

@@ -79,7 +79,10 @@ def test_the_report_screen_shows_the_shifts_figures(
     assert report_window.current_screen() == "report"
     m = _metrics(station)
     assert screen.title_label.text() == "Early 2026-03-02 06:00\u201314:00"
-    assert screen.kpi["oee"].text() == pct(m.oee)
+    # Part of FILLER's communication loss is inferred run time: the OEE is marked, the reason said.
+    assert screen.kpi["oee"].text() == pct(m.oee) + " !"
+    assert screen.doubts_label.text() == "! 4 min of run time inferred across a communication loss"
+    assert screen.doubts_label.isVisible()
     assert screen.kpi["availability"].text() == pct(m.availability)
     assert screen.kpi["performance"].text() == pct(m.performance)
     assert screen.kpi["quality"].text() == pct(m.quality)
@@ -130,6 +133,7 @@ def test_the_exported_pdf_carries_the_engines_figures(
     for figure in (pct(m.oee), pct(m.availability), pct(m.performance), pct(m.quality)):
         assert figure in text
     assert f"{m.good_count} {m.reject_count} {m.total_count}" in text
+    assert "! Doubtful data: 4 min of run time inferred across a communication loss." in text
     losses = m.losses()
     assert f"Planned production time {hms(m.planned_production_time_s)}" in text
     assert f"Unplanned stops availability {hms(m.down_time_s)}" in text
@@ -177,6 +181,7 @@ def test_the_exported_csv_has_a_section_per_part_with_the_engines_figures(
     assert list(sections) == [
         "L1 shift",
         "L1 metrics",
+        "L1 data quality",
         "L1 losses waterfall",
         "L1 downtime pareto",
         "L1 production per hour",
@@ -187,6 +192,10 @@ def test_the_exported_csv_has_a_section_per_part_with_the_engines_figures(
     assert int(metrics["good_count"]) == m.good_count
     assert float(metrics["down_time_s"]) == pytest.approx(m.down_time_s)
     assert float(metrics["oee"]) == pytest.approx(m.oee, abs=1e-6)
+    (quality,) = sections["L1 data quality"]
+    assert float(quality["inferred_run_time_s"]) == pytest.approx(m.inferred_run_time_s)
+    assert quality["signals_missing"] == "andon good_count"  # the demo journal records neither
+    assert quality["doubts"] == "4 min of run time inferred across a communication loss"
     steps = {r["step"]: float(r["seconds"]) for r in sections["L1 losses waterfall"]}
     assert steps["Run time"] == pytest.approx(m.run_time_s)
     assert steps["Fully productive time"] == pytest.approx(m.ideal_good_s)

@@ -79,6 +79,15 @@ def test_a_machine_tile_opens_its_detail_with_rate_trend_timeline_and_stops(
     cell = screen.events.item(0, 3)
     assert cell is not None and cell.text().startswith(newest["reason"])
     assert screen.small_stops.value.text() == str(data["metrics"]["small_stop_count"])
+    # LABELLER's counter shows it ran through part of a communication loss: the OEE is marked and
+    # the view's reason is shown under the figures.
+    assert data["metrics"]["doubts"] == ["4 min of run time inferred across a communication loss"]
+    assert screen.oee.value.text().endswith(" !")
+    assert screen.doubts.text() == "! 4 min of run time inferred across a communication loss"
+    window.open_machine("CAPPER")
+    assert window.model.view("machine", equipment="CAPPER")["metrics"]["doubts"] == []
+    assert not screen.oee.value.text().endswith("!")
+    assert screen.doubts.text() == "" and not screen.doubts.isVisible()
 
 
 def test_connection_health_is_quiet_until_a_plc_is_lost(window: PanelWindow) -> None:

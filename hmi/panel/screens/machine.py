@@ -54,6 +54,10 @@ class MachineScreen(QWidget):
         for tile in (self.state, self.oee, self.counts, self.small_stops, self.down):
             figures.addWidget(tile)
         layout.addLayout(figures)
+        # Why the figures rest on doubtful data (the view's words), under a mark on the OEE.
+        self.doubts = label("", "caption", wrap=True)
+        self.doubts.setAccessibleName("doubtful data")
+        layout.addWidget(self.doubts)
 
         layout.addWidget(label("Parts per minute (good), this shift", "caption"))
         self.axis = pg.DateAxisItem()
@@ -108,7 +112,13 @@ class MachineScreen(QWidget):
         m = data["metrics"]
         state = str(data["state"])
         self.state.show_value(STATE_LABELS.get(state, state), f"for {duration(now - float(data['since']))}")
-        self.oee.show_value(pct(m["oee"]), f"A {pct(m['availability'])} P {pct(m['performance'])}")
+        doubts = m.get("doubts") or []
+        self.oee.show_value(
+            pct(m["oee"]) + (" !" if doubts else ""),
+            f"A {pct(m['availability'])} P {pct(m['performance'])} Q {pct(m['quality'])}",
+        )
+        self.doubts.setText(("! " + "; ".join(doubts)) if doubts else "")
+        self.doubts.setVisible(bool(doubts))
         self.counts.show_value(
             f"{count(m['good_count'])} / {count(m['total_count'])}", f"rejects {count(m['reject_count'])}"
         )

@@ -128,6 +128,13 @@ class ReportScreen(QWidget):
         self.status_label.hide()  # until an export has something to say
         root.addWidget(self.status_label)
         root.addLayout(self._build_kpis())
+        # Why the figures rest on doubtful data (the report view's words), under a mark on the OEE.
+        self.doubts_label = QLabel("")
+        self.doubts_label.setObjectName("caption")
+        self.doubts_label.setWordWrap(True)
+        self.doubts_label.setAccessibleName("doubtful data")
+        self.doubts_label.hide()
+        root.addWidget(self.doubts_label)
         root.addLayout(self._build_charts(), 1)
 
     def _build_bar(self) -> QHBoxLayout:
@@ -291,6 +298,11 @@ class ReportScreen(QWidget):
         m = line["metrics"]
         for key in ("oee", "availability", "performance", "quality"):
             self.kpi[key].setText(pct(m[key]))
+        doubts = m.get("doubts") or []
+        if doubts:
+            self.kpi["oee"].setText(pct(m["oee"]) + " !")
+        self.doubts_label.setText(("! " + "; ".join(doubts)) if doubts else "")
+        self.doubts_label.setVisible(bool(doubts))
         target = line["target_so_far"]
         self.kpi["good"].setText(str(m["good_count"]))
         self.good_target.setText("no target" if target is None else f"target so far {target}")
