@@ -1,4 +1,4 @@
-"""`ms5 engine` (the headless station), `ms5 report` and `ms5 export-journal`."""
+"""`ms5 engine` (the headless station) and `ms5 export-journal`; `ms5 report` is hmi/cli/report.py."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ from connectors.registry import check as check_connections
 from core.config import Config, ConfigError, format_error, load_config
 from core.export import recorded, write_actions
 from core.journal import write_journal
-from core.replay import Window, replay
 from core.store import Store, StoreError
-from core.timefmt import parse_time
+from hmi.cli import report as cli_report
 from hmi.errors import UsageError
 from hmi.paths import default_db, socket_path
-from hmi.report.text import print_result
 from hmi.socket.server import ServerError, StationServer
 from hmi.station.runtime import Station
 
@@ -93,28 +91,6 @@ def _open_existing(db: str | None) -> Store:
         raise UsageError(str(exc), located=True) from None
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    try:
-        cfg = load_config(args.config)
-    except ConfigError as exc:
-        raise UsageError(str(exc), located=True) from None
-    with contextlib.closing(_open_existing(args.db)) as store:
-        samples, actions = recorded(store)
-    times = [s.ts for s in samples] + [a.ts for a in actions]
-    if not times:
-        raise UsageError("the store holds no journal yet")
-    tz = cfg.lines[0].tz
-    try:
-        start = parse_time(args.start, tz) if args.start else min(times)
-        end = parse_time(args.end, tz) if args.end else max(times)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if end < start:
-        raise UsageError("--to is before --from")
-    print_result(replay(cfg, samples, Window(start, end), actions), as_json=args.json)
-    return 0
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     with contextlib.closing(_open_existing(args.db)) as store:
         samples, actions = recorded(store)
@@ -143,17 +119,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("config")
     p.add_argument("--db", metavar="PATH", help=db_help)
 
-    p = sub.add_parser(
-        "report",
-        help="Figures from a station's store (the same object as ms5 replay).",
-        description="Figures from a station's store: a replay of the journal it recorded.",
-    )
-    p.set_defaults(func=cmd_report)
-    p.add_argument("config")
-    p.add_argument("--db", metavar="PATH", help=db_help)
-    p.add_argument("--from", dest="start", metavar="ISO")
-    p.add_argument("--to", dest="end", metavar="ISO")
-    p.add_argument("--json", action="store_true")
+    cli_report.register(sub)
 
     p = sub.add_parser(
         "export-journal",

@@ -10,20 +10,38 @@ from __future__ import annotations
 
 import csv
 import html
+import math
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QMarginsF, QRectF, QUrl
-from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPaintDevice,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
 
 from hmi.report.charts import hms, paint_hourly, paint_pareto, paint_waterfall, print_colors
 
-# The charts go in as pictures of this many pixels; the page shows them 16 cm wide.
+# The charts go in as pictures of this many pixels, shown this many points wide (the A4 page's
+# width inside its 15 mm margins is 510 pt).
 CHART_PX = (1500, 560)
-CHART_WIDTH_PT = 480
+CHART_WIDTH_PT = 500
+# Readable at a glance on A4: no text of a chart below this on paper.
+MIN_LABEL_PT = 8.0
+CHART_MIN_TEXT_PX = math.ceil(MIN_LABEL_PT * CHART_PX[0] / CHART_WIDTH_PT)
+# A QTextDocument sizes an <img> in pixels of a 96 dpi screen, scaled to the paint device.
+_CSS_PX_PER_PT = 96 / 72
+HEADER_PT = 9.0  # the page header and footer's type
 
 
 def pct(x: float | None) -> str:
@@ -43,9 +61,13 @@ def _clock(ts: float, tz: str) -> str:
 def title(line: dict[str, Any]) -> str:
     shift = line["shift"]
     tz = line["timezone"]
-    name = f"shift {shift['name']}" if shift["name"] else "last hour (no shift)"
+    if not shift["name"]:
+        # A window that is not one shift: both ends in full, it may span days.
+        end = line["window"]["end"]
+        return f"{line['name']} ({line['id']}), {when(shift['start'], tz)[:16]} to {when(end, tz)[:16]}"
     return (
-        f"{line['name']} ({line['id']}), {name} {when(shift['start'], tz)[:16]} to {_clock(shift['end'], tz)}"
+        f"{line['name']} ({line['id']}), shift {shift['name']} {when(shift['start'], tz)[:16]} to "
+        f"{_clock(shift['end'], tz)}"
     )
 
 
@@ -219,7 +241,7 @@ def _table(
 ) -> str:
     right = right or set()
     # A wide table in smaller type rather than words broken inside (Qt breaks "maintenance").
-    size = ' style="font-size: 7.5pt"' if small else ""
+    size = ' style="font-size: 8pt"' if small else ""
 
     def cell(tag: str, i: int, text: str) -> str:
         align = ' align="right"' if i in right else ""
@@ -230,15 +252,22 @@ def _table(
     return f'<table cellspacing="0" cellpadding="3" border="1" width="100%"><tr>{head}</tr>{body}</table>'
 
 
-def _line_charts(line: dict[str, Any], n: int, doc: QTextDocument) -> None:
-    """The line's three charts as pictures of `doc`, at chart://<n>/<name>."""
+def print_charts(line: dict[str, Any]) -> dict[str, Callable[[QPainter, QRectF], None]]:
+    """How each of the line's three charts is painted for paper: type no smaller than MIN_LABEL_PT
+    once the picture is shown CHART_WIDTH_PT wide."""
     tz = line["timezone"]
     colors = print_colors()
-    charts = {
-        "waterfall": _chart(lambda p, r: paint_waterfall(p, r, line["waterfall"], colors)),
-        "pareto": _chart(lambda p, r: paint_pareto(p, r, line["pareto"], colors)),
-        "hourly": _chart(lambda p, r: paint_hourly(p, r, line["hourly"], tz, colors)),
+    px = CHART_MIN_TEXT_PX
+    return {
+        "waterfall": lambda p, r: paint_waterfall(p, r, line["waterfall"], colors, min_px=px),
+        "pareto": lambda p, r: paint_pareto(p, r, line["pareto"], colors, min_px=px),
+        "hourly": lambda p, r: paint_hourly(p, r, line["hourly"], tz, colors, min_px=px),
     }
+
+
+def _line_charts(line: dict[str, Any], n: int, doc: QTextDocument) -> None:
+    """The line's three charts as pictures of `doc`, at chart://<n>/<name>."""
+    charts = {name: _chart(paint) for name, paint in print_charts(line).items()}
     for name, picture in charts.items():
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{n}/{name}"), picture)
 
@@ -308,7 +337,7 @@ def _line_html(line: dict[str, Any], n: int, doc: QTextDocument) -> str:
     _line_charts(line, n, doc)
 
     def img(name: str) -> str:
-        return f'<p><img src="chart://{n}/{name}" width="{CHART_WIDTH_PT}"></p>'
+        return f'<p><img src="chart://{n}/{name}" width="{round(CHART_WIDTH_PT * _CSS_PX_PER_PT)}"></p>'
 
     parts = [
         f"<h2>{html.escape(title(line))}</h2>",
@@ -359,8 +388,11 @@ def _who(duration: str, user: str | None, at: float | None) -> str:
     return f"{duration} ({user or 'PLC'})"
 
 
-def report_document(report: dict[str, Any]) -> QTextDocument:
+def report_document(report: dict[str, Any], device: QPaintDevice | None = None) -> QTextDocument:
+    """The report laid out for `device` (its fonts and resolution), or for the screen."""
     doc = QTextDocument()
+    if device is not None:
+        doc.documentLayout().setPaintDevice(device)
     doc.setDefaultStyleSheet(
         "body { font-size: 9pt; } h2 { font-size: 14pt; } h3 { font-size: 11pt; } th { background: #e8e8e8; }"
     )
@@ -372,8 +404,18 @@ def report_document(report: dict[str, Any]) -> QTextDocument:
     return doc
 
 
+def page_header(report: dict[str, Any]) -> str:
+    """What heads every page: the line's name and shift (each line's, when there are several)."""
+    return " · ".join(title(line) for line in report["lines"]) or f"Shift report, {report['site']}"
+
+
+def page_number(page: int, pages: int) -> str:
+    return f"Page {page} of {pages}"
+
+
 def write_pdf(report: dict[str, Any], path: str | Path) -> Path:
-    """An A4 PDF of the report. Needs a QGuiApplication (a QApplication will do)."""
+    """An A4 PDF of the report, every page headed by the line and shift and numbered "Page 1 of
+    2". Needs a QGuiApplication (a QApplication will do)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(target))
@@ -388,6 +430,41 @@ def write_pdf(report: dict[str, Any], path: str | Path) -> Path:
         )
     )
     writer.setResolution(300)
-    doc = report_document(report)
-    doc.print_(writer)
+    doc = report_document(report, writer)
+    frame = doc.rootFrame().frameFormat()
+    frame.setMargin(0)
+    doc.rootFrame().setFrameFormat(frame)
+    width, height = float(writer.width()), float(writer.height())
+    band = HEADER_PT * 2.4 * writer.resolution() / 72  # the header's (and the footer's) height
+    body_h = height - 2 * band
+    doc.setPageSize(QSizeF(width, body_h))
+    pages = doc.pageCount()
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise OSError(f"cannot write {target}")
+    try:
+        font = QFont(doc.defaultFont())
+        font.setPointSizeF(HEADER_PT)
+        header = page_header(report)
+        for i in range(pages):
+            if i:
+                writer.newPage()
+            # Header, body, footer in reading order: the PDF's text comes out in that order too.
+            painter.setFont(font)
+            painter.setPen(QColor("#202020"))
+            top = QRectF(0, 0, width, band * 0.8)
+            painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, header)
+            painter.drawLine(QPointF(0, band * 0.85), QPointF(width, band * 0.85))
+            painter.save()
+            painter.translate(0, band - i * body_h)
+            doc.drawContents(painter, QRectF(0, i * body_h, width, body_h))
+            painter.restore()
+            painter.setFont(font)
+            painter.setPen(QColor("#202020"))
+            bottom = QRectF(0, height - band * 0.8, width, band * 0.8)
+            painter.drawText(
+                bottom, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, page_number(i + 1, pages)
+            )
+    finally:
+        painter.end()
     return target
