@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core import audit, auth
+from core import audit, auth, shift_reports
 from core.sqlite_tx import StoreError
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "migrate"]
@@ -99,16 +99,31 @@ def _v3_andon(db: sqlite_utils.Database) -> None:
         db.executescript(_V3_ANDON)
 
 
+def _v4_shift_reports(db: sqlite_utils.Database) -> None:
+    # Commits on its own like v2, and is as safe to run twice.
+    shift_reports.ensure_schema(db.conn)
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
     _v2_users_and_audit,
     _v3_andon,
+    _v4_shift_reports,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
 _OUR_TABLES = frozenset(
-    {"journal", "state_intervals", "minute_counts", "downtime_events", "users", "audit", "andon_events"}
+    {
+        "journal",
+        "state_intervals",
+        "minute_counts",
+        "downtime_events",
+        "users",
+        "audit",
+        "andon_events",
+        "shift_reports",
+    }
 )
 
 

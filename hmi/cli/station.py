@@ -47,8 +47,8 @@ def _status_line(d: Diagnostics) -> None:
     print(f"{d.connection} [{d.protocol}]: {d.state}{error}", flush=True)
 
 
-async def run_station(cfg: Config, db: Path) -> None:
-    station = Station(cfg, db, on_connection=_status_line)
+async def run_station(cfg: Config, db: Path, config_path: Path | None = None) -> None:
+    station = Station(cfg, db, on_connection=_status_line, config_path=config_path)
     server = StationServer(station, socket_path(db))
     try:
         # The socket first: a second station on this store refuses before it touches the PLCs.
@@ -77,7 +77,7 @@ async def run_station(cfg: Config, db: Path) -> None:
 def cmd_engine(args: argparse.Namespace) -> int:
     cfg = load_station_config(args.config)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-    asyncio.run(run_station(cfg, _db_path(args.db)))
+    asyncio.run(run_station(cfg, _db_path(args.db), Path(args.config)))
     return 0
 
 
