@@ -33,6 +33,7 @@ class Reports(BaseModel):
     smtp_password_file: str | None = None  # the password is never in the config itself
     smtp_password_env: str | None = None
     smtp_timeout_s: float = Field(default=30, gt=0)
+    smtp_ca_file: str | None = None  # a plant's own CA; default: the system's certificates
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ def reports_errors(reports: Reports) -> Iterator[tuple[Loc, str]]:
         yield (*at, "smtp"), "a mail server and nobody to mail: set mail_to"
     if server is not None and server.tls and reports.starttls:
         yield (*at, "starttls"), "starttls is for smtp://; smtps:// is TLS from the start"
+    if reports.smtp_ca_file is not None and server is not None and not (server.tls or reports.starttls):
+        yield (*at, "smtp_ca_file"), "a CA file is for TLS: use smtps:// or starttls = true"
     if reports.smtp_password_file is not None and reports.smtp_password_env is not None:
         yield (*at, "smtp_password_env"), "one of smtp_password_file and smtp_password_env, not both"
     has_password = reports.smtp_password_file is not None or reports.smtp_password_env is not None

@@ -90,6 +90,12 @@ def test_without_a_reports_section_nothing_is_written_or_mailed() -> None:
             "a password needs a user",
         ),
         (
+            ("starttls = true", 'starttls = false\nsmtp_ca_file = "/etc/ms5/plant-ca.pem"'),
+            "smtp_ca_file = ",
+            "reports.smtp_ca_file",
+            "a CA file is for TLS",
+        ),
+        (
             ('smtp = "smtp://mail.plant.example:587"', 'smtp = "smtp://mail.plant.example:99999"'),
             "smtp = ",
             "reports.smtp",

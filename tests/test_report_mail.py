@@ -185,3 +185,88 @@ def test_a_refused_server_keeps_the_mail_on_disk_says_so_and_the_outbox_drains_o
     assert outbox(config_path) == []
     assert health_view(restarted)["reports_error"] is None
     asyncio.run(restarted.stop())
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A plant's own CA, as a self-signed certificate for 127.0.0.1: (certificate, key) files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "ca.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+def test_tls_with_the_plants_own_ca_and_the_password_from_a_file(
+    tmp_path: Path, inbox: Inbox, certificate: tuple[Path, Path], mode: str
+) -> None:
+    import ssl
+
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    port = free_port()
+    # Logging in only over TLS: a station that sent the password in clear would be refused. (aiosmtpd
+    # knows TLS only from STARTTLS: on smtps:// the whole session is TLS, so it need not ask.)
+    tls: dict[str, Any] = (
+        {"tls_context": server_tls, "require_starttls": True}
+        if mode == "starttls"
+        else {"ssl_context": server_tls, "auth_require_tls": False}
+    )
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=authenticate, auth_required=True, **tls
+    )
+    controller.start()
+    try:
+        (tmp_path / "password").write_text(PASSWORD + "\n")
+        scheme, starttls = ("smtp", "true") if mode == "starttls" else ("smtps", "false")
+        config_path = config_with_mail(tmp_path, port)
+        config_path.write_text(
+            config_path.read_text()
+            .replace(f'smtp = "smtp://127.0.0.1:{port}"', f'smtp = "{scheme}://127.0.0.1:{port}"')
+            .replace(
+                f'smtp_password_env = "{PASSWORD_ENV}"',
+                f'smtp_password_file = "{tmp_path / "password"}"\nstarttls = {starttls}\n'
+                f'smtp_ca_file = "{cert}"',
+            )
+        )
+        clock = Clock(MON_0600 - 600)
+        station = open_station(config_path, clock)
+        feed(station, clock, MON_0600 - 600, MON_0600 + 10, [0])
+        step(station)
+    finally:
+        controller.stop()
+    (msg,) = inbox.messages
+    assert msg["Subject"] == "Shift report Bottling 1 (L1), Night 2026-03-01 22:00"
+    assert outbox(config_path) == []
+    asyncio.run(station.stop())

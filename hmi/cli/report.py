@@ -27,7 +27,8 @@ from hmi.report.text import print_result
 from hmi.report.view import HOUR_S, window_report
 
 
-def _open_existing(db: str | None) -> Store:
+def open_existing(db: str | None) -> Store:
+    """A station's store that must exist already (a report never creates one)."""
     path = Path(db) if db else default_db()
     if not path.exists():
         raise UsageError(f"{path}: no such database")
@@ -128,7 +129,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc), located=True) from None
     lines = _lines(cfg, args.line)
-    with contextlib.closing(_open_existing(args.db)) as store:
+    with contextlib.closing(open_existing(args.db)) as store:
         samples, actions = recorded(store)
     times = [s.ts for s in samples] + [a.ts for a in actions]
     if not times:

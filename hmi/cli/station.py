@@ -14,7 +14,7 @@ from connectors.registry import check as check_connections
 from core.config import Config, ConfigError, format_error, load_config
 from core.export import recorded, write_actions
 from core.journal import write_journal
-from core.store import Store, StoreError
+from core.store import StoreError
 from hmi.cli import report as cli_report
 from hmi.errors import UsageError
 from hmi.paths import default_db, socket_path
@@ -81,18 +81,8 @@ def cmd_engine(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_existing(db: str | None) -> Store:
-    path = _db_path(db)
-    if not path.exists():
-        raise UsageError(f"{path}: no such database")
-    try:
-        return Store.open(path)
-    except StoreError as exc:
-        raise UsageError(str(exc), located=True) from None
-
-
 def cmd_export(args: argparse.Namespace) -> int:
-    with contextlib.closing(_open_existing(args.db)) as store:
+    with contextlib.closing(cli_report.open_existing(args.db)) as store:
         samples, actions = recorded(store)
     try:
         with open(args.output, "w", encoding="utf-8", newline="") as out:

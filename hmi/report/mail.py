@@ -32,6 +32,7 @@ class MailSettings:
     sender: str
     recipients: tuple[str, ...]
     timeout_s: float
+    ca_file: str | None = None
 
     @classmethod
     def of(cls, reports: Reports) -> MailSettings | None:
@@ -47,6 +48,7 @@ class MailSettings:
             sender=reports.mail_from or f"ms5-floor@{socket.getfqdn()}",
             recipients=tuple(reports.mail_to),
             timeout_s=reports.smtp_timeout_s,
+            ca_file=reports.smtp_ca_file,
         )
 
     def password(self) -> str | None:
@@ -109,8 +111,9 @@ def compose(
 def send(settings: MailSettings, msg: EmailMessage) -> None:
     """Hand `msg` to the server; MailError with the reason in a few words otherwise."""
     server = settings.server
-    context = ssl.create_default_context()
     try:
+        # The server's certificate is checked (host name included), against the plant's CA if given.
+        context = ssl.create_default_context(cafile=settings.ca_file)
         password = settings.password()
         smtp: smtplib.SMTP
         if server.tls:
