@@ -103,12 +103,17 @@ def due_reports(
 
 
 def first_journal_ts(conn: sqlite3.Connection) -> float | None:
-    row = conn.execute("SELECT min(ts) FROM journal").fetchone()
-    return None if row is None or row[0] is None else float(row[0])
+    # The first row by id, not min(ts): the journal has no index on ts, and engine time never
+    # runs backwards, so the first row is the earliest.
+    row = conn.execute("SELECT ts FROM journal ORDER BY id LIMIT 1").fetchone()
+    return None if row is None else float(row[0])
 
 
-def done_reports(conn: sqlite3.Connection) -> set[tuple[str, float]]:
-    return {(line, float(start)) for line, start in conn.execute("SELECT line, start FROM shift_reports")}
+def done_reports(conn: sqlite3.Connection, since: float = 0.0) -> set[tuple[str, float]]:
+    """The shifts recorded as written that started after `since` (a day before the catch-up
+    window is enough: no shift lasts longer)."""
+    rows = conn.execute("SELECT line, start FROM shift_reports WHERE start >= ?", (since,))
+    return {(line, float(start)) for line, start in rows}
 
 
 def mark_done(conn: sqlite3.Connection, report: DueReport, written_at: float, files: list[str]) -> None:

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -69,6 +70,7 @@ class ShiftReporter:
         self.mail_error: str | None = None  # mails waiting after a failure, and the last reason
         self._retry_at = 0.0
         self._failures = 0
+        self._first_ts: float | None = None
 
     # ------------------------------------------------------------------ the loop
 
@@ -99,12 +101,15 @@ class ShiftReporter:
         if store is None:
             return []
         conn = store.conn
+        if self._first_ts is None:  # it never changes once the journal has a row
+            self._first_ts = shift_reports.first_journal_ts(conn)
+        days = self.station.config.reports.catch_up_days
         return due_reports(
             self.station.config,
             now,
-            shift_reports.done_reports(conn),
-            first_journal_ts=shift_reports.first_journal_ts(conn),
-            catch_up_days=self.station.config.reports.catch_up_days,
+            shift_reports.done_reports(conn, since=now - (days + 1) * 86400),
+            first_journal_ts=self._first_ts,
+            catch_up_days=days,
         )
 
     # ------------------------------------------------------------------ one report
@@ -120,6 +125,11 @@ class ShiftReporter:
         with contextlib.suppress(Exception):  # a full disk: the child reports what is committed
             store.flush()
         pdf, csv = self.files(report)
+        # What a child killed half-way through left behind (hmi/cli/report.py names it so).
+        for path in (pdf, csv):
+            for stale in path.parent.glob(f".{path.name}.*.tmp") if path.parent.is_dir() else []:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
         args = [
             *self.command(),
             "report",
@@ -153,7 +163,7 @@ class ShiftReporter:
             if self.mail is not None:
                 await asyncio.to_thread(self._queue_mail, report, result, pdf, now)
             shift_reports.mark_done(store.conn, report, now, [str(pdf), str(csv)])
-        except (OSError, ValueError, KeyError, RuntimeError, MailError) as exc:
+        except (OSError, ValueError, KeyError, RuntimeError, MailError, sqlite3.Error) as exc:
             return self._failed(report, one_line(exc))
         self.write_error = None
         log.info("shift report %s written to %s", report.stem, pdf.parent)
@@ -183,7 +193,7 @@ class ShiftReporter:
         if self.mail is None or store is None:
             return
         done = shift_reports.done_reports(store.conn)
-        for entry in self.outbox.entries():
+        for entry in await asyncio.to_thread(self.outbox.entries):
             if (entry.line, entry.start) not in done or entry.next_try > now:
                 continue
             msg = await asyncio.to_thread(self.outbox.message, entry)
