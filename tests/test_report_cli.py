@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,9 +60,12 @@ def figures(db: Path, *window: str) -> dict[str, Any]:
     return result
 
 
-def test_the_pdf_of_a_window_carries_the_figures_of_report_json(db: Path, tmp_path: Path) -> None:
-    # No display: the command must find its way to offscreen Qt by itself.
-    assert "DISPLAY" not in os.environ and "QT_QPA_PLATFORM" not in os.environ
+def test_the_pdf_of_a_window_carries_the_figures_of_report_json(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No display and no Qt platform named: the command must find its way to offscreen Qt by itself.
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
     pdf, sheet = tmp_path / "out" / "shift.pdf", tmp_path / "shift.csv"
     out = ms5_report(db, *WINDOW, "--pdf", str(pdf), "--csv", str(sheet))
     assert out.returncode == 0, out.stderr

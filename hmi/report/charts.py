@@ -98,9 +98,15 @@ def paint_waterfall(
         return
     slot = rect.width() / len(steps)
     # Labels wrap at word breaks: the longest word must fit its slot.
-    longest = max(len(word) for s in steps for word in s["label"].split())
+    words = [word for s in steps for word in s["label"].split()]
+    longest = max(len(word) for word in words)
     fm = _font(p, rect, min(0.05, slot / longest * 1.6 / max(rect.height(), 1.0)), min_px)
-    label_h = fm.height() * 3.4
+    # Where the type may not shrink to fit (paper's 8 pt), labels take turns on two rows, each as
+    # wide as two slots, so neighbours never overlap.
+    staggered = max(fm.horizontalAdvance(word) for word in words) > slot
+    label_w = slot * 2 if staggered else slot
+    row_h = fm.height() * (3.2 if staggered else 3.4)
+    label_h = row_h * 2 if staggered else row_h
     value_h = fm.height() * 1.2
     plot = QRectF(rect.left(), rect.top() + value_h, rect.width(), rect.height() - label_h - value_h)
     bar_w = slot * 0.7
@@ -125,7 +131,16 @@ def paint_waterfall(
         p.drawText(
             value_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, hms(s["seconds"])
         )
-        label_rect = QRectF(plot.left() + i * slot, plot.bottom() + 2, slot, label_h)
+        centre = plot.left() + (i + 0.5) * slot
+        # The first and last labels end at the chart's edges rather than shift onto a neighbour's.
+        left = max(centre - label_w / 2, rect.left())
+        right = min(centre + label_w / 2, rect.right())
+        row = i % 2 if staggered else 0
+        label_rect = QRectF(left, plot.bottom() + 2 + row * row_h, right - left, row_h)
+        if staggered and row:  # a tick from the bar down to its label on the lower row
+            p.setPen(QPen(colors.grid, 1))
+            p.drawLine(QPointF(centre, plot.bottom() + 2), QPointF(centre, label_rect.top()))
+            p.setPen(colors.text)
         p.drawText(
             label_rect,
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,

@@ -249,7 +249,11 @@ def _table(
 
     head = "".join(cell("th", i, h) for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f'<table cellspacing="0" cellpadding="3" border="1" width="100%"><tr>{head}</tr>{body}</table>'
+    # <thead>: a table that runs onto the next page repeats its header there.
+    return (
+        '<table cellspacing="0" cellpadding="3" border="1" width="100%">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def print_charts(line: dict[str, Any]) -> dict[str, Callable[[QPainter, QRectF], None]]:
