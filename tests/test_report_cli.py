@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPaintDevice, QPainter
 
 from hmi.report.charts import hms
@@ -33,14 +34,18 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 class RecordingPainter(QPainter):
-    """Notes the size of every text a chart draws."""
+    """Notes the size of every text a chart draws, and where the text boxed in a rectangle lands."""
 
     def __init__(self, device: QPaintDevice) -> None:
         super().__init__(device)
         self.sizes: list[int] = []
+        self.boxes: list[tuple[str, QRectF]] = []
 
     def drawText(self, *args: Any) -> None:  # type: ignore[override]  # Qt's overloads, all noted
         self.sizes.append(self.font().pixelSize())
+        if len(args) == 3 and isinstance(args[0], QRectF) and args[2]:
+            rect, flags, text = args
+            self.boxes.append((text, self.boundingRect(rect, flags, text)))
         super().drawText(*args)
 
 
@@ -158,7 +163,7 @@ def test_chart_labels_are_at_least_8_pt_on_the_a4_page(
     from core.replay import Window, run_engine
     from core.store import Store
     from core.timefmt import parse_time
-    from hmi.report.export import CHART_PX, print_charts
+    from hmi.report.export import CHART_PX, CHART_RECT, print_charts
     from hmi.report.view import window_report
 
     pdf = tmp_path / "charts.pdf"
@@ -186,8 +191,14 @@ def test_chart_labels_are_at_least_8_pt_on_the_a4_page(
         image = QImage(*CHART_PX, QImage.Format.Format_RGB32)
         image.fill(QColor("white"))
         painter = RecordingPainter(image)
-        paint(painter, image.rect().toRectF())
+        paint(painter, CHART_RECT)
         painter.end()
         assert painter.sizes, name
         smallest_pt = min(painter.sizes) * min(widths) / CHART_PX[0]
         assert smallest_pt >= 8.0, f"{name}: {smallest_pt:.1f} pt"
+        # Text that big must still not run into its neighbour's: at least a space between them.
+        space = min(painter.sizes) / 4
+        for i, (text, box) in enumerate(painter.boxes):
+            for other, other_box in painter.boxes[i + 1 :]:
+                apart = not box.adjusted(-space / 2, 0, space / 2, 0).intersects(other_box)
+                assert apart, f"{name}: {text!r} runs into {other!r}"

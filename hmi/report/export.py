@@ -35,6 +35,7 @@ from hmi.report.charts import hms, paint_hourly, paint_pareto, paint_waterfall, 
 # The charts go in as pictures of this many pixels, shown this many points wide (the A4 page's
 # width inside its 15 mm margins is 510 pt).
 CHART_PX = (1500, 560)
+CHART_RECT = QRectF(20, 20, CHART_PX[0] - 40, CHART_PX[1] - 40)  # where in the picture a chart is drawn
 CHART_WIDTH_PT = 500
 # Readable at a glance on A4: no text of a chart below this on paper.
 MIN_LABEL_PT = 8.0
@@ -231,7 +232,7 @@ def _chart(paint: Callable[[QPainter, QRectF], None]) -> QImage:
     img.fill(QColor("white"))
     p = QPainter(img)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    paint(p, QRectF(20, 20, CHART_PX[0] - 40, CHART_PX[1] - 40))
+    paint(p, CHART_RECT)
     p.end()
     return img
 
