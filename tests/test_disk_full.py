@@ -69,7 +69,9 @@ class Disk:
 
     def fill(self) -> None:
         if self.kind == "tmpfs":
-            with open(self.folder / "filler", "wb") as f:
+            # Unbuffered: a buffered file would keep the last partial chunk and raise ENOSPC again
+            # when closed, depending on how the free space happens to divide into chunks.
+            with open(self.folder / "filler", "wb", buffering=0) as f:
                 chunk = b"\0" * 65536
                 with contextlib.suppress(OSError):
                     while True:
