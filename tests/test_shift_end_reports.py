@@ -218,3 +218,60 @@ def test_no_reporter_without_the_section(tmp_path: Path) -> None:
     path.write_text((ROOT / "tests" / "data" / "reference.toml").read_text())
     station = Station(load_config(path), tmp_path / "station.db", config_path=path)
     assert station.reporter is None
+
+
+def test_ms5_engine_writes_the_report_of_a_shift_that_ended_while_it_was_down(tmp_path: Path) -> None:
+    """The real command, on the wall clock: a shift that ended an hour ago, recorded before it
+    ended, is written when `ms5 engine` starts, and the station says so."""
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Europe/Berlin")
+    now = datetime.now(tz).replace(second=0, microsecond=0)
+    start, end = now - timedelta(hours=3), now - timedelta(hours=1)
+    text = (ROOT / "tests" / "data" / "reference.toml").read_text()
+    shifts = text[text.index("[[lines.shifts]]") : text.index("[[lines.equipment]]")]
+    every_day = '["mon", "tue", "wed", "thu", "fri", "sat", "sun"]'
+    config_path = tmp_path / "line.toml"
+    config_path.write_text(
+        text.replace(
+            shifts,
+            f'[[lines.shifts]]\nname = "Test"\ndays = {every_day}\nstart = "{start:%H:%M}"\n'
+            f'end = "{end:%H:%M}"\n\n',
+        )
+        + REPORTS
+    )
+    clock = Clock(end.timestamp() - 600)
+    station = open_station(config_path, clock)
+    feed(station, clock, end.timestamp() - 600, end.timestamp() - 300, [0])
+    asyncio.run(station.stop())
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hmi.cli", "engine", str(config_path), "--db", str(station.db_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    said = ""
+    try:
+        assert proc.stderr is not None
+        hang_guard = time.monotonic() + 120  # not a speed limit: a broken reporter must not hang CI
+        while "written to" not in said and time.monotonic() < hang_guard:
+            ready, _, _ = select.select([proc.stderr], [], [], 1.0)
+            if ready:
+                said = proc.stderr.readline()
+                if not said and proc.poll() is not None:
+                    break
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait()
+    stem = f"shift-report-L1-Test-{start:%Y-%m-%d-%H%M}"
+    assert said.startswith(f"ms5.reports: shift report {stem} written to "), said
+    pdf = config_path.parent / "shift-reports" / f"{start:%Y-%m}" / f"{stem}.pdf"
+    assert pdf_text(pdf).startswith(f"Bottling 1 (L1), shift Test {start:%Y-%m-%d %H:%M} to {end:%H:%M}")

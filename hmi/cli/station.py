@@ -77,6 +77,8 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
 def cmd_engine(args: argparse.Namespace) -> int:
     cfg = load_station_config(args.config)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    # A shift report written is news for whoever watches the station's output, like a connection.
+    logging.getLogger("ms5.reports").setLevel(logging.INFO)
     asyncio.run(run_station(cfg, _db_path(args.db), Path(args.config)))
     return 0
 
