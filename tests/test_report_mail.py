@@ -129,6 +129,8 @@ def test_the_report_is_mailed_with_the_pdf_and_the_headline_figures(
     assert inbox.recipients == [["pm@plant.example", "maintenance@plant.example"]]
     assert msg["Subject"] == "Shift report Bottling 1 (L1), Night 2026-03-01 22:00"
     assert msg["From"] == "line1@plant.example"
+    # One id per shift (its line and start): a mail delivered twice is one mail to the reader.
+    assert msg["Message-ID"] == "<shift-report.L1.Night.1772398800@plant.example>"
     (attachment,) = list(msg.iter_attachments())
     assert attachment.get_filename() == f"{NIGHT}.pdf"
     assert attachment.get_content() == (folder(config_path) / f"{NIGHT}.pdf").read_bytes()

@@ -10,7 +10,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -101,8 +101,10 @@ def compose(
     msg["To"] = ", ".join(settings.recipients)
     msg["Subject"] = subject
     msg["Date"] = formatdate(sent_at, localtime=True)
-    # One id per shift: a mail sent again after a crash is the same mail to the reader's client.
-    msg["Message-ID"] = make_msgid(idstring=key.replace("/", "."), domain="ms5-floor")
+    # One id per shift, the same on every attempt: a mail that reaches a reader twice (a crash
+    # between the server taking it and the outbox forgetting it) is one mail to their client.
+    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "ms5-floor.invalid"
+    msg["Message-ID"] = f"<shift-report.{key.replace('/', '.')}@{domain}>"
     msg.set_content(body)
     msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename=pdf.name)
     return msg
