@@ -21,9 +21,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,12 +57,9 @@ def reports_folder(station: Station) -> Path:
 
 
 class ShiftReporter:
-    def __init__(
-        self, station: Station, config_path: Path, *, command: Callable[[], list[str]] = ms5_command
-    ) -> None:
+    def __init__(self, station: Station, config_path: Path) -> None:
         self.station = station
         self.config_path = config_path
-        self.command = command
         self.folder = reports_folder(station)
         self.mail = MailSettings.of(station.config.reports)
         self.outbox = Outbox(self.folder / "outbox")
@@ -131,7 +128,7 @@ class ShiftReporter:
                 with contextlib.suppress(OSError):
                     stale.unlink()
         args = [
-            *self.command(),
+            *ms5_command(),
             "report",
             str(self.config_path),
             "--db",
@@ -148,13 +145,22 @@ class ShiftReporter:
             str(csv),
             "--json",
         ]
+        # The child never shows a window: offscreen Qt even on the panel's display.
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
         try:
             proc = await asyncio.create_subprocess_exec(
-                *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+                *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env
             )
-            out, err = await proc.communicate()
         except OSError as exc:
             return self._failed(report, f"cannot start ms5 report: {one_line(exc)}")
+        try:
+            out, err = await proc.communicate()
+        except asyncio.CancelledError:
+            # The station stops: the report is written again at the next start, not left running.
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            raise
         if proc.returncode != 0:
             lines = err.decode(errors="replace").strip().splitlines()
             return self._failed(report, lines[-1] if lines else f"ms5 report exited {proc.returncode}")
