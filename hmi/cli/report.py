@@ -23,6 +23,7 @@ from core.store import Store, StoreError
 from core.timefmt import parse_time
 from hmi.errors import UsageError
 from hmi.paths import default_db
+from hmi.report.export_csv import write_csv
 from hmi.report.text import print_result
 from hmi.report.view import HOUR_S, window_report
 
@@ -138,8 +139,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     engine, rejected = run_engine(cfg, samples, window, actions, marks=_hour_marks(window))
     files = []
     if args.pdf or args.csv:
-        from hmi.report.export import write_csv
-
         report = window_report(cfg, engine, window.start, window.end, lines)
         try:
             if args.pdf:

@@ -1,14 +1,12 @@
-"""The shift report (hmi/report/view.py) written to paper and to spreadsheets.
+"""The shift report (hmi/report/view.py) written to paper; the CSV is hmi/report/export_csv.py.
 
 `write_pdf` lays the report out as a QTextDocument (real text, so the PDF can be searched and
-copied from) with the charts of hmi/report/charts.py as pictures; it needs a QGuiApplication.
-`write_csv` writes one CSV file of sections: a section's name on its own row, its header row,
-its rows and a blank line, which every spreadsheet opens as it is.
+copied from) with the charts of hmi/report/charts.py as pictures, on A4 pages headed by the line
+and shift and numbered; it needs a QGuiApplication.
 """
 
 from __future__ import annotations
 
-import csv
 import html
 import math
 from collections.abc import Callable
@@ -31,6 +29,7 @@ from PySide6.QtGui import (
 )
 
 from hmi.report.charts import hms, paint_hourly, paint_pareto, paint_waterfall, print_colors
+from hmi.report.export_csv import num, when
 
 # The charts go in as pictures of this many pixels, shown this many points wide (the A4 page's
 # width inside its 15 mm margins is 510 pt).
@@ -49,12 +48,6 @@ def pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:.1f} %"
 
 
-def when(ts: float | None, tz: str) -> str:
-    if ts is None:
-        return "-"
-    return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _clock(ts: float, tz: str) -> str:
     return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%H:%M")
 
@@ -70,161 +63,6 @@ def title(line: dict[str, Any]) -> str:
         f"{line['name']} ({line['id']}), shift {shift['name']} {when(shift['start'], tz)[:16]} to "
         f"{_clock(shift['end'], tz)}"
     )
-
-
-# ------------------------------------------------------------------------------------------- CSV
-
-
-def _num(x: float | None) -> str:
-    return "" if x is None else f"{x:g}" if isinstance(x, float) else str(x)
-
-
-Section = tuple[str, list[str], list[list[str]]]  # (name, header, rows)
-
-
-def _shift_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    tz = line["timezone"]
-    shift = line["shift"]
-    header = ["site", "line", "shift", "start", "end", "report_until", "constraint", "target_count"]
-    row = [
-        report["site"],
-        line["id"],
-        shift["name"] or "",
-        when(shift["start"], tz),
-        when(shift["end"], tz),
-        when(line["window"]["end"], tz),
-        line["constraint"],
-        _num(shift["target_count"]),
-    ]
-    return "shift", header, [row]
-
-
-def _metrics_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    m = line["metrics"]
-    keys = [k for k in m if k not in ("flags", "losses")]
-    return "metrics", keys, [[_num(m[k]) for k in keys]]
-
-
-def _waterfall_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    rows = [
-        [s["label"], s["kind"], s["factor"] or "", _num(s["seconds"]), _num(s["level"])]
-        for s in line["waterfall"]
-    ]
-    return "losses waterfall", ["step", "kind", "factor", "seconds", "level_after_s"], rows
-
-
-def _share(x: float | None) -> str:
-    return _num(None if x is None else round(x, 6))
-
-
-def _pareto_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    header = ["reason", "category", "equipment", "duration_s", "stops", "share", "cumulative_share"]
-    rows = [
-        [
-            r["reason"],
-            r["category"],
-            " ".join(r["equipment"]),
-            _num(r["duration_s"]),
-            str(r["count"]),
-            _share(r["share"]),
-            _share(r["cumulative_share"]),
-        ]
-        for r in line["pareto"]
-    ]
-    return "downtime pareto", header, rows
-
-
-def _hourly_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    tz = line["timezone"]
-    header = ["hour_start", "hour_end", "good_count", "total_count", "reject_count", "target"]
-    rows = [
-        [
-            when(h["start"], tz),
-            when(h["end"], tz),
-            _num(h["good_count"]),
-            _num(h["total_count"]),
-            _num(h["reject_count"]),
-            _num(h["target"]),
-        ]
-        for h in line["hourly"]
-    ]
-    return "production per hour", header, rows
-
-
-ANDON_CSV_HEADER = [
-    "call",
-    "equipment",
-    "kind",
-    "state",
-    "raised_at",
-    "acknowledged_at",
-    "acknowledged_by",
-    "resolved_at",
-    "resolved_by",
-    "time_to_acknowledge_s",
-    "time_to_resolve_s",
-    "max_level",
-]
-
-
-def _andon_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    tz = line["timezone"]
-    rows = [
-        [
-            str(c["id"]),
-            c["equipment"],
-            c["kind"],
-            c["state"],
-            when(c["raised_at"], tz),
-            "" if c["acknowledged_at"] is None else when(c["acknowledged_at"], tz),
-            c["acknowledged_by"] or "",
-            "" if c["resolved_at"] is None else when(c["resolved_at"], tz),
-            c["resolved_by"] or "",
-            _num(c["time_to_acknowledge_s"]),
-            _num(c["time_to_resolve_s"]),
-            str(c["max_level"]),
-        ]
-        for c in line["andon"]
-    ]
-    return "andon response", ANDON_CSV_HEADER, rows
-
-
-# A line's sections in the order of the CSV (and of the report on screen and on paper).
-CSV_SECTIONS: tuple[Callable[[dict[str, Any], dict[str, Any]], Section], ...] = (
-    _shift_section,
-    _metrics_section,
-    _waterfall_section,
-    _pareto_section,
-    _hourly_section,
-    _andon_section,
-)
-
-
-def csv_sections(report: dict[str, Any]) -> list[Section]:
-    """(section name, header, rows) of every section of every line, as written to the CSV."""
-    out: list[Section] = []
-    for line in report["lines"]:
-        for section in CSV_SECTIONS:
-            name, header, rows = section(report, line)
-            out.append((f"{line['id']} {name}", header, rows))
-    return out
-
-
-def write_csv(report: dict[str, Any], path: str | Path) -> Path:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        for i, (name, header, rows) in enumerate(csv_sections(report)):
-            if i:
-                w.writerow([])
-            w.writerow([f"# {name}"])
-            w.writerow(header)
-            w.writerows(rows)
-    return target
-
-
-# ------------------------------------------------------------------------------------------- PDF
 
 
 def _chart(paint: Callable[[QPainter, QRectF], None]) -> QImage:
@@ -328,9 +166,9 @@ def _hourly_html(line: dict[str, Any]) -> str:
     rows = [
         [
             f"{_clock(h['start'], tz)}-{_clock(h['end'], tz)}",
-            _num(h["good_count"]) or "-",
-            _num(h["total_count"]) or "-",
-            _num(h["reject_count"]) or "-",
+            num(h["good_count"]) or "-",
+            num(h["total_count"]) or "-",
+            num(h["reject_count"]) or "-",
             "-" if h["target"] is None else f"{h['target']:.0f}",
         ]
         for h in line["hourly"]
