@@ -2,7 +2,7 @@
 name something, shifts of a line that do not overlap, breaks inside their shift.
 
 Each problem is (key path, message); `core.config` turns it into `file:line: key.path: message`.
-Problems come in the order of the file: products, connections, then line by line.
+Problems come in the order of the file: products, connections, line by line, then [reports].
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import time
 from typing import Protocol
 
 from core.config_models import WEEKDAYS, Config, Equipment, Line, Shift
+from core.config_reports import reports_errors
 
 __all__ = ["Problem", "semantic_errors"]
 
@@ -45,6 +46,7 @@ def semantic_errors(cfg: Config) -> list[Problem]:
             errors.extend(_equipment_errors(cfg, eq, (*at, "equipment", ei), connections))
         errors.extend(_shift_overlaps(line, at))
         errors.extend(_breaks_outside_their_shift(line, at))
+    errors.extend(reports_errors(cfg.reports))
     return errors
 
 

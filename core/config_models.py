@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.config_reports import Reports
+
 COMMS_LOSS_REASON = "Communication loss"
 UNASSIGNED_REASON = "Unassigned"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -263,6 +265,7 @@ class Config(_Model):
     replay: ReplaySection = ReplaySection()
     panel: Panel = Panel()
     people: People = People()
+    reports: Reports = Reports()
     connections: list[Connection] = []
 
     def reason_category(self, reason: str) -> ReasonCategory:

@@ -42,9 +42,11 @@ def run_engine(
     window: Window,
     actions: Sequence[Action] = (),
     users: dict[str, Role] | None = None,
+    marks: tuple[float, ...] = (),
 ) -> tuple[Engine, list[Rejected]]:
-    """Feed samples and actions in time order; an action runs after the samples of its second."""
-    engine = Engine(config, marks=(window.start, window.end))
+    """Feed samples and actions in time order; an action runs after the samples of its second.
+    Count buckets split at the window's edges and at `marks` (the hours of a report)."""
+    engine = Engine(config, marks=(window.start, window.end, *marks))
     users = users if users is not None else {u.name: Role(u.role) for u in config.replay.users}
     rejected: list[Rejected] = []
     # Journals from several connections may interleave slightly out of order; replay them in time
@@ -157,8 +159,13 @@ def replay(
         raise ValueError("the window ends before it starts")
     with gc_paused():
         engine, rejected = run_engine(config, samples, window, actions, users)
+    return replay_result(engine, window, rejected)
+
+
+def replay_result(engine: Engine, window: Window, rejected: Sequence[Rejected]) -> dict[str, Any]:
+    """The replay object of an engine `run_engine` fed: the window's figures, the refused commands."""
     out = report(engine, window)
-    tz = config.lines[0].tz
+    tz = engine.config.lines[0].tz
     out["rejected_commands"] = [
         {
             "line": r.action.line,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core import audit, auth
+from core import audit, auth, shift_reports
 from core.sqlite_tx import StoreError
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "check_ours", "migrate"]
@@ -106,12 +106,18 @@ def _v4_lockouts(db: sqlite_utils.Database) -> None:
     db.conn.commit()
 
 
+def _v5_shift_reports(db: sqlite_utils.Database) -> None:
+    # Commits on its own like v2, and is as safe to run twice.
+    shift_reports.ensure_schema(db.conn)
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
     _v2_users_and_audit,
     _v3_andon,
     _v4_lockouts,
+    _v5_shift_reports,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
@@ -125,6 +131,7 @@ _OUR_TABLES = frozenset(
         "lockouts",
         "audit",
         "andon_events",
+        "shift_reports",
     }
 )
 

@@ -81,7 +81,9 @@ async def _run_hosted(station: Station) -> None:
         await station.stop()
 
 
-async def console_main(config: Config | None, db: Path, *, attach_only: bool) -> None:
+async def console_main(
+    config: Config | None, db: Path, *, attach_only: bool, config_path: Path | None = None
+) -> None:
     path = socket_path(db)
     link = await _attach(path)
     if link is not None:
@@ -92,7 +94,7 @@ async def console_main(config: Config | None, db: Path, *, attach_only: bool) ->
     if config is None:
         raise UsageError(f"no station runs at {path}; give a CONFIG to host one here")
     _log_to_file()
-    await _run_hosted(Station(config, db))
+    await _run_hosted(Station(config, db, config_path=config_path))
 
 
 async def demo_console(*, speed: float = 1.0, seed: int = 1) -> None:
@@ -129,7 +131,8 @@ def cmd_console(args: argparse.Namespace) -> int:
         return 0
     config = load_station_config(args.config) if args.config else None
     db = Path(args.db) if args.db else default_db()
-    asyncio.run(console_main(config, db, attach_only=args.attach))
+    config_path = Path(args.config) if args.config else None
+    asyncio.run(console_main(config, db, attach_only=args.attach, config_path=config_path))
     return 0
 
 

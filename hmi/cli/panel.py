@@ -43,7 +43,15 @@ def cmd_panel(args: argparse.Namespace) -> int:
     _check_display()
     from hmi.panel.app import run_panel  # Qt loads only for this command
 
-    return run_panel(cfg, db, kiosk=args.kiosk, demo=args.demo, size=size, seconds=args.seconds)
+    return run_panel(
+        cfg,
+        db,
+        kiosk=args.kiosk,
+        demo=args.demo,
+        size=size,
+        seconds=args.seconds,
+        config_path=Path(args.config),
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -1,4 +1,4 @@
-"""`ms5 engine` (the headless station), `ms5 report` and `ms5 export-journal`."""
+"""`ms5 engine` (the headless station) and `ms5 export-journal`; `ms5 report` is hmi/cli/report.py."""
 
 from __future__ import annotations
 
@@ -12,15 +12,13 @@ from connectors.base import FAILING, Diagnostics
 from connectors.registry import check as check_connections
 from core.config import Config, ConfigError, format_error, load_config
 from core.export import recorded, write_actions
-from core.journal import not_in_config, write_journal
-from core.replay import Window, replay
+from core.journal import write_journal
 from core.store import StoreError
-from core.timefmt import parse_time
+from hmi.cli import report as cli_report
 from hmi.cli.people import read_store
 from hmi.cli.reload import ConfigReloader
 from hmi.errors import UsageError
 from hmi.paths import default_db, socket_path
-from hmi.report.text import print_result
 from hmi.socket.server import ServerError, StationServer
 from hmi.station.runtime import Station
 
@@ -56,7 +54,7 @@ def _say(text: str) -> None:
 
 async def run_station(cfg: Config, db: Path, config_path: Path | None = None) -> None:
     """Until SIGTERM or SIGINT; with `config_path`, a change of the file is said and SIGHUP applies it."""
-    station = Station(cfg, db, on_connection=_status_line)
+    station = Station(cfg, db, on_connection=_status_line, config_path=config_path)
     server = StationServer(station, socket_path(db))
     try:
         # The socket first: a second station on this store refuses before it touches the PLCs.
@@ -99,34 +97,9 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
 def cmd_engine(args: argparse.Namespace) -> int:
     cfg = load_station_config(args.config)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    # A shift report written is news for whoever watches the station's output, like a connection.
+    logging.getLogger("ms5.reports").setLevel(logging.INFO)
     asyncio.run(run_station(cfg, _db_path(args.db), Path(args.config)))
-    return 0
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    try:
-        cfg = load_config(args.config)
-    except ConfigError as exc:
-        raise UsageError(str(exc), located=True) from None
-    with read_store(args.db) as store:
-        samples, actions = recorded(store)
-    # As `ms5 replay` of the exported journal does: a report that left it out would look complete.
-    known = {eq.id for line in cfg.lines for eq in line.equipment}
-    gone = next((s.equipment for s in samples if s.equipment not in known), None)
-    if gone is not None:
-        raise UsageError(f"{_db_path(args.db)}: {not_in_config(gone)}", located=True)
-    times = [s.ts for s in samples] + [a.ts for a in actions]
-    if not times:
-        raise UsageError("the store holds no journal yet")
-    tz = cfg.lines[0].tz
-    try:
-        start = parse_time(args.start, tz) if args.start else min(times)
-        end = parse_time(args.end, tz) if args.end else max(times)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if end < start:
-        raise UsageError("--to is before --from")
-    print_result(replay(cfg, samples, Window(start, end), actions), as_json=args.json)
     return 0
 
 
@@ -159,17 +132,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("config")
     p.add_argument("--db", metavar="PATH", help=db_help)
 
-    p = sub.add_parser(
-        "report",
-        help="Figures from a station's store (the same object as ms5 replay).",
-        description="Figures from a station's store: a replay of the journal it recorded.",
-    )
-    p.set_defaults(func=cmd_report)
-    p.add_argument("config")
-    p.add_argument("--db", metavar="PATH", help=db_help)
-    p.add_argument("--from", dest="start", metavar="ISO")
-    p.add_argument("--to", dest="end", metavar="ISO")
-    p.add_argument("--json", action="store_true")
+    cli_report.register(sub)
 
     p = sub.add_parser(
         "export-journal",

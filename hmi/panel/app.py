@@ -50,6 +50,7 @@ def run_panel(
     demo: bool = False,
     size: tuple[int, int] | None = None,
     seconds: float | None = None,
+    config_path: Path | None = None,
 ) -> int:
     """The panel with its station (and, for `demo`, the simulated line on a fresh database) until
     the window is closed, SIGINT/SIGTERM, or `seconds` have passed. Returns the exit code."""
@@ -64,7 +65,7 @@ def run_panel(
     asyncio.set_event_loop(loop)
     try:
         result: int = loop.run_until_complete(
-            _serve(config, db, kiosk=kiosk, demo=demo, size=size, seconds=seconds)
+            _serve(config, db, kiosk=kiosk, demo=demo, size=size, seconds=seconds, config_path=config_path)
         )
         return result
     finally:
@@ -73,10 +74,12 @@ def run_panel(
         app.setQuitOnLastWindowClosed(quit_on_close)
 
 
-async def _host(config: Config, db: Path, *, demo: bool) -> tuple[Station, StationServer, Any]:
+async def _host(
+    config: Config, db: Path, *, demo: bool, config_path: Path | None = None
+) -> tuple[Station, StationServer, Any]:
     """The station started and served on its socket, with the simulated line for `demo`."""
     sim: Any = None
-    station = Station(config, db)
+    station = Station(config, db, config_path=config_path)
     # The socket first, so maintenance can attach a console over SSH (docs/SOCKET.md), and so a
     # second station on this database refuses before it wipes a demo's record or polls the PLCs.
     server = StationServer(station, socket_path(db))
@@ -124,8 +127,9 @@ async def _serve(
     demo: bool,
     size: tuple[int, int] | None,
     seconds: float | None,
+    config_path: Path | None = None,
 ) -> int:
-    station, server, sim = await _host(config, db, demo=demo)
+    station, server, sim = await _host(config, db, demo=demo, config_path=config_path)
     window = PanelWindow(await PanelModel.attach(LocalLink(station)))
     closed = asyncio.Event()
     window.closed.connect(closed.set)

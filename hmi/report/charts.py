@@ -61,34 +61,52 @@ def clock_time(ts: float, tz: str) -> str:
     return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%H:%M")
 
 
-def _no_data(p: QPainter, rect: QRectF, colors: ChartColors, text: str) -> None:
+def _no_data(p: QPainter, rect: QRectF, colors: ChartColors, text: str, min_px: int) -> None:
+    _font(p, rect, 0.06, min_px)
     p.setPen(colors.text)
     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
-def _font(p: QPainter, rect: QRectF, share: float, *, bold: bool = False) -> QFontMetricsF:
-    """A font sized from the chart's height, so a chart reads the same on a 1920 panel and on paper."""
+def _font(p: QPainter, rect: QRectF, share: float, min_px: int, *, bold: bool = False) -> QFontMetricsF:
+    """A font sized from the chart's height, so a chart reads the same on a 1920 panel and on paper;
+    never below `min_px` (paper asks for more than a screen: the PDF's labels are at least 8 pt)."""
     f = QFont(p.font())
-    f.setPixelSize(max(9, round(rect.height() * share)))
+    f.setPixelSize(max(min_px, round(rect.height() * share)))
     f.setBold(bold)
     p.setFont(f)
     return QFontMetricsF(f)
 
 
-def paint_waterfall(p: QPainter, rect: QRectF, steps: list[dict[str, Any]], colors: ChartColors) -> None:
+MIN_TEXT_PX = 9
+
+
+def paint_waterfall(
+    p: QPainter,
+    rect: QRectF,
+    steps: list[dict[str, Any]],
+    colors: ChartColors,
+    *,
+    min_px: int = MIN_TEXT_PX,
+) -> None:
     """Planned production time down to fully productive time: totals from zero, losses hanging
     from the level before them."""
     top = max(
         (max(s["level"], s["level"] + (s["seconds"] if s["kind"] == "loss" else 0)) for s in steps), default=0
     )
     if not steps or top <= 0:
-        _no_data(p, rect, colors, "No planned production time in this shift")
+        _no_data(p, rect, colors, "No planned production time in this shift", min_px)
         return
     slot = rect.width() / len(steps)
     # Labels wrap at word breaks: the longest word must fit its slot.
-    longest = max(len(word) for s in steps for word in s["label"].split())
-    fm = _font(p, rect, min(0.05, slot / longest * 1.6 / max(rect.height(), 1.0)))
-    label_h = fm.height() * 3.4
+    words = [word for s in steps for word in s["label"].split()]
+    longest = max(len(word) for word in words)
+    fm = _font(p, rect, min(0.05, slot / longest * 1.6 / max(rect.height(), 1.0)), min_px)
+    # Where the type may not shrink to fit (paper's 8 pt), labels take turns on two rows, each as
+    # wide as two slots, so neighbours never overlap.
+    staggered = max(fm.horizontalAdvance(word) for word in words) > slot
+    label_w = slot * 2 if staggered else slot
+    row_h = fm.height() * (3.2 if staggered else 3.4)
+    label_h = row_h * 2 if staggered else row_h
     value_h = fm.height() * 1.2
     plot = QRectF(rect.left(), rect.top() + value_h, rect.width(), rect.height() - label_h - value_h)
     bar_w = slot * 0.7
@@ -113,7 +131,16 @@ def paint_waterfall(p: QPainter, rect: QRectF, steps: list[dict[str, Any]], colo
         p.drawText(
             value_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, hms(s["seconds"])
         )
-        label_rect = QRectF(plot.left() + i * slot, plot.bottom() + 2, slot, label_h)
+        centre = plot.left() + (i + 0.5) * slot
+        # The first and last labels end at the chart's edges rather than shift onto a neighbour's.
+        left = max(centre - label_w / 2, rect.left())
+        right = min(centre + label_w / 2, rect.right())
+        row = i % 2 if staggered else 0
+        label_rect = QRectF(left, plot.bottom() + 2 + row * row_h, right - left, row_h)
+        if staggered and row:  # a tick from the bar down to its label on the lower row
+            p.setPen(QPen(colors.grid, 1))
+            p.drawLine(QPointF(centre, plot.bottom() + 2), QPointF(centre, label_rect.top()))
+            p.setPen(colors.text)
         p.drawText(
             label_rect,
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
@@ -121,15 +148,22 @@ def paint_waterfall(p: QPainter, rect: QRectF, steps: list[dict[str, Any]], colo
         )
 
 
-def paint_pareto(p: QPainter, rect: QRectF, rows: list[dict[str, Any]], colors: ChartColors) -> None:
+def paint_pareto(
+    p: QPainter,
+    rect: QRectF,
+    rows: list[dict[str, Any]],
+    colors: ChartColors,
+    *,
+    min_px: int = MIN_TEXT_PX,
+) -> None:
     """Down time per reason, longest first: one bar a reason, its time, stops and share."""
     if not rows:
-        _no_data(p, rect, colors, "No downtime in this shift")
+        _no_data(p, rect, colors, "No downtime in this shift", min_px)
         return
     shown = rows[:8]
     # Type sized from the room a row has (at least four rows' worth: one reason is no giant).
     room = rect.height() / max(len(shown), 4)
-    fm = _font(p, rect, min(room * 0.42, 24.0) / max(rect.height(), 1.0))
+    fm = _font(p, rect, min(room * 0.42, 24.0) / max(rect.height(), 1.0), min_px)
     row_h = min(room, fm.height() * 2.4)
     label_w = min(rect.width() * 0.36, max(fm.horizontalAdvance(r["reason"]) for r in shown) + 8)
     value_w = fm.horizontalAdvance("00:00:00 · 000 stops · 100 %") + 8
@@ -171,14 +205,15 @@ def paint_hourly(
     colors: ChartColors,
     *,
     label: Callable[[float, str], str] = clock_time,
+    min_px: int = MIN_TEXT_PX,
 ) -> None:
     """Good parts per hour as bars, the pro-rata target of each hour as a line across its slot."""
     if not hours:
-        _no_data(p, rect, colors, "No shift now")
+        _no_data(p, rect, colors, "No shift now", min_px)
         return
     values = [h["good_count"] or 0 for h in hours] + [h["target"] or 0 for h in hours]
     top = max(values) * 1.12 or 1.0
-    fm = _font(p, rect, 0.05)
+    fm = _font(p, rect, 0.05, min_px)
     label_h = fm.height() * 1.3
     value_h = fm.height() * 1.2
     plot = QRectF(rect.left(), rect.top() + value_h, rect.width(), rect.height() - label_h - value_h)

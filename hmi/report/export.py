@@ -1,39 +1,51 @@
-"""The shift report (hmi/report/view.py) written to paper and to spreadsheets.
+"""The shift report (hmi/report/view.py) written to paper; the CSV is hmi/report/export_csv.py.
 
 `write_pdf` lays the report out as a QTextDocument (real text, so the PDF can be searched and
-copied from) with the charts of hmi/report/charts.py as pictures; it needs a QGuiApplication.
-`write_csv` writes one CSV file of sections: a section's name on its own row, its header row,
-its rows and a blank line, which every spreadsheet opens as it is.
+copied from) with the charts of hmi/report/charts.py as pictures, on A4 pages headed by the line
+and shift and numbered; it needs a QGuiApplication.
 """
 
 from __future__ import annotations
 
-import csv
 import html
+import math
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QMarginsF, QRectF, QUrl
-from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPaintDevice,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
 
 from hmi.report.charts import hms, paint_hourly, paint_pareto, paint_waterfall, print_colors
+from hmi.report.export_csv import num, when
 
-# The charts go in as pictures of this many pixels; the page shows them 16 cm wide.
+# The charts go in as pictures of this many pixels, shown this many points wide (the A4 page's
+# width inside its 15 mm margins is 510 pt).
 CHART_PX = (1500, 560)
-CHART_WIDTH_PT = 480
+CHART_RECT = QRectF(20, 20, CHART_PX[0] - 40, CHART_PX[1] - 40)  # where in the picture a chart is drawn
+CHART_WIDTH_PT = 500
+# Readable at a glance on A4: no text of a chart below this on paper.
+MIN_LABEL_PT = 8.0
+CHART_MIN_TEXT_PX = math.ceil(MIN_LABEL_PT * CHART_PX[0] / CHART_WIDTH_PT)
+# A QTextDocument sizes an <img> in pixels of a 96 dpi screen, scaled to the paint device.
+_CSS_PX_PER_PT = 96 / 72
+HEADER_PT = 9.0  # the page header and footer's type
 
 
 def pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:.1f} %"
-
-
-def when(ts: float | None, tz: str) -> str:
-    if ts is None:
-        return "-"
-    return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _clock(ts: float, tz: str) -> str:
@@ -43,174 +55,14 @@ def _clock(ts: float, tz: str) -> str:
 def title(line: dict[str, Any]) -> str:
     shift = line["shift"]
     tz = line["timezone"]
-    name = f"shift {shift['name']}" if shift["name"] else "last hour (no shift)"
+    if not shift["name"]:
+        # A window that is not one shift: both ends in full, it may span days.
+        end = line["window"]["end"]
+        return f"{line['name']} ({line['id']}), {when(shift['start'], tz)[:16]} to {when(end, tz)[:16]}"
     return (
-        f"{line['name']} ({line['id']}), {name} {when(shift['start'], tz)[:16]} to {_clock(shift['end'], tz)}"
+        f"{line['name']} ({line['id']}), shift {shift['name']} {when(shift['start'], tz)[:16]} to "
+        f"{_clock(shift['end'], tz)}"
     )
-
-
-# ------------------------------------------------------------------------------------------- CSV
-
-
-def _num(x: float | None) -> str:
-    return "" if x is None else f"{x:g}" if isinstance(x, float) else str(x)
-
-
-Section = tuple[str, list[str], list[list[str]]]  # (name, header, rows)
-
-
-def _shift_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    tz = line["timezone"]
-    shift = line["shift"]
-    header = ["site", "line", "shift", "start", "end", "report_until", "constraint", "target_count"]
-    row = [
-        report["site"],
-        line["id"],
-        shift["name"] or "",
-        when(shift["start"], tz),
-        when(shift["end"], tz),
-        when(line["window"]["end"], tz),
-        line["constraint"],
-        _num(shift["target_count"]),
-    ]
-    return "shift", header, [row]
-
-
-def _metrics_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    m = line["metrics"]
-    keys = [k for k in m if k not in ("flags", "losses", "data_quality", "doubts")]
-    return "metrics", keys, [[_num(m[k]) for k in keys]]
-
-
-def _data_quality_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    m = line["metrics"]
-    dq = m["data_quality"]
-    keys = list(dq)
-    row = [" ".join(dq[k]) if isinstance(dq[k], list) else _num(dq[k]) for k in keys]
-    return "data quality", [*keys, "flags", "doubts"], [[*row, " ".join(m["flags"]), "; ".join(m["doubts"])]]
-
-
-def _waterfall_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    rows = [
-        [s["label"], s["kind"], s["factor"] or "", _num(s["seconds"]), _num(s["level"])]
-        for s in line["waterfall"]
-    ]
-    return "losses waterfall", ["step", "kind", "factor", "seconds", "level_after_s"], rows
-
-
-def _share(x: float | None) -> str:
-    return _num(None if x is None else round(x, 6))
-
-
-def _pareto_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    header = ["reason", "category", "equipment", "duration_s", "stops", "share", "cumulative_share"]
-    rows = [
-        [
-            r["reason"],
-            r["category"],
-            " ".join(r["equipment"]),
-            _num(r["duration_s"]),
-            str(r["count"]),
-            _share(r["share"]),
-            _share(r["cumulative_share"]),
-        ]
-        for r in line["pareto"]
-    ]
-    return "downtime pareto", header, rows
-
-
-def _hourly_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    tz = line["timezone"]
-    header = ["hour_start", "hour_end", "good_count", "total_count", "reject_count", "target"]
-    rows = [
-        [
-            when(h["start"], tz),
-            when(h["end"], tz),
-            _num(h["good_count"]),
-            _num(h["total_count"]),
-            _num(h["reject_count"]),
-            _num(h["target"]),
-        ]
-        for h in line["hourly"]
-    ]
-    return "production per hour", header, rows
-
-
-ANDON_CSV_HEADER = [
-    "call",
-    "equipment",
-    "kind",
-    "state",
-    "raised_at",
-    "acknowledged_at",
-    "acknowledged_by",
-    "resolved_at",
-    "resolved_by",
-    "time_to_acknowledge_s",
-    "time_to_resolve_s",
-    "max_level",
-]
-
-
-def _andon_section(report: dict[str, Any], line: dict[str, Any]) -> Section:
-    tz = line["timezone"]
-    rows = [
-        [
-            str(c["id"]),
-            c["equipment"],
-            c["kind"],
-            c["state"],
-            when(c["raised_at"], tz),
-            "" if c["acknowledged_at"] is None else when(c["acknowledged_at"], tz),
-            c["acknowledged_by"] or "",
-            "" if c["resolved_at"] is None else when(c["resolved_at"], tz),
-            c["resolved_by"] or "",
-            _num(c["time_to_acknowledge_s"]),
-            _num(c["time_to_resolve_s"]),
-            str(c["max_level"]),
-        ]
-        for c in line["andon"]
-    ]
-    return "andon response", ANDON_CSV_HEADER, rows
-
-
-# A line's sections in the order of the CSV (and of the report on screen and on paper).
-CSV_SECTIONS: tuple[Callable[[dict[str, Any], dict[str, Any]], Section], ...] = (
-    _shift_section,
-    _metrics_section,
-    _data_quality_section,
-    _waterfall_section,
-    _pareto_section,
-    _hourly_section,
-    _andon_section,
-)
-
-
-def csv_sections(report: dict[str, Any]) -> list[Section]:
-    """(section name, header, rows) of every section of every line, as written to the CSV."""
-    out: list[Section] = []
-    for line in report["lines"]:
-        for section in CSV_SECTIONS:
-            name, header, rows = section(report, line)
-            out.append((f"{line['id']} {name}", header, rows))
-    return out
-
-
-def write_csv(report: dict[str, Any], path: str | Path) -> Path:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        for i, (name, header, rows) in enumerate(csv_sections(report)):
-            if i:
-                w.writerow([])
-            w.writerow([f"# {name}"])
-            w.writerow(header)
-            w.writerows(rows)
-    return target
-
-
-# ------------------------------------------------------------------------------------------- PDF
 
 
 def _chart(paint: Callable[[QPainter, QRectF], None]) -> QImage:
@@ -218,7 +70,7 @@ def _chart(paint: Callable[[QPainter, QRectF], None]) -> QImage:
     img.fill(QColor("white"))
     p = QPainter(img)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    paint(p, QRectF(20, 20, CHART_PX[0] - 40, CHART_PX[1] - 40))
+    paint(p, CHART_RECT)
     p.end()
     return img
 
@@ -228,7 +80,7 @@ def _table(
 ) -> str:
     right = right or set()
     # A wide table in smaller type rather than words broken inside (Qt breaks "maintenance").
-    size = ' style="font-size: 7.5pt"' if small else ""
+    size = ' style="font-size: 8pt"' if small else ""
 
     def cell(tag: str, i: int, text: str) -> str:
         align = ' align="right"' if i in right else ""
@@ -236,18 +88,29 @@ def _table(
 
     head = "".join(cell("th", i, h) for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f'<table cellspacing="0" cellpadding="3" border="1" width="100%"><tr>{head}</tr>{body}</table>'
+    # <thead>: a table that runs onto the next page repeats its header there.
+    return (
+        '<table cellspacing="0" cellpadding="3" border="1" width="100%">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def print_charts(line: dict[str, Any]) -> dict[str, Callable[[QPainter, QRectF], None]]:
+    """How each of the line's three charts is painted for paper: type no smaller than MIN_LABEL_PT
+    once the picture is shown CHART_WIDTH_PT wide."""
+    tz = line["timezone"]
+    colors = print_colors()
+    px = CHART_MIN_TEXT_PX
+    return {
+        "waterfall": lambda p, r: paint_waterfall(p, r, line["waterfall"], colors, min_px=px),
+        "pareto": lambda p, r: paint_pareto(p, r, line["pareto"], colors, min_px=px),
+        "hourly": lambda p, r: paint_hourly(p, r, line["hourly"], tz, colors, min_px=px),
+    }
 
 
 def _line_charts(line: dict[str, Any], n: int, doc: QTextDocument) -> None:
     """The line's three charts as pictures of `doc`, at chart://<n>/<name>."""
-    tz = line["timezone"]
-    colors = print_colors()
-    charts = {
-        "waterfall": _chart(lambda p, r: paint_waterfall(p, r, line["waterfall"], colors)),
-        "pareto": _chart(lambda p, r: paint_pareto(p, r, line["pareto"], colors)),
-        "hourly": _chart(lambda p, r: paint_hourly(p, r, line["hourly"], tz, colors)),
-    }
+    charts = {name: _chart(paint) for name, paint in print_charts(line).items()}
     for name, picture in charts.items():
         doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart://{n}/{name}"), picture)
 
@@ -306,9 +169,9 @@ def _hourly_html(line: dict[str, Any]) -> str:
     rows = [
         [
             f"{_clock(h['start'], tz)}-{_clock(h['end'], tz)}",
-            _num(h["good_count"]) or "-",
-            _num(h["total_count"]) or "-",
-            _num(h["reject_count"]) or "-",
+            num(h["good_count"]) or "-",
+            num(h["total_count"]) or "-",
+            num(h["reject_count"]) or "-",
             "-" if h["target"] is None else f"{h['target']:.0f}",
         ]
         for h in line["hourly"]
@@ -320,7 +183,7 @@ def _line_html(line: dict[str, Any], n: int, doc: QTextDocument) -> str:
     _line_charts(line, n, doc)
 
     def img(name: str) -> str:
-        return f'<p><img src="chart://{n}/{name}" width="{CHART_WIDTH_PT}"></p>'
+        return f'<p><img src="chart://{n}/{name}" width="{round(CHART_WIDTH_PT * _CSS_PX_PER_PT)}"></p>'
 
     parts = [
         f"<h2>{html.escape(title(line))}</h2>",
@@ -371,8 +234,11 @@ def _who(duration: str, user: str | None, at: float | None) -> str:
     return f"{duration} ({user or 'PLC'})"
 
 
-def report_document(report: dict[str, Any]) -> QTextDocument:
+def report_document(report: dict[str, Any], device: QPaintDevice | None = None) -> QTextDocument:
+    """The report laid out for `device` (its fonts and resolution), or for the screen."""
     doc = QTextDocument()
+    if device is not None:
+        doc.documentLayout().setPaintDevice(device)
     doc.setDefaultStyleSheet(
         "body { font-size: 9pt; } h2 { font-size: 14pt; } h3 { font-size: 11pt; } th { background: #e8e8e8; }"
     )
@@ -384,8 +250,18 @@ def report_document(report: dict[str, Any]) -> QTextDocument:
     return doc
 
 
+def page_header(report: dict[str, Any]) -> str:
+    """What heads every page: the line's name and shift (each line's, when there are several)."""
+    return " · ".join(title(line) for line in report["lines"]) or f"Shift report, {report['site']}"
+
+
+def page_number(page: int, pages: int) -> str:
+    return f"Page {page} of {pages}"
+
+
 def write_pdf(report: dict[str, Any], path: str | Path) -> Path:
-    """An A4 PDF of the report. Needs a QGuiApplication (a QApplication will do)."""
+    """An A4 PDF of the report, every page headed by the line and shift and numbered "Page 1 of
+    2". Needs a QGuiApplication (a QApplication will do)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     writer = QPdfWriter(str(target))
@@ -400,6 +276,41 @@ def write_pdf(report: dict[str, Any], path: str | Path) -> Path:
         )
     )
     writer.setResolution(300)
-    doc = report_document(report)
-    doc.print_(writer)
+    doc = report_document(report, writer)
+    frame = doc.rootFrame().frameFormat()
+    frame.setMargin(0)
+    doc.rootFrame().setFrameFormat(frame)
+    width, height = float(writer.width()), float(writer.height())
+    band = HEADER_PT * 2.4 * writer.resolution() / 72  # the header's (and the footer's) height
+    body_h = height - 2 * band
+    doc.setPageSize(QSizeF(width, body_h))
+    pages = doc.pageCount()
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise OSError(f"cannot write {target}")
+    try:
+        font = QFont(doc.defaultFont())
+        font.setPointSizeF(HEADER_PT)
+        header = page_header(report)
+        for i in range(pages):
+            if i:
+                writer.newPage()
+            # Header, body, footer in reading order: the PDF's text comes out in that order too.
+            painter.setFont(font)
+            painter.setPen(QColor("#202020"))
+            top = QRectF(0, 0, width, band * 0.8)
+            painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, header)
+            painter.drawLine(QPointF(0, band * 0.85), QPointF(width, band * 0.85))
+            painter.save()
+            painter.translate(0, band - i * body_h)
+            doc.drawContents(painter, QRectF(0, i * body_h, width, body_h))
+            painter.restore()
+            painter.setFont(font)
+            painter.setPen(QColor("#202020"))
+            bottom = QRectF(0, height - band * 0.8, width, band * 0.8)
+            painter.drawText(
+                bottom, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, page_number(i + 1, pages)
+            )
+    finally:
+        painter.end()
     return target

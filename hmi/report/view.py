@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from core.andon import AndonCall
-from core.config import Line
+from core.config import Config, Line
 from core.engine import Engine
 from core.metrics import Metrics
 from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
@@ -83,10 +83,9 @@ def waterfall(m: Metrics) -> list[dict[str, Any]]:
     return steps
 
 
-def downtime_pareto(station: Station, line: Line, a: float, b: float) -> list[dict[str, Any]]:
+def downtime_pareto(config: Config, engine: Engine, line: Line, a: float, b: float) -> list[dict[str, Any]]:
     """Down time per reason over every machine of the line (a line stops wherever it stops),
     longest first, with the running share and the machines the reason stopped."""
-    engine = engine_of(station)
     seconds_of: dict[str, float] = {}
     count_of: dict[str, int] = {}
     machines_of: dict[str, list[str]] = {}
@@ -106,7 +105,7 @@ def downtime_pareto(station: Station, line: Line, a: float, b: float) -> list[di
         out.append(
             {
                 "reason": reason,
-                "category": str(station.config.reason_category(reason)),
+                "category": str(config.reason_category(reason)),
                 "duration_s": _r(seconds),
                 "count": count,
                 "equipment": machines_of[reason],
@@ -194,10 +193,11 @@ def andon_summary(calls: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def line_report(station: Station, line: Line, now: float, *, previous: bool) -> dict[str, Any]:
-    engine = engine_of(station)
-    shift = shift_window(engine, line, now, previous=previous)
-    a, b = shift["start"], min(now, shift["end"])
+def line_report(
+    config: Config, engine: Engine, line: Line, shift: dict[str, Any], end: float
+) -> dict[str, Any]:
+    """One line's report of `shift` ({name, start, end, target_count}) with figures up to `end`."""
+    a, b = shift["start"], min(end, shift["end"])
     m = engine.metrics(line.constraint_id, a, b)
     equipment = {eq.id for eq in line.equipment}
     calls = [
@@ -214,18 +214,47 @@ def line_report(station: Station, line: Line, now: float, *, previous: bool) -> 
         "metrics": metrics_dict(m),
         "target_so_far": target_so_far(engine, line, shift, b),
         "waterfall": waterfall(m),
-        "pareto": downtime_pareto(station, line, a, b),
+        "pareto": downtime_pareto(config, engine, line, a, b),
         "hourly": production_per_hour(engine, line, shift, b),
         "andon": calls,
         "andon_summary": andon_summary(calls),
     }
 
 
-def shift_report(station: Station, now: float, previous: bool = False) -> dict[str, Any]:
-    """The current (or previous) shift's report of every line of the station."""
+def window_shift(engine: Engine, line: Line, a: float, b: float) -> dict[str, Any]:
+    """The report's "shift" for the window [a, b]: the line's shift when the window starts where
+    one starts and ends inside it (a whole shift, or one so far), else the window itself, unnamed
+    and with no target."""
+    for occ in engine.calendars[line.id].occurrences(a, max(b, a + 1e-6)):
+        if occ.start == a and b <= occ.end:
+            return {"name": occ.name, "start": occ.start, "end": occ.end, "target_count": occ.target_count}
+    return {"name": None, "start": a, "end": b, "target_count": None}
+
+
+def report_of(
+    config: Config, engine: Engine, lines: list[tuple[Line, dict[str, Any]]], now: float, *, previous: bool
+) -> dict[str, Any]:
     return {
         "now": now,
-        "site": station.config.site.name,
+        "site": config.site.name,
         "previous": previous,
-        "lines": [line_report(station, line, now, previous=previous) for line in station.config.lines],
+        "lines": [line_report(config, engine, line, shift, now) for line, shift in lines],
     }
+
+
+def window_report(
+    config: Config, engine: Engine, a: float, b: float, lines: list[Line] | None = None
+) -> dict[str, Any]:
+    """The report of the window [a, b] for `lines` (default: every line), as `ms5 report` writes it."""
+    chosen = config.lines if lines is None else lines
+    return report_of(
+        config, engine, [(line, window_shift(engine, line, a, b)) for line in chosen], b, previous=False
+    )
+
+
+def shift_report(station: Station, now: float, previous: bool = False) -> dict[str, Any]:
+    """The current (or previous) shift's report of every line of the station."""
+    engine = engine_of(station)
+    config = station.config
+    lines = [(line, shift_window(engine, line, now, previous=previous)) for line in config.lines]
+    return report_of(config, engine, lines, now, previous=previous)

@@ -41,6 +41,7 @@ from core.gate import CommandGate
 from core.rebuild import rebuild
 from core.samples import Sample
 from core.store import Store, StoreError
+from hmi.station.reporter import ShiftReporter
 
 log = logging.getLogger("ms5.station")
 
@@ -58,6 +59,10 @@ FACE_EVENTS: tuple[type[Event], ...] = (
     QualityAlert,
     AndonChanged,
 )
+
+
+def _reports_wanted(config: Config) -> bool:
+    return config.reports.at_shift_end or bool(config.reports.mail_to)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -78,9 +83,12 @@ class Station:
         *,
         clock: Callable[[], float] = time.time,
         on_connection: Callable[[Diagnostics], None] | None = None,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
         self.db_path = db_path
+        # The shift-end reports run `ms5 report` on this file (hmi/station/reporter.py).
+        self.reporter = ShiftReporter(self, config_path) if config_path and _reports_wanted(config) else None
         self.clock = clock
         self.on_connection = on_connection
         self.store: Store | None = None
@@ -163,6 +171,8 @@ class Station:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"connection {runner.connection.id}"))
         self._tasks.append(asyncio.create_task(self._start_clock(), name="first polls"))
         self._tasks.append(asyncio.create_task(self._tick_loop(), name="tick"))
+        if self.reporter is not None:
+            self._tasks.append(asyncio.create_task(self.reporter.run(), name="shift reports"))
 
     async def _start_clock(self) -> None:
         """Hold the engine until every connection's first poll has ended, then feed it what came."""

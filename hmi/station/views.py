@@ -66,6 +66,8 @@ def health_view(station: Station) -> dict[str, Any]:
         "store_samples_not_kept": store.dropped_samples if store is not None else 0,
         "connections_lost": lost,
         "connections_driver_error": broken,
+        # A shift report not written, or its mail waiting in the outbox (hmi/station/reporter.py).
+        "reports_error": station.reporter.problem() if station.reporter is not None else None,
     }
 
 

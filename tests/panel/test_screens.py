@@ -111,3 +111,12 @@ def test_a_driver_error_is_shown_apart_from_a_lost_plc(window: PanelWindow) -> N
     }
     screen._health(health, [])
     assert screen.health.text() == "PLC lost: filler-plc · Driver error: capper-plc"
+
+
+def test_a_shift_report_mail_waiting_in_the_outbox_is_said_on_the_overview(window: PanelWindow) -> None:
+    screen = window.screens["overview"]
+    assert isinstance(screen, OverviewScreen)
+    waiting = "1 shift report mail(s) not sent, kept in /data/reports/outbox (refused); trying again"
+    screen._health({"connections_lost": [], "store_error": None, "reports_error": waiting}, [])
+    assert screen.health.text() == f"Reports: {waiting}"
+    assert "background" in screen.health.styleSheet()

@@ -22,7 +22,8 @@ from core.samples import Quality, Sample
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.report import ReportScreen
 from hmi.panel.window import PanelWindow
-from hmi.report.export import write_csv, write_pdf
+from hmi.report.export import write_pdf
+from hmi.report.export_csv import write_csv
 from hmi.report.view import shift_report
 from hmi.socket.protocol import encode, result
 from hmi.station.link import compute_view

@@ -155,6 +155,8 @@ class OverviewScreen(QWidget):
             problems.append(f"Store: {health['store_error']}")
         if health.get("store_loss"):
             problems.append(f"Store: {health['store_loss']}")
+        if health.get("reports_error"):
+            problems.append(f"Reports: {health['reports_error']}")
         if problems:
             # Loud only when something is wrong.
             self.health.setText(" · ".join(problems))

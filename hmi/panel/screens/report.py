@@ -38,7 +38,8 @@ from hmi.panel.context import PanelContext
 from hmi.panel.model import ViewKey, view_key
 from hmi.paths import data_dir
 from hmi.report.charts import ChartColors, hms, paint_hourly, paint_pareto, paint_waterfall
-from hmi.report.export import pct, write_csv, write_pdf
+from hmi.report.export import pct, write_pdf
+from hmi.report.export_csv import write_csv
 from hmi.station.link import LinkError
 
 REFRESH_S = 5.0
