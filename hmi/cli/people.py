@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,13 +27,10 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def open_store(db: str | None, *, create: bool = True) -> Iterator[Store]:
-    """The store for writing (`ms5 user`): its data folder and files made private first."""
-    path = Path(db) if db else default_db()
-    if not create and not path.exists():
-        raise UsageError(f"{path}: no such database")
+def _opened(opener: Callable[[Path], Store], path: Path) -> Iterator[Store]:
+    """`opener(path)` with a refusal as one line, and what opening found said on stderr."""
     try:
-        store = Store.open(path)
+        store = opener(path)
     except StoreError as exc:
         raise UsageError(str(exc), located=True) from None
     try:
@@ -45,19 +42,21 @@ def open_store(db: str | None, *, create: bool = True) -> Iterator[Store]:
 
 
 @contextmanager
+def open_store(db: str | None, *, create: bool = True) -> Iterator[Store]:
+    """The store for writing (`ms5 user`): its data folder and files made private first."""
+    path = Path(db) if db else default_db()
+    if not create and not path.exists():
+        raise UsageError(f"{path}: no such database")
+    with _opened(Store.open, path) as store:
+        yield store
+
+
+@contextmanager
 def read_store(db: str | None) -> Iterator[Store]:
     """An existing store opened read-only (reports, audits, exports: an auditor's copy too)."""
     path = Path(db) if db else default_db()
-    try:
-        store = Store.open_read_only(path)
-    except StoreError as exc:
-        raise UsageError(str(exc), located=True) from None
-    try:
-        for note in store.notes:
-            print(note, file=sys.stderr)
+    with _opened(Store.open_read_only, path) as store:
         yield store
-    finally:
-        store.close()
 
 
 def _read_pin(args: argparse.Namespace) -> str:
