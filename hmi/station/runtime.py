@@ -166,7 +166,8 @@ class Station:
             )
             for driver in build_drivers(self.config)
         ]
-        self._held = []
+        # Nothing to wait for without connections: the clock runs from the start.
+        self._held = [] if self.runners else None
         for runner in self.runners:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"connection {runner.connection.id}"))
         self._tasks.append(asyncio.create_task(self._start_clock(), name="first polls"))
