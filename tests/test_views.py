@@ -148,6 +148,14 @@ def test_a_machine_tile_gets_its_rate_of_the_last_whole_minutes_against_the_idea
     assert slowed["rate_vs_ideal"] == pytest.approx(0.2)
 
 
+def test_early_in_the_shift_the_rate_is_of_its_whole_minutes_so_far(station: Station) -> None:
+    feed(station, "2026-03-02 06:02:30")
+    now = at(station, "2026-03-02 06:02:30")
+    filler = next(e for e in overview(station, now)["lines"][0]["equipment"] if e["equipment"] == "FILLER")
+    # 120 parts in the two whole minutes 06:00-06:02; the half minute under way is not guessed at.
+    assert filler["rate_per_min"] == 60.0
+
+
 def test_the_previous_shift_of_monday_morning_is_sunday_night(station: Station) -> None:
     engine = station.engine
     assert engine is not None

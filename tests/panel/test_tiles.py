@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from core.samples import Sample
@@ -44,7 +44,9 @@ def test_a_stopped_machine_tile_shows_its_fault_rate_and_oee_framed_in_colour(
 ) -> None:
     # FILLER jams at 11:15 and is still down six and a half minutes later.
     clock.now = NOW + 1
-    station.ingest([Sample(clock.now, "FILLER", "fault_code", 101), Sample(clock.now, "FILLER", "running", 0)])
+    station.ingest(
+        [Sample(clock.now, "FILLER", "fault_code", 101), Sample(clock.now, "FILLER", "running", 0)]
+    )
     clock.now = NOW + 400
     station.tick()
     window.session.touched()  # someone at the panel: it has not locked itself
@@ -119,11 +121,9 @@ def test_the_downtime_list_puts_the_stops_needing_a_reason_first_and_marks_them(
     tap(qtbot, named(window, "screen downtime"))
     downtime = window.screens["downtime"]
     assert isinstance(downtime, DowntimeScreen)
-    shown = [
-        w.text()
-        for i in range(downtime.stop_list.count())
-        if (w := downtime.stop_list.itemAt(i).widget()) is not None  # type: ignore[union-attr]
-    ]
+    # In the order the list shows them, top to bottom.
+    items = [downtime.stop_list.itemAt(i) for i in range(downtime.stop_list.count())]
+    shown = [w.text() for item in items if item is not None and isinstance(w := item.widget(), QPushButton)]
     marked = [("⚠ Needs a reason" in text) for text in shown]
     assert marked.count(True) >= 2 and marked.count(False) >= 1
     # Every stop needing a reason comes before every stop with one; the newest of them on top.
