@@ -80,6 +80,8 @@ def test_every_key_of_the_note_keyboard_takes_a_gloved_finger(
     assert {"key space", "key backspace", "Waiting for material"} <= {b.accessibleName() for b in keys}
     small = [(b.accessibleName(), b.width(), b.height()) for b in keys if min(b.width(), b.height()) < 48]
     assert small == []
+    # The space bar is the widest key: hit in passing, between words.
+    assert named(dialog, "key space").width() >= 4 * named(dialog, "key a").width()
     # The dialog, keyboard and all, fits the smallest panel (1024x768).
     hint = dialog.sizeHint()
     assert hint.width() <= 1024 and hint.height() <= 768, hint

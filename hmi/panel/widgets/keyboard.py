@@ -51,7 +51,7 @@ class OnScreenKeyboard(QWidget):
         bottom.addStretch(1)
         bottom.addWidget(self._key("shift", "⇧", self.toggle_shift))
         space = self._key("space", self.tr("Space"), partial(self.type_char, " "))
-        space.setMinimumWidth(KEYBOARD_KEY_PX * 6)
+        space.setStyleSheet(f"min-width: {KEYBOARD_KEY_PX * 6}px;")  # the sheet's min-width wins over Qt's
         bottom.addWidget(space)
         bottom.addStretch(1)
         layout.addLayout(bottom)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 from hmi.panel.theme import CATEGORY_COLOURS, MUTED
 from hmi.panel.widgets.common import label
 
-SWATCH_PX = 28
+SWATCH_PX = 24
 
 
 class TimelineStrip(QWidget):
@@ -61,8 +61,12 @@ class StateLegend(QWidget):
         }
         self.swatches: dict[str, QFrame] = {}
         self.names: dict[str, QLabel] = {}
+        # A legend is read once, not at a glance: smaller type keeps seven names on one row at
+        # 1024 px, in German too.
+        self.setStyleSheet("QLabel { font-size: 16px; }")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
         for category, name in names.items():
             swatch = QFrame()
             swatch.setObjectName("swatch")
@@ -75,7 +79,7 @@ class StateLegend(QWidget):
             text = label(name, "caption")
             row.addWidget(swatch)
             row.addWidget(text)
-            row.addSpacing(12)
+            row.addSpacing(10)
             self.swatches[category] = swatch
             self.names[category] = text
         row.addStretch(1)
