@@ -31,7 +31,7 @@ class MachineTile(QFrame):
         self.state = label("–", "figureSmall")
         self.since = label("", "heading")
         self.fault = label("", "caption", wrap=True)
-        self.rate = label("", "caption", wrap=True)
+        self.rate = label("", "caption")
         self.oee = label("", "caption")
         for w in (self.open_button, self.state, self.since, self.fault, self.rate, self.oee):
             layout.addWidget(w)
@@ -46,10 +46,11 @@ class MachineTile(QFrame):
         elif eq.get("connection_driver_error"):
             text, colour = "Driver error", ALARM
         self.state.setText(text)
-        self.state.setStyleSheet(f"color: {colour};" if colour else "")
         if colour != self.colour:
-            # The whole tile is framed in the state's colour: abnormal stands out across the line.
+            # Only on a change: a style sheet re-polishes the widget, too dear for every frame.
             self.colour = colour
+            self.state.setStyleSheet(f"color: {colour};" if colour else "")
+            # The whole tile is framed in the state's colour: abnormal stands out across the line.
             self.setStyleSheet(f"QFrame#tile {{ border: 4px solid {colour}; }}" if colour else "")
         self.since.setText(duration(now - float(eq["since"])))
         fault = eq.get("fault_code") or 0
