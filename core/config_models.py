@@ -118,11 +118,41 @@ class Andon(_Model):
 _DEFAULT_POLICY = AndonPolicy()
 
 
+# A glove cannot type well: the plant's usual words for a note are one tap away on the panel.
+DEFAULT_PHRASES = (
+    "Waiting for maintenance",
+    "Waiting for material",
+    "Cleared by operator",
+    "Part replaced",
+    "Quality check",
+    "Called the supervisor",
+)
+PHRASES_MAX = 12  # one-tap buttons beside the keyboard: more would not fit the note dialog
+PHRASE_MAX_CHARS = 40  # a phrase is a button's text, and a note holds 200 characters
+
+
 class Panel(_Model):
     """How the faces behave at this station."""
 
     idle_lock_s: float = Field(default=120, gt=0)  # the panel locks after this long untouched
     sound: bool = True  # the Andon sound; a station beside a quiet lab may switch it off
+    phrases: tuple[str, ...] = DEFAULT_PHRASES
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(value) > PHRASES_MAX:
+            raise ValueError(f"at most {PHRASES_MAX} phrases, not {len(value)}")
+        seen: set[str] = set()
+        for phrase in value:
+            if not phrase.strip():
+                raise ValueError("a phrase is empty")
+            if len(phrase) > PHRASE_MAX_CHARS:
+                raise ValueError(f"phrase {phrase!r} is longer than {PHRASE_MAX_CHARS} characters")
+            if phrase.casefold() in seen:
+                raise ValueError(f"phrase {phrase!r} is listed twice")
+            seen.add(phrase.casefold())
+        return tuple(p.strip() for p in value)
 
 
 class People(_Model):

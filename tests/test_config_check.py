@@ -404,3 +404,31 @@ def test_a_wrong_reconnect_cap_is_a_located_error(tmp_path: Path, line: str, mes
     (shown,) = error_lines(result.stderr)
     assert shown.startswith(f"line.toml:{line_of(text, line)}: connections[0].reconnect_max_s: "), shown
     assert message in shown
+
+
+# --- the panel's note phrases ---------------------------------------------------------------------
+
+
+def test_the_plants_phrases_replace_the_default_ones(tmp_path: Path) -> None:
+    assert "Waiting for material" in load_config(REFERENCE).panel.phrases
+    text = REFERENCE_TEXT + '\n[panel]\nphrases = ["Warte auf Instandhaltung", "Material fehlt"]\n'
+    assert load_config(write(tmp_path, text)).panel.phrases == ("Warte auf Instandhaltung", "Material fehlt")
+
+
+@pytest.mark.parametrize(
+    ("phrases", "message"),
+    [
+        ('["Jam", "  "]', "a phrase is empty"),
+        ('["Jam", "jam"]', "phrase 'jam' is listed twice"),
+        (f'["{"x" * 41}"]', "longer than 40 characters"),
+        ("[" + ", ".join(f'"p{i}"' for i in range(13)) + "]", "at most 12 phrases, not 13"),
+    ],
+)
+def test_a_wrong_phrase_list_is_a_located_error(tmp_path: Path, phrases: str, message: str) -> None:
+    line = f"phrases = {phrases}"
+    text = REFERENCE_TEXT + "\n[panel]\n" + line + "\n"
+    result = run_check(write(tmp_path, text))
+    assert result.returncode == 2
+    (shown,) = error_lines(result.stderr)
+    assert shown.startswith(f"line.toml:{line_of(text, line)}: panel.phrases: "), shown
+    assert message in shown

@@ -127,6 +127,35 @@ def test_a_job_shows_its_progress_and_an_estimated_end_that_skips_the_break(stat
     assert job["estimated_end"] == t("2026-03-02 11:00")
 
 
+def test_a_machine_tile_gets_its_rate_of_the_last_whole_minutes_against_the_ideal(station: Station) -> None:
+    def filler(local: str) -> dict[str, object]:
+        now = at(station, local)
+        return next(e for e in overview(station, now)["lines"][0]["equipment"] if e["equipment"] == "FILLER")
+
+    # Half a minute into the shift there is no whole minute to tell a rate from.
+    station.ingest([Sample(t("2026-03-02 06:00"), "FILLER", "running", 1)])
+    first = filler("2026-03-02 06:00:30")
+    assert (first["rate_per_min"], first["rate_vs_ideal"]) == (None, None)
+    # One part a second against an ideal of 0.5 s: 60 a minute of 120, half the ideal pace.
+    feed(station, "2026-03-02 07:00")
+    steady = filler("2026-03-02 07:00:40")
+    assert (steady["rate_per_min"], steady["ideal_rate_per_min"]) == (60.0, 120.0)
+    assert steady["rate_vs_ideal"] == 0.5
+    # The counter stops at 07:00 while the machine says running: of the last five whole minutes
+    # (06:58-07:03) only two made parts, 120 parts in five minutes.
+    slowed = filler("2026-03-02 07:03:30")
+    assert slowed["rate_per_min"] == 24.0
+    assert slowed["rate_vs_ideal"] == pytest.approx(0.2)
+
+
+def test_early_in_the_shift_the_rate_is_of_its_whole_minutes_so_far(station: Station) -> None:
+    feed(station, "2026-03-02 06:02:30")
+    now = at(station, "2026-03-02 06:02:30")
+    filler = next(e for e in overview(station, now)["lines"][0]["equipment"] if e["equipment"] == "FILLER")
+    # 120 parts in the two whole minutes 06:00-06:02; the half minute under way is not guessed at.
+    assert filler["rate_per_min"] == 60.0
+
+
 def test_the_previous_shift_of_monday_morning_is_sunday_night(station: Station) -> None:
     engine = station.engine
     assert engine is not None

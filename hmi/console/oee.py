@@ -8,13 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Sparkline
 
 from hmi.console.base import ConsoleHost
 from hmi.console.format import DASH, duration, fit, hhmm, pct
 from hmi.console.live_table import Cell, Col
 from hmi.console.table import Row, TableScreen
 from hmi.console.text_line import TextLine
+from hmi.console.trend import TrendBars
 
 LOSSES = (
     ("unplanned_stops_s", "Unplanned stops"),
@@ -57,7 +57,7 @@ class OeeScreen(TableScreen):
     def below(self) -> ComposeResult:
         with Horizontal(id="trend-row"):
             yield TextLine(id="trend-label")
-            yield Sparkline([], id="trend")
+            yield TrendBars(id="trend")
         yield TextLine(id="losses", classes="detail")
         yield TextLine(id="doubts", classes="detail")
 
@@ -101,12 +101,9 @@ class OeeScreen(TableScreen):
         span = f"{pct(min(known))}..{pct(max(known))}" if known else DASH
         self.set_line("#trend-label", f"{fit(name, 10)} OEE by hour\n{span}")
         # No figure for an hour (nothing planned) draws as an empty bar, never as a made-up value.
-        # Whole percents: three lines of bars cannot show less, and an unchanged sparkline is
-        # not repainted while the hour's OEE moves by a hair every refresh.
-        data = [round(x, 2) if x is not None else 0.0 for x in hourly]
-        spark = self.query_one(Sparkline)
-        if list(spark.data or []) != data:
-            spark.data = data
+        # Whole percents: three lines of bars cannot show less, and an unchanged trend is not
+        # repainted while the hour's OEE moves by a hair every refresh.
+        self.query_one(TrendBars).set_data([round(x, 2) if x is not None else None for x in hourly])
         losses = r["metrics"].get("losses") or {}
         parts = [f"{label} {duration(losses.get(k))}" for k, label in LOSSES]
         self.set_line("#losses", "Losses: " + ", ".join(parts))

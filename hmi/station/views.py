@@ -71,6 +71,20 @@ def health_view(station: Station) -> dict[str, Any]:
     }
 
 
+RATE_WINDOW_S = 300.0  # the rate a tile shows: the last five whole minutes, steady enough to read
+
+
+def rate_now(engine: Engine, eq_id: str, shift_start: float, now: float) -> float | None:
+    """Parts a minute (total) over the last whole minutes of the shift, at most RATE_WINDOW_S:
+    whole minutes because counts are kept per minute, so a window cut inside one would guess."""
+    end = now - now % 60.0
+    start = max(end - RATE_WINDOW_S, shift_start)
+    if end - start < 60.0:
+        return None
+    made = sum(total for _end, total, _good, _reject in engine.counts_per_bucket(eq_id, start, end))
+    return made / ((end - start) / 60.0)
+
+
 def equipment_view(station: Station, eq_id: str, shift: dict[str, Any], now: float) -> dict[str, Any]:
     engine = engine_of(station)
     line, eq = station.config.equipment_by_id()[eq_id]
@@ -80,11 +94,18 @@ def equipment_view(station: Station, eq_id: str, shift: dict[str, Any], now: flo
     connections = sorted({b.connection for b in eq.signals})
     lost = {d.connection for d in station.diagnostics() if d.state == "failed"}
     broken = {d.connection for d in station.diagnostics() if d.state == "driver_error"}
+    ideal = status["ideal_cycle_time_s"]
+    ideal_rate = 60.0 / float(ideal) if ideal else None
+    rate = rate_now(engine, eq_id, float(shift["start"]), now)
     return {
         **status,
         "name": eq.name or eq.id,
         "line": line.id,
         "fault_reason": eq.faults.get(fault) if fault else None,
+        "rate_per_min": rate,
+        "ideal_rate_per_min": ideal_rate,
+        # The rate against ideal: what the tile shows; 1.0 is the ideal cycle time's pace.
+        "rate_vs_ideal": rate / ideal_rate if rate is not None and ideal_rate else None,
         "metrics": metrics_dict(m),
         "connections": connections,
         "connection_lost": any(c in lost for c in connections),
@@ -278,7 +299,11 @@ def config_view(station: Station) -> dict[str, Any]:
             }
             for line in station.config.lines
         ],
-        "panel": {"idle_lock_s": station.config.panel.idle_lock_s, "sound": station.config.panel.sound},
+        "panel": {
+            "idle_lock_s": station.config.panel.idle_lock_s,
+            "sound": station.config.panel.sound,
+            "phrases": list(station.config.panel.phrases),
+        },
     }
 
 

@@ -50,7 +50,7 @@ def test_a_stop_gets_its_reason_in_three_taps_and_a_correction_is_refused_with_t
     downtime = screen(window)
     first = next(iter(downtime.stop_buttons))
     assert first == ("FILLER", START)  # the stop needing a reason is at the top
-    assert "Unassigned" in downtime.stop_buttons[first].text()
+    assert "⚠ Needs a reason" in downtime.stop_buttons[first].text()
 
     tap(qtbot, downtime.stop_buttons[first])
     taps = 0

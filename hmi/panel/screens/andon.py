@@ -140,7 +140,9 @@ class AndonScreen(QWidget):
         }[command]
         purpose = f"{what} call #{call_id}: your PIN"
         if command == "note_andon":
-            self.note_dialog = NoteDialog(f"Note on call #{call_id}", self)
+            self.note_dialog = NoteDialog(
+                f"Note on call #{call_id}", self.ctx.model.config["panel"].get("phrases", ()), self
+            )
             self.note_dialog.chosen.connect(
                 lambda text: self.ctx.act(
                     command, {"call": call_id, "text": text}, purpose=purpose, ask_pin=True

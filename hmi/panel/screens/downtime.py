@@ -138,9 +138,11 @@ class DowntimeScreen(QWidget):
         end = "now" if ev["open"] else clock_time(ev["end"], tz)
         fault = f" · fault {ev['fault_code']}" if ev["fault_code"] else ""
         note = f" · “{ev['note']}”" if ev.get("note") else ""
+        # Said in words as well as by the frame's colour: what the operator still has to do.
+        reason = self.tr("⚠ Needs a reason") if ev["reason"] == UNASSIGNED else ev["reason"]
         return (
             f"{name} · {clock_time(ev['start'], tz)}–{end} · {duration(ev['duration_s'])}\n"
-            f"{ev['reason']}{fault}{note}"
+            f"{reason}{fault}{note}"
         )
 
     def _stop_button(self, ev: dict[str, Any]) -> QPushButton:
@@ -231,7 +233,8 @@ class DowntimeScreen(QWidget):
         ev = self.selected
         if ev is None:
             return
-        self.note_dialog = NoteDialog("A note on this stop", self)
+        phrases = self.ctx.model.config["panel"].get("phrases", ())
+        self.note_dialog = NoteDialog("A note on this stop", phrases, self)
         self.note_dialog.chosen.connect(
             lambda text: self.ctx.act(
                 "note_stop",

@@ -21,12 +21,11 @@ from PySide6.QtWidgets import (
 
 from hmi.panel.context import PanelContext
 from hmi.panel.model import ViewKey, view_key
-from hmi.panel.theme import CATEGORY_COLOURS, STATE_LABELS
+from hmi.panel.theme import STATE_LABELS
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
-from hmi.panel.widgets.timeline import TimelineStrip
+from hmi.panel.widgets.timeline import StateLegend, TimelineStrip
 
 BUCKET_S = 60.0  # the engine's count buckets are minutes
-LEGEND = ("running", "small_stop", "down", "no_data", "changeover", "planned_stop")
 
 
 class MachineScreen(QWidget):
@@ -78,13 +77,8 @@ class MachineScreen(QWidget):
 
         self.timeline = TimelineStrip()
         layout.addWidget(self.timeline)
-        legend = QHBoxLayout()
-        for cat in LEGEND:
-            chip = label(cat.replace("_", " "), "caption")
-            chip.setStyleSheet(f"border-left: 18px solid {CATEGORY_COLOURS[cat]}; padding-left: 6px;")
-            legend.addWidget(chip)
-        legend.addStretch(1)
-        layout.addLayout(legend)
+        self.legend = StateLegend()
+        layout.addWidget(self.legend)
 
         self.events = QTableWidget(0, 5)
         self.events.setHorizontalHeaderLabels(["Start", "End", "Duration", "Reason", "Fault"])

@@ -13,8 +13,14 @@ from hmi.panel.theme import ALARM, STATE_ALARM, STATE_LABELS, WARNING
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 
 
+def per_minute(rate: float) -> str:
+    """A rate as read on a line: whole parts a minute, a decimal only for a slow machine."""
+    return f"{rate:.1f}" if rate < 10 else f"{rate:.0f}"
+
+
 class MachineTile(QFrame):
-    """State, time in state and current fault of one machine; a tap opens its detail."""
+    """State (in colour only when abnormal), time in state, the current fault, the rate against
+    ideal and the shift's OEE of one machine; a tap opens its detail."""
 
     def __init__(self, eq_id: str, name: str, ctx: PanelContext) -> None:
         super().__init__()
@@ -25,8 +31,11 @@ class MachineTile(QFrame):
         self.state = label("–", "figureSmall")
         self.since = label("", "heading")
         self.fault = label("", "caption", wrap=True)
-        for w in (self.open_button, self.state, self.since, self.fault):
+        self.rate = label("", "caption")
+        self.oee = label("", "caption")
+        for w in (self.open_button, self.state, self.since, self.fault, self.rate, self.oee):
             layout.addWidget(w)
+        self.colour = ""
 
     def show_state(self, eq: dict[str, Any], now: float) -> None:
         state = str(eq["state"])
@@ -37,11 +46,29 @@ class MachineTile(QFrame):
         elif eq.get("connection_driver_error"):
             text, colour = "Driver error", ALARM
         self.state.setText(text)
-        self.state.setStyleSheet(f"color: {colour};" if colour else "")
+        if colour != self.colour:
+            # Only on a change: a style sheet re-polishes the widget, too dear for every frame.
+            self.colour = colour
+            self.state.setStyleSheet(f"color: {colour};" if colour else "")
+            # The whole tile is framed in the state's colour: abnormal stands out across the line.
+            self.setStyleSheet(f"QFrame#tile {{ border: 4px solid {colour}; }}" if colour else "")
         self.since.setText(duration(now - float(eq["since"])))
         fault = eq.get("fault_code") or 0
         reason = eq.get("fault_reason")
         self.fault.setText(f"Fault {fault}: {reason or 'no reason mapped'}" if fault else "")
+        self.fault.setVisible(bool(fault))
+        self.rate.setText(self._rate(eq))
+        self.oee.setText(self.tr("Shift OEE {oee}").format(oee=pct(eq["metrics"]["oee"])))
+
+    def _rate(self, eq: dict[str, Any]) -> str:
+        rate, ideal = eq.get("rate_per_min"), eq.get("ideal_rate_per_min")
+        if rate is None:
+            return self.tr("Rate –")
+        if not ideal:
+            return self.tr("Rate {rate}/min").format(rate=per_minute(rate))
+        return self.tr("{rate}/min · {ratio} of ideal").format(
+            rate=per_minute(rate), ratio=pct(eq.get("rate_vs_ideal"))
+        )
 
 
 class OverviewScreen(QWidget):

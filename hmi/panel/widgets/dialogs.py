@@ -1,51 +1,41 @@
-"""Small touch dialogs: a note (typed or picked from common phrases), a time inside a stop, a
-shelving time. Opened non-modally; each emits its answer."""
+"""Small touch dialogs: a note (on the on-screen keyboard, or a common phrase), a time inside a
+stop, a shelving time. Opened non-modally; each emits its answer."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLineEdit, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QSlider, QVBoxLayout, QWidget
 
 from hmi.panel.widgets.common import button, duration, label
+from hmi.panel.widgets.keyboard import OnScreenKeyboard
 
-# A glove cannot type well: the usual words are one tap away.
-PHRASES = (
-    "Waiting for maintenance",
-    "Waiting for material",
-    "Cleared by operator",
-    "Part replaced",
-    "Quality check",
-    "Called the supervisor",
-)
+NOTE_MAX = 200
 
 
 class NoteDialog(QDialog):
+    """A note typed on the on-screen keyboard, or picked from the plant's phrases."""
+
     chosen = Signal(str)
 
-    def __init__(self, purpose: str, parent: QWidget | None = None) -> None:
+    def __init__(self, purpose: str, phrases: Sequence[str] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Note")
+        self.setWindowTitle(self.tr("Note"))
         layout = QVBoxLayout(self)
         layout.addWidget(label(purpose, "heading", wrap=True))
         self.text = QLineEdit()
-        self.text.setMaxLength(200)
-        self.text.setPlaceholderText("Type a note, or tap a phrase")
+        self.text.setMaxLength(NOTE_MAX)
+        self.text.setPlaceholderText(self.tr("Type a note, or tap a phrase"))
         layout.addWidget(self.text)
-        grid = QGridLayout()
-        for i, phrase in enumerate(PHRASES):
-            grid.addWidget(button(phrase, partial(self._add, phrase), name=phrase), i // 2, i % 2)
-        layout.addLayout(grid)
+        self.keyboard = OnScreenKeyboard(self.text, phrases)
+        layout.addWidget(self.keyboard)
         row = QHBoxLayout()
-        row.addWidget(button("Cancel", self.reject, name="cancel"))
-        self.ok_button = button("Save note", self._ok, name="ok")
+        row.addWidget(button(self.tr("Cancel"), self.reject, name="cancel"))
+        self.ok_button = button(self.tr("Save note"), self._ok, name="ok")
         row.addWidget(self.ok_button)
         layout.addLayout(row)
-
-    def _add(self, phrase: str) -> None:
-        current = self.text.text().strip()
-        self.text.setText(f"{current}, {phrase.lower()}" if current else phrase)
 
     def _ok(self) -> None:
         text = self.text.text().strip()
