@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionButton,
     QStyleOptionHeader,
-    QTableWidgetItem,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -31,11 +30,13 @@ from pytestqt.qtbot import QtBot
 from core.config import parse_config
 from core.journal import read_journal
 from core.samples import Sample
+from hmi.panel.model import run_now
 from hmi.panel.screens.downtime import DowntimeScreen
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
 from hmi.panel.widgets.fit import FitLabel, Fitted, pixel_size
 from hmi.panel.window import PanelWindow
+from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
 from tests.panel.conftest import DEMO_JOURNAL, NOW, USERS, Clock, attach, panel_config_text
 from tests.panel.helpers import named, tap
@@ -45,6 +46,7 @@ pytestmark = pytest.mark.slow  # the panel under Qt
 SIZES = [(1024, 768), (1280, 800), (1920, 1080)]
 LONG_NAME = "Rotary filler and capper monoblock 24-16B"[:40]
 LONG_REASON = "Mechanical/Jam/Infeed star wheel blocked by a fallen bottle!"
+NOTE = "guide rail re-set, star wheel checked"
 BIG = 1_500_000  # parts added at the end of the shift: a 7-digit count
 
 
@@ -224,6 +226,12 @@ def test_every_screen_shows_all_its_text_at_every_size(
 def test_a_long_reason_is_elided_in_the_table_and_whole_a_tap_away(
     qtbot: QtBot, fit_station: Station, clock: Clock
 ) -> None:
+    # A note on the capper's first stop, through the station's gate as the panel sends it.
+    link = LocalLink(fit_station)
+    stop = next(ev for ev in run_now(link.view("downtime")) if ev["equipment"] == "CAPPER")
+    args = {"equipment": "CAPPER", "at": stop["start"], "text": NOTE}
+    noted = run_now(link.command("note_stop", args, user="olga", pin=USERS["olga"][1]))
+    assert noted.ok, noted
     window = PanelWindow(attach(fit_station), clock=clock)
     qtbot.addWidget(window)
     window.pump.heartbeat.stop()
@@ -234,18 +242,16 @@ def test_a_long_reason_is_elided_in_the_table_and_whole_a_tap_away(
     screen = window.screens["machine"]
     assert isinstance(screen, MachineScreen)
     table = screen.events
-    row = next(
-        r for r in range(table.rowCount()) if (table.item(r, 3) or QTableWidgetItem()).text() == LONG_REASON
-    )
-    item = table.item(row, 3)
-    assert item is not None
+    whole = f"{LONG_REASON} — {NOTE}"
+    cells = [table.item(r, 3) for r in range(table.rowCount())]
+    item = next(c for c in cells if c is not None and c.text() == whole)
     rect = table.visualItemRect(item)
-    # The cell is too narrow for the reason: Qt draws it elided.
-    assert QFontMetrics(table.font()).horizontalAdvance(LONG_REASON) > rect.width()
+    # The cell is too narrow for the reason and its note: Qt draws it elided.
+    assert QFontMetrics(table.font()).horizontalAdvance(whole) > rect.width()
     assert not screen.event_detail.isVisible()
     QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert screen.event_detail.isVisible()
-    assert LONG_REASON in screen.event_detail.text()
+    assert whole in screen.event_detail.text()
     assert cut_off(screen.event_detail) is None
 
 

@@ -90,7 +90,9 @@ class MachineScreen(QWidget):
         self.events.setHorizontalHeaderLabels(["Start", "End", "Duration", "Reason", "Fault"])
         self.events.verticalHeader().setVisible(False)
         self.events.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.events.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Times and the fault as wide as they are; the reason takes the rest, elided.
+        self.events.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.events.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         # A cell shows what its column holds, elided: a tap on a row shows the whole stop here.
         self.events.cellClicked.connect(self._show_event)
         layout.addWidget(self.events, 2)

@@ -116,7 +116,7 @@ class FigureTile(QFrame):
         layout.setContentsMargins(12, 8, 12, 8)
         self.caption = label(caption, "caption")
         self.value = FitLabel("–", "figureSmall" if small else "figure")
-        self.note = FitLabel("", "caption", words=True, min_px=12)
+        self.note = FitLabel("", "caption", words=True, min_px=16)
         # A tile gives way to the window rather than widen it: five tiles fit 1280 px.
         for w in (self.caption, self.value, self.note):
             layout.addWidget(w)

@@ -113,7 +113,8 @@ class FullTextDialog(QDialog):
 class FitLabel(QLabel):
     """A label that never clips: with `shrink` it lowers the font down to `min_px` (a big figure
     in its tile) before it elides, without it keeps the font and cuts the end with “…”; with
-    `words` it wraps onto the lines its height holds. When cut, a tap opens the whole text."""
+    `words` it wraps, asking its layout for up to `max_lines` lines, onto the lines its height
+    holds. When cut, a tap opens the whole text."""
 
     def __init__(
         self,
@@ -122,6 +123,7 @@ class FitLabel(QLabel):
         *,
         shrink: bool = True,
         words: bool = False,
+        max_lines: int = 2,
         min_px: int = 14,
     ) -> None:
         super().__init__(text)
@@ -129,6 +131,9 @@ class FitLabel(QLabel):
             self.setObjectName(object_name)
         self.shrink = shrink
         self.words = words
+        self.max_lines = max_lines
+        self._height_key: tuple[str, int, str] | None = None
+        self._height = 0
         self.min_px = min_px
         self.full_dialog: FullTextDialog | None = None
         self._fit_key: tuple[str, QSize, str] | None = None
@@ -147,6 +152,21 @@ class FitLabel(QLabel):
 
     def minimumSizeHint(self) -> QSize:
         return QSize(0, self.sizeHint().height())
+
+    def hasHeightForWidth(self) -> bool:
+        return self.words
+
+    def heightForWidth(self, width: int) -> int:
+        # Room for up to `max_lines` lines in the full font; past that the text shrinks.
+        key = (self.text(), width, self.font().key())
+        if key != self._height_key:
+            fm = QFontMetrics(self.font())
+            c = self.contentsMargins()
+            inner = width - 2 * self.margin() - c.left() - c.right()
+            lines, _ = wrap(self.text(), fm, max(inner, 1), self.max_lines, words=True)
+            self._height_key = key
+            self._height = fm.height() * len(lines) + 2 * self.margin() + c.top() + c.bottom()
+        return self._height
 
     def _box(self) -> QRect:
         m = self.margin()
