@@ -277,6 +277,12 @@ def test_a_figure_shrinks_to_its_tile_and_an_elided_caption_opens_whole_on_a_tap
     before = good.fitted()
     good.setText(good.text())
     assert good.fitted() is before
+    # A new figure, longer still, shrinks further within the same tile: the screen does not move.
+    tile = screen.good.geometry()
+    good.setText("12 345 678")
+    QApplication.processEvents()
+    assert screen.good.geometry() == tile
+    assert good.drawn()[1].pixelSize() < font.pixelSize() and cut_off(good) is None
     # A caption too long for any font it may shrink to is elided, and a tap opens all of it.
     note = screen.good.note
     assert isinstance(note, FitLabel)

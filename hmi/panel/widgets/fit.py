@@ -9,9 +9,9 @@ the size or the font change.
 from __future__ import annotations
 
 import math
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -76,9 +76,16 @@ def wrap(text: str, fm: QFontMetrics, width: int, max_lines: int, *, words: bool
     return out, elided
 
 
-def fit(text: str, font: QFont, box: QSize, *, min_px: int, words: bool) -> tuple[list[str], QFont, bool]:
+class Fit(NamedTuple):
+    lines: list[str]
+    font: QFont
+    elided: bool
+    as_is: bool  # the text fits unchanged in the widget's own font: Qt draws it
+
+
+def fit(text: str, font: QFont, box: QSize, *, min_px: int, words: bool) -> Fit:
     """The largest font from `font` down to `min_px` in which `text` fits `box`; at `min_px` the
-    text is elided: (lines, font, elided)."""
+    text is elided."""
     top = pixel_size(font)
     for px in range(top, min(min_px, top) - 1, -1):
         f = sized(font, px) if px != top else font
@@ -86,8 +93,12 @@ def fit(text: str, font: QFont, box: QSize, *, min_px: int, words: bool) -> tupl
         max_lines = max(1, box.height() // max(fm.height(), 1))
         lines, elided = wrap(text, fm, box.width(), max_lines, words=words)
         if (not elided and fm.height() * len(lines) <= box.height()) or px <= min_px:
-            return lines, f, elided
-    return [text], font, False  # not reached: the loop ends at min_px
+            return Fit(lines, f, elided, px == top and lines == text.split("\n"))
+    return Fit([text], font, False, True)  # not reached: the loop ends at min_px
+
+
+# What invalidates a widget's fit besides its text and size.
+REFIT = (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.ContentsRectChange)
 
 
 class FullTextDialog(QDialog):
@@ -132,12 +143,12 @@ class FitLabel(QLabel):
         self.shrink = shrink
         self.words = words
         self.max_lines = max_lines
-        self._height_key: tuple[str, int, str] | None = None
+        self._height_key: tuple[str, int, int] | None = None
         self._height = 0
         self.min_px = min_px
         self.full_dialog: FullTextDialog | None = None
-        self._fit_key: tuple[str, QSize, str] | None = None
-        self._fit: tuple[list[str], QFont, bool] = ([], self.font(), False)
+        self._fit_key: tuple[str, int, int] | None = None
+        self._fit = Fit([], self.font(), False, True)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def sizeHint(self) -> QSize:
@@ -158,7 +169,7 @@ class FitLabel(QLabel):
 
     def heightForWidth(self, width: int) -> int:
         # Room for up to `max_lines` lines in the full font; past that the text shrinks.
-        key = (self.text(), width, self.font().key())
+        key = (self.text(), width, 0)
         if key != self._height_key:
             fm = QFontMetrics(self.font())
             c = self.contentsMargins()
@@ -172,24 +183,29 @@ class FitLabel(QLabel):
         m = self.margin()
         return self.contentsRect().adjusted(m, m, -m, -m)
 
-    def fitted(self) -> tuple[list[str], QFont, bool]:
-        key = (self.text(), self._box().size(), self.font().key())
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in REFIT:
+            self._fit_key = self._height_key = None
+        super().changeEvent(event)
+
+    def fitted(self) -> Fit:
+        # Keyed on what changes often; the font and style invalidate it in changeEvent.
+        key = (self.text(), self.width(), self.height())
         if key != self._fit_key:
             self._fit_key = key
             min_px = self.min_px if self.shrink else pixel_size(self.font())
-            self._fit = fit(self.text(), self.font(), key[1], min_px=min_px, words=self.words)
+            self._fit = fit(self.text(), self.font(), self._box().size(), min_px=min_px, words=self.words)
         return self._fit
 
     def drawn(self) -> tuple[list[str], QFont]:
-        lines, font, _ = self.fitted()
-        return lines, font
+        return self.fitted().lines, self.fitted().font
 
     def elided(self) -> bool:
-        return self.fitted()[2]
+        return self.fitted().elided
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        lines, font, _ = self.fitted()
-        if font is self.font() and lines == [self.text()]:
+        lines, font, _, as_is = self.fitted()
+        if as_is:
             super().paintEvent(event)  # fits as it is: Qt's own drawing
             return
         p = QPainter(self)
@@ -229,8 +245,8 @@ class FitButton(QPushButton):
     def __init__(self, text: str = "", *, min_px: int = 14) -> None:
         super().__init__(text)
         self.min_px = min_px
-        self._fit_key: tuple[str, QSize, str] | None = None
-        self._fit: tuple[list[str], QFont, bool] = ([], self.font(), False)
+        self._fit_key: tuple[str, int, int] | None = None
+        self._fit = Fit([], self.font(), False, True)
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
@@ -244,20 +260,24 @@ class FitButton(QPushButton):
         self.initStyleOption(opt)
         return self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
 
-    def fitted(self) -> tuple[list[str], QFont, bool]:
-        key = (self.text(), self._box().size(), self.font().key())
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in REFIT:
+            self._fit_key = None
+        super().changeEvent(event)
+
+    def fitted(self) -> Fit:
+        key = (self.text(), self.width(), self.height())
         if key != self._fit_key:
             self._fit_key = key
-            self._fit = fit(self.text(), self.font(), key[1], min_px=self.min_px, words=True)
+            self._fit = fit(self.text(), self.font(), self._box().size(), min_px=self.min_px, words=True)
         return self._fit
 
     def drawn(self) -> tuple[list[str], QFont]:
-        lines, font, _ = self.fitted()
-        return lines, font
+        return self.fitted().lines, self.fitted().font
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        lines, font, _ = self.fitted()
-        if font is self.font() and "\n".join(lines) == self.text():
+        lines, font, _, as_is = self.fitted()
+        if as_is:
             super().paintEvent(event)
             return
         p = QStylePainter(self)
