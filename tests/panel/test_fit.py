@@ -34,7 +34,7 @@ from hmi.panel.model import run_now
 from hmi.panel.screens.downtime import DowntimeScreen
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
-from hmi.panel.widgets.fit import FitLabel, Fitted, pixel_size
+from hmi.panel.widgets.fit import FitButton, FitLabel, Fitted, pixel_size
 from hmi.panel.window import PanelWindow
 from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
@@ -147,6 +147,30 @@ def header_cut_off(h: QHeaderView) -> list[str]:
         if need > h.sectionSize(i):
             out.append(f"header {opt.text!r} needs {need}, has {h.sectionSize(i)}")
     return out
+
+
+def ink_box(b: QPushButton) -> QRect:
+    """Where the button's text is painted: the pixels that differ from the same button without it."""
+    with_text = b.grab().toImage()
+    text = b.text()
+    b.setText("")
+    bare = b.grab().toImage()
+    b.setText(text)
+    xs, ys = [], []
+    for y in range(with_text.height()):
+        for x in range(with_text.width()):
+            if with_text.pixel(x, y) != bare.pixel(x, y):
+                xs.append(x)
+                ys.append(y)
+    if not xs:
+        return QRect()
+    ratio = with_text.devicePixelRatio()
+    return QRect(
+        int(min(xs) / ratio),
+        int(min(ys) / ratio),
+        int((max(xs) - min(xs)) / ratio) + 1,
+        int((max(ys) - min(ys)) / ratio) + 1,
+    )
 
 
 def overlaps(parent: QWidget) -> list[str]:
@@ -283,6 +307,13 @@ def test_a_figure_shrinks_to_its_tile_and_an_elided_caption_opens_whole_on_a_tap
     QApplication.processEvents()
     assert screen.good.geometry() == tile
     assert good.drawn()[1].pixelSize() < font.pixelSize() and cut_off(good) is None
+    # A long machine name on its tile: wrapped and shrunk, and painted inside the button.
+    name = screen.tiles["FILLER"].open_button
+    assert isinstance(name, FitButton)
+    lines, font = name.drawn()
+    assert " ".join(lines) == LONG_NAME and font.pixelSize() < pixel_size(name.font())
+    ink = ink_box(name)
+    assert not ink.isEmpty() and text_box(name).contains(ink), (ink, text_box(name))
     # A caption too long for any font it may shrink to is elided, and a tap opens all of it.
     note = screen.good.note
     assert isinstance(note, FitLabel)
