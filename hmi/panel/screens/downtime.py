@@ -84,6 +84,9 @@ class DowntimeScreen(QWidget):
         self.path_label = label("", "caption")
         right.addWidget(self.path_label)
         self.tree = QGridLayout()
+        # Two equal columns whatever the reasons' lengths: a long one wraps, it does not push.
+        self.tree.setColumnStretch(0, 1)
+        self.tree.setColumnStretch(1, 1)
         right.addLayout(self.tree)
         right.addStretch(1)
         actions = QHBoxLayout()

@@ -62,7 +62,7 @@ class MachineScreen(QWidget):
         self.axis = pg.DateAxisItem()
         self.plot = pg.PlotWidget(axisItems={"bottom": self.axis})
         self.plot.setBackground("#e6e8ea")
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(120)  # 1024×768 still holds the table under it
         self.plot.showGrid(x=False, y=True, alpha=0.3)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
@@ -84,8 +84,16 @@ class MachineScreen(QWidget):
         self.events.setHorizontalHeaderLabels(["Start", "End", "Duration", "Reason", "Fault"])
         self.events.verticalHeader().setVisible(False)
         self.events.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.events.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Times and the fault as wide as they are; the reason takes the rest, elided.
+        self.events.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.events.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        # A cell shows what its column holds, elided: a tap on a row shows the whole stop here.
+        self.events.cellClicked.connect(self._show_event)
         layout.addWidget(self.events, 2)
+        self.event_detail = label("", "caption", wrap=True)
+        self.event_detail.setAccessibleName("stop detail")
+        self.event_detail.hide()
+        layout.addWidget(self.event_detail)
         self._shown: tuple[Any, ...] = ()
         self.choose(self.equipment)
 
@@ -139,8 +147,16 @@ class MachineScreen(QWidget):
         self.axis.utcOffset = -int(offset.total_seconds()) if offset is not None else None
         self.plot.setXRange(float(shift["start"]), max(float(shift["end"]), now), padding=0)
 
+    def _show_event(self, row: int, _column: int) -> None:
+        cells = [self.events.item(row, col) for col in range(self.events.columnCount())]
+        start, end, length, reason, fault = (c.text() if c is not None else "" for c in cells)
+        fault_text = self.tr("fault {0}").format(fault) if fault else ""
+        self.event_detail.setText(" · ".join(t for t in (f"{start}–{end}", length, reason, fault_text) if t))
+        self.event_detail.show()
+
     def _events(self, events: list[dict[str, Any]], tz: Any) -> None:
         self.events.setRowCount(len(events))
+        self.event_detail.hide()  # its row may now hold another stop
         for row, ev in enumerate(reversed(events)):
             cells = [
                 clock_time(ev["start"], tz),

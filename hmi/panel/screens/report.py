@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from hmi.panel import theme
 from hmi.panel.context import PanelContext
 from hmi.panel.model import ViewKey, view_key
+from hmi.panel.widgets.fit import FitLabel
 from hmi.paths import data_dir
 from hmi.report.charts import ChartColors, hms, paint_hourly, paint_pareto, paint_waterfall
 from hmi.report.export import pct, write_pdf
@@ -180,13 +181,11 @@ class ReportScreen(QWidget):
             v.setSpacing(0)
             cap = QLabel(caption)
             cap.setObjectName("caption")
-            value = QLabel("-")
-            value.setObjectName("figureSmall")
+            value = FitLabel("-", "figureSmall")
             v.addWidget(cap)
             v.addWidget(value)
             if key == "good":
-                self.good_target = QLabel("")
-                self.good_target.setObjectName("caption")
+                self.good_target = FitLabel("", "caption", min_px=12)
                 v.addWidget(self.good_target)
             kpis.addWidget(box, 1)
             self.kpi[key] = value
@@ -234,7 +233,9 @@ class ReportScreen(QWidget):
         self.andon_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.andon_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         header = self.andon_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Every column as wide as its header and cells: on a narrow panel the table scrolls
+        # sideways instead of cutting its headers.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.andon_table.verticalHeader().setDefaultSectionSize(theme.TOUCH_PX - 8)
         av.addWidget(self.andon_label)
         av.addWidget(self.andon_table, 1)

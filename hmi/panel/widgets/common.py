@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmi.panel.theme import TOUCH_PX
+from hmi.panel.widgets.fit import FitButton, FitLabel
 
 
 def pct(x: float | None) -> str:
@@ -51,7 +52,7 @@ def button(
     checkable: bool = False,
     object_name: str = "",
 ) -> QPushButton:
-    b = QPushButton(text)
+    b = FitButton(text)
     b.setMinimumSize(TOUCH_PX, TOUCH_PX)
     b.setCheckable(checkable)
     b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a touch panel has no keyboard focus to show
@@ -77,6 +78,9 @@ def scrolled_list(heading: str) -> tuple[QVBoxLayout, QVBoxLayout]:
     column = QVBoxLayout()
     column.addWidget(label(heading, "heading"))
     items = QVBoxLayout()
+    # The list grows to its rows' height and scrolls; without this the scroll area squeezes the
+    # rows into its own height and they are drawn over each other.
+    items.setSizeConstraint(QLayout.SizeConstraint.SetMinAndMaxSize)
     holder = QWidget()
     holder.setLayout(items)
     scroll = QScrollArea()
@@ -111,11 +115,9 @@ class FigureTile(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         self.caption = label(caption, "caption")
-        self.value = label("–", "figureSmall" if small else "figure")
-        self.note = label("", "caption", wrap=True)
+        self.value = FitLabel("–", "figureSmall" if small else "figure")
+        self.note = FitLabel("", "caption", words=True, min_px=16)
         # A tile gives way to the window rather than widen it: five tiles fit 1280 px.
-        self.value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for w in (self.caption, self.value, self.note):
             layout.addWidget(w)
 

@@ -1,0 +1,295 @@
+"""Text that fits its widget at every panel size: a label that shrinks its figure or elides its
+text (the whole text a tap away), and a button that wraps, shrinks and at last elides its text.
+
+Both keep their size hint independent of the text, so a figure that changes every second never
+makes the layout run again; the fit itself is worked out when painting and kept until the text,
+the size or the font change.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple, Protocol, runtime_checkable
+
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hmi.panel.theme import TOUCH_PX
+
+# A button asks for no more width than this: a 40-character name must not push its row apart.
+MAX_HINT_PX = 320
+
+
+@runtime_checkable
+class Fitted(Protocol):
+    """A widget that draws its text shrunk or elided: the lines it draws, in the font it draws them."""
+
+    def drawn(self) -> tuple[list[str], QFont]: ...
+
+
+def pixel_size(font: QFont) -> int:
+    return font.pixelSize() if font.pixelSize() > 0 else QFontInfo(font).pixelSize()
+
+
+def sized(font: QFont, px: int) -> QFont:
+    out = QFont(font)
+    out.setPixelSize(px)
+    return out
+
+
+def wrap(text: str, fm: QFontMetrics, width: int, max_lines: int, *, words: bool) -> tuple[list[str], bool]:
+    """`text` in at most `max_lines` lines of at most `width` px (words wrapped when `words`):
+    (the lines, whether anything had to be elided)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if not words:
+            lines.append(paragraph)
+            continue
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and fm.horizontalAdvance(candidate) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        lines.append(line)
+    elided = len(lines) > max_lines
+    if elided:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+    out = []
+    for line in lines:
+        short = fm.elidedText(line, Qt.TextElideMode.ElideRight, width)
+        elided = elided or short != line
+        out.append(short)
+    return out, elided
+
+
+class Fit(NamedTuple):
+    lines: list[str]
+    font: QFont
+    elided: bool
+    as_is: bool  # the text fits unchanged in the widget's own font: Qt draws it
+
+
+def fit(text: str, font: QFont, box: QSize, *, min_px: int, words: bool) -> Fit:
+    """The largest font from `font` down to `min_px` in which `text` fits `box`; at `min_px` the
+    text is elided."""
+    top = pixel_size(font)
+    for px in range(top, min(min_px, top) - 1, -1):
+        f = sized(font, px) if px != top else font
+        fm = QFontMetrics(f)
+        max_lines = max(1, box.height() // max(fm.height(), 1))
+        lines, elided = wrap(text, fm, box.width(), max_lines, words=words)
+        if (not elided and fm.height() * len(lines) <= box.height()) or px <= min_px:
+            return Fit(lines, f, elided, px == top and lines == text.split("\n"))
+    return Fit([text], font, False, True)  # not reached: the loop ends at min_px
+
+
+# What invalidates a widget's fit besides its text and size.
+REFIT = (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.ContentsRectChange)
+
+
+class FullTextDialog(QDialog):
+    """The whole of an elided text, for a finger: a touch panel shows no tooltips."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Full text"))
+        layout = QVBoxLayout(self)
+        self.text = QLabel(text)
+        self.text.setWordWrap(True)
+        self.text.setObjectName("heading")
+        self.text.setMinimumWidth(480)
+        layout.addWidget(self.text)
+        close = QPushButton(self.tr("Close"))
+        close.setAccessibleName("close full text")
+        close.setMinimumSize(TOUCH_PX * 2, TOUCH_PX)
+        close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        close.clicked.connect(self.accept)
+        layout.addWidget(close)
+
+
+class FitLabel(QLabel):
+    """A label that never clips: with `shrink` it lowers the font down to `min_px` (a big figure
+    in its tile) before it elides, without it keeps the font and cuts the end with “…”; with
+    `words` it wraps, asking its layout for up to `max_lines` lines, onto the lines its height
+    holds. When cut, a tap opens the whole text."""
+
+    def __init__(
+        self,
+        text: str = "",
+        object_name: str = "",
+        *,
+        shrink: bool = True,
+        words: bool = False,
+        max_lines: int = 2,
+        min_px: int = 14,
+    ) -> None:
+        super().__init__(text)
+        if object_name:
+            self.setObjectName(object_name)
+        self.shrink = shrink
+        self.words = words
+        self.max_lines = max_lines
+        self._height_key: tuple[str, int, int] | None = None
+        self._height = 0
+        self.min_px = min_px
+        self.full_dialog: FullTextDialog | None = None
+        self._fit_key: tuple[str, int, int] | None = None
+        self._fit = Fit([], self.font(), False, True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def sizeHint(self) -> QSize:
+        # One line of the full font, whatever the text: the tile keeps its height.
+        fm = QFontMetrics(self.font())
+        m = self.margin() * 2
+        c = self.contentsMargins()
+        return QSize(
+            fm.horizontalAdvance(self.text()) + m + c.left() + c.right(),
+            fm.height() + m + c.top() + c.bottom(),
+        )
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self.sizeHint().height())
+
+    def hasHeightForWidth(self) -> bool:
+        return self.words
+
+    def heightForWidth(self, width: int) -> int:
+        # Room for up to `max_lines` lines in the full font; past that the text shrinks.
+        key = (self.text(), width, 0)
+        if key != self._height_key:
+            fm = QFontMetrics(self.font())
+            c = self.contentsMargins()
+            inner = width - 2 * self.margin() - c.left() - c.right()
+            lines, _ = wrap(self.text(), fm, max(inner, 1), self.max_lines, words=True)
+            self._height_key = key
+            self._height = fm.height() * len(lines) + 2 * self.margin() + c.top() + c.bottom()
+        return self._height
+
+    def _box(self) -> QRect:
+        m = self.margin()
+        return self.contentsRect().adjusted(m, m, -m, -m)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in REFIT:
+            self._fit_key = self._height_key = None
+        super().changeEvent(event)
+
+    def fitted(self) -> Fit:
+        # Keyed on what changes often; the font and style invalidate it in changeEvent.
+        key = (self.text(), self.width(), self.height())
+        if key != self._fit_key:
+            self._fit_key = key
+            min_px = self.min_px if self.shrink else pixel_size(self.font())
+            self._fit = fit(self.text(), self.font(), self._box().size(), min_px=min_px, words=self.words)
+        return self._fit
+
+    def drawn(self) -> tuple[list[str], QFont]:
+        return self.fitted().lines, self.fitted().font
+
+    def elided(self) -> bool:
+        return self.fitted().elided
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        lines, font, _, as_is = self.fitted()
+        if as_is:
+            super().paintEvent(event)  # fits as it is: Qt's own drawing
+            return
+        p = QPainter(self)
+        self.drawFrame(p)
+        p.setFont(font)
+        align = QStyle.visualAlignment(self.layoutDirection(), self.alignment())
+        self.style().drawItemText(
+            p,
+            self._box(),
+            int(align),
+            self.palette(),
+            self.isEnabled(),
+            "\n".join(lines),
+            self.foregroundRole(),
+        )
+        p.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.elided():
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if not self.elided():
+            super().mouseReleaseEvent(event)
+            return
+        event.accept()
+        self.full_dialog = FullTextDialog(self.text(), self.window())
+        self.full_dialog.open()
+
+
+class FitButton(QPushButton):
+    """A button whose text wraps onto the lines its height holds, shrinks down to `min_px`, and
+    only then is elided; it never asks the layout for the width of its whole text."""
+
+    def __init__(self, text: str = "", *, min_px: int = 14) -> None:
+        super().__init__(text)
+        self.min_px = min_px
+        self._fit_key: tuple[str, int, int] | None = None
+        self._fit = Fit([], self.font(), False, True)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), MAX_HINT_PX), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(TOUCH_PX, super().minimumSizeHint().height())
+
+    def _box(self) -> QRect:
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        return self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in REFIT:
+            self._fit_key = None
+        super().changeEvent(event)
+
+    def fitted(self) -> Fit:
+        key = (self.text(), self.width(), self.height())
+        if key != self._fit_key:
+            self._fit_key = key
+            self._fit = fit(self.text(), self.font(), self._box().size(), min_px=self.min_px, words=True)
+        return self._fit
+
+    def drawn(self) -> tuple[list[str], QFont]:
+        return self.fitted().lines, self.fitted().font
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        lines, font, _, as_is = self.fitted()
+        if as_is:
+            super().paintEvent(event)
+            return
+        p = QStylePainter(self)
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        p.drawControl(QStyle.ControlElement.CE_PushButtonBevel, opt)
+        box = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+        # The style sheet sets the label's font itself: the painter's scale makes it smaller.
+        scale = pixel_size(font) / pixel_size(self.font())
+        opt.text = "\n".join(lines)
+        opt.rect = QRect(0, 0, math.ceil(box.width() / scale), math.ceil(box.height() / scale))
+        p.translate(box.topLeft())
+        p.scale(scale, scale)
+        p.drawControl(QStyle.ControlElement.CE_PushButtonLabel, opt)
+        p.end()
