@@ -11,6 +11,7 @@ from hmi.panel.context import PanelContext
 from hmi.panel.model import OVERVIEW, ViewKey
 from hmi.panel.theme import ALARM, STATE_ALARM, STATE_LABELS, WARNING
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
+from hmi.panel.widgets.fit import FitLabel
 
 
 def per_minute(rate: float) -> str:
@@ -28,11 +29,12 @@ class MachineTile(QFrame):
         layout = QVBoxLayout(self)
         self.open_button = button(name, lambda: ctx.open_machine(eq_id), name=f"open {eq_id}")
         self.open_button.setStyleSheet("font-size: 26px; font-weight: 700;")
-        self.state = label("–", "figureSmall")
-        self.since = label("", "heading")
-        self.fault = label("", "caption", wrap=True)
-        self.rate = label("", "caption")
-        self.oee = label("", "caption")
+        # Fitted, not plain labels: a long fault text or a rate in a narrow tile (1024 px) would clip.
+        self.state = FitLabel("–", "figureSmall")
+        self.since = FitLabel("", "heading")
+        self.fault = FitLabel("", "caption", shrink=False, words=True)
+        self.rate = FitLabel("", "caption")
+        self.oee = FitLabel("", "caption")
         for w in (self.open_button, self.state, self.since, self.fault, self.rate, self.oee):
             layout.addWidget(w)
         self.colour = ""
