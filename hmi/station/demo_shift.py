@@ -1,0 +1,230 @@
+"""The demo's shift so far: made before the demo goes live, so its first screen is a morning, not
+a fresh database whose every earlier minute is comms loss (docs/SIMULATOR.md, "The demo's shift").
+
+The simulator's line model (connectors.sim.line) runs from the current shift's start to now on
+a manual clock, faster than real time; at every step the signals the config binds that changed
+are fed to a real `Station` on the demo's database, as a connection runner gives them, and the
+station is ticked. Meanwhile the demo's people work the shift through the real command gate,
+with their PINs: the operator gives a reason to most stops the PLC did not explain, the
+technician acknowledges and resolves the PLC's Andon calls (the last one is left for the live
+demo). The station is then stopped; the live one rebuilds from that journal, and the simulated
+PLCs go on from the same model (same seed, same start), so the counters carry on where the
+history left them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from connectors.sim.line import LineModel
+from core.andon import CallState, Source
+from core.auth import Role, UserStore
+from core.calendar import ShiftCalendar
+from core.config import UNASSIGNED_REASON, Config
+from core.gate import CommandGate, GateError
+from core.samples import Sample
+from core.store_files import remove_store
+from hmi.station.runtime import Station
+
+if TYPE_CHECKING:
+    from connectors.sim.runner import SimLine
+
+# One per role of core.auth, PINs the policy accepts (no repeated digit, no straight run).
+DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
+    ("olga", Role.OPERATOR, "2580"),
+    ("theo", Role.MAINTENANCE, "3691"),
+    ("sara", Role.SUPERVISOR, "4826"),
+    ("adam", Role.ADMIN, "5937"),
+)
+OPERATOR, TECHNICIAN = DEMO_USERS[0], DEMO_USERS[1]
+
+# The history is polled coarser than a live station polls (1 s): a shift of 8 h at 1 s costs
+# seconds of start-up. Every stop the figures count (≥ 20 s) still shows at this step.
+STEP_S = 5.0
+TICK_EVERY_S = 30.0  # the live station ticks twice a second; here it only flushes the store and escalates
+ROUND_S = 15 * 60.0  # how often the people look at the panel during the history
+NO_SHIFT_S = 2 * 3600.0  # the history when no shift runs now
+UNEXPLAINED_KEPT = 4  # every fourth stop without a reason keeps none: the downtime screen asks for it
+
+
+@dataclass(frozen=True)
+class DemoShift:
+    """What the history made: the model's start (the live simulator starts its model there too),
+    its end, and the commands the people gave."""
+
+    start: float
+    end: float
+    reasons_given: int
+    calls_answered: int
+
+
+def shift_start(config: Config, now: float) -> float:
+    """The start of the shift under way at `now` on the config's lines (the earliest), or
+    NO_SHIFT_S before now when none is."""
+    starts = []
+    for line in config.lines:
+        occ = ShiftCalendar(line).shift_at(now)
+        if occ is not None:
+            starts.append(occ.start)
+    return min(starts) if starts else now - NO_SHIFT_S
+
+
+class _Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def add_demo_users(station: Station, now: float) -> None:
+    assert station.store is not None
+    users = UserStore(station.store.conn)
+    for name, role, pin in DEMO_USERS:
+        users.add(name, role, pin, now)
+
+
+async def make_history(
+    config: Config,
+    db: Path,
+    *,
+    seed: int,
+    until: float,
+    start: float | None = None,
+    speed: float = 1.0,
+    step_s: float = STEP_S,
+) -> DemoShift:
+    """Write the shift from its start to `until` into the fresh database `db` (see the module's
+    docstring); the station is closed on return."""
+    t0 = shift_start(config, until) if start is None else start
+    clock = _Clock(t0)
+    station = Station(config, db, clock=clock)
+    station.open()
+    try:
+        add_demo_users(station, t0)
+        model = LineModel(config, seed, t0, speed=speed)
+        bound = {(eq.id, b.signal) for line in config.lines for eq in line.equipment for b in eq.signals}
+        served: dict[tuple[str, str], float] = {}
+        reasons = answered = 0
+        next_round, next_tick = t0 + ROUND_S, t0
+        n = max(1, math.ceil((until - t0) / step_s))
+        for k in range(n + 1):
+            t = min(t0 + k * step_s, until)
+            clock.now = t
+            changed = []
+            for key, value in model.step(t).items():
+                if key in bound and served.get(key) != value:
+                    served[key] = value
+                    changed.append(Sample(t, key[0], key[1], value))
+            station.ingest(changed)
+            if t >= next_tick or t >= until:
+                next_tick = t + TICK_EVERY_S
+                station.tick()
+            if t >= next_round or t >= until:
+                next_round = t + ROUND_S
+                r, a = await _people_round(station, t0, last=t >= until)
+                reasons, answered = reasons + r, answered + a
+    finally:
+        await station.stop()
+    return DemoShift(t0, until, reasons, answered)
+
+
+def write_history(
+    config: Config, db: Path, *, seed: int, until: float, start: float, speed: float
+) -> DemoShift:
+    """`make_history` in a loop of its own: run in a worker thread while the simulated PLCs start
+    (its PIN checks and SQLite writes leave the GIL to them), its store opened and closed there."""
+    return asyncio.run(make_history(config, db, seed=seed, until=until, start=start, speed=speed))
+
+
+async def start_demo_line(
+    config: Config,
+    db: Path,
+    *,
+    seed: int = 1,
+    speed: float = 1.0,
+    on_event: Callable[[str], None] | None = None,
+) -> tuple[SimLine, DemoShift]:
+    """The demo's fresh database with the shift so far in it, and the simulated PLCs serving the
+    same line from now on (started; the caller stops them). Raises SimError (one line)."""
+    from connectors.sim.runner import SimLine
+
+    remove_store(db)  # every demo starts from a fresh shift record
+    now = time.time()
+    start = shift_start(config, now)
+    sim = SimLine(config, seed=seed, speed=speed, on_event=on_event, model_start=start)
+    history = asyncio.to_thread(write_history, config, db, seed=seed, until=now, start=start, speed=speed)
+    results = await asyncio.gather(sim.start(), history, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            await sim.stop()
+            raise result
+    shift = results[1]
+    assert isinstance(shift, DemoShift)
+    return sim, shift
+
+
+def users_lines() -> list[str]:
+    """The demo's people, one line each, as printed at its start."""
+    return [f"demo user {name} ({role}): PIN {pin}" for name, role, pin in DEMO_USERS]
+
+
+async def _people_round(station: Station, since: float, *, last: bool) -> tuple[int, int]:
+    """What the operator and the technician do when they look at the panel: (reasons given,
+    calls acknowledged or resolved)."""
+    engine, gate = station.engine, station.gate
+    assert engine is not None and gate is not None
+    now = station.clock()
+    reasons = 0
+    for line in station.config.lines:
+        for eq in line.equipment:
+            unexplained = [
+                ev
+                for ev in engine.downtime_events(eq.id, since, now)
+                if ev.reason == UNASSIGNED_REASON and not ev.open
+            ]
+            for ev in unexplained:
+                # Deterministic and spread: the stops whose start second falls on one in four keep none.
+                if int(ev.start) % UNEXPLAINED_KEPT == 0:
+                    continue
+                reason = _likely_reason(station.config, ev.duration_s)
+                if await _run(
+                    gate, "set_reason", {"equipment": eq.id, "at": ev.start, "reason": reason}, OPERATOR
+                ):
+                    reasons += 1
+    answered = 0
+    plc = (Source.PLC_ANDON, Source.PLC_FAULT)
+    calls = [c for c in engine.andon.calls if c.source in plc and c.state != CallState.CLOSED]
+    # The newest call stays for the live demo: the banner shows it and someone can answer it.
+    newest = max((c.id for c in calls), default=None) if last else None
+    for call in calls:
+        if call.id == newest:
+            continue
+        if call.state == CallState.ACTIVE_UNACK or call.acknowledged_at is None:
+            answered += await _run(gate, "ack_andon", {"call": call.id}, TECHNICIAN)
+        if call.state != CallState.CLOSED:
+            answered += await _run(gate, "resolve_andon", {"call": call.id}, TECHNICIAN)
+    return reasons, answered
+
+
+def _likely_reason(config: Config, duration_s: float) -> str:
+    unplanned = [r for r, kind in config.reasons.items() if kind == "unplanned"]
+    if not unplanned:
+        return next(iter(config.reasons))
+    return unplanned[int(duration_s) % len(unplanned)]
+
+
+async def _run(gate: CommandGate, command: str, args: dict[str, object], who: tuple[str, Role, str]) -> bool:
+    """One person's command through the gate; one the engine refuses (a call that cleared itself
+    in between, say) is not done, as it would not be on the panel."""
+    try:
+        await gate.run(command, args, user=who[0], pin=who[2])
+    except GateError:
+        return False
+    return True
