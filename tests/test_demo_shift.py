@@ -45,7 +45,7 @@ def _assert_shift_under_way(station: Station, now: float, start: float) -> None:
     reasons = [s["reason"] for s in stops]
     assert COMMS_LOSS_REASON not in reasons
     explained = [r for r in reasons if r != UNASSIGNED_REASON]
-    assert len(explained) >= 3 * len(reasons) // 4 and len(stops) >= 3
+    assert len(explained) > len(reasons) // 2 and len(stops) >= 3  # most stops have their reason
     assert andon_view(station)["recent"], "no Andon call was dealt with during the shift"
 
 

@@ -22,7 +22,7 @@ from typing import cast
 
 from connectors.base import Tag
 from connectors.registry import sim_server_class, tags_by_connection
-from connectors.sim.line import EquipmentAction, EquipmentEvent, LineModel
+from connectors.sim.line import Behaviour, EquipmentAction, EquipmentEvent, LineModel
 from connectors.sim.script import Script, ScriptEvent
 from connectors.sim.server import SimServer
 from core.config import Config, Connection
@@ -115,7 +115,7 @@ class SimLine:
     whatever `speed` (which makes the equipment faster, see connectors.sim.line). `model_start`
     starts the line model earlier than `start()` (the demo's shift start): a model with the same
     seed and start serves the same values at every instant, so PLCs served from it carry on from
-    a history another model of the same line made.
+    a history another model of the same line made (with the same `behaviour`).
     """
 
     def __init__(
@@ -130,6 +130,7 @@ class SimLine:
         on_event: Callable[[str], None] | None = None,
         history_max: int | None = HISTORY_MAX,
         model_start: float | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         if not speed > 0:
             raise ValueError(f"speed must be positive, not {speed}")
@@ -146,6 +147,7 @@ class SimLine:
         self.on_event = on_event
         self.history_max = history_max
         self.model_start = model_start
+        self.behaviour = behaviour
         self.model: LineModel | None = None
         self.started_at: float | None = None
         self._served: dict[str, _Served] = {}
@@ -191,6 +193,7 @@ class SimLine:
             speed=self.speed,
             events=events,
             history_max=self.history_max,
+            behaviour=self.behaviour,
         )
         self._values = self.model.step(start)
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectors.sim.line import LineModel
+from connectors.sim.line import Behaviour, LineModel
 from core.andon import CallState, Source
 from core.auth import Role, UserStore
 from core.calendar import ShiftCalendar
@@ -44,13 +45,19 @@ DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
 )
 OPERATOR, TECHNICIAN = DEMO_USERS[0], DEMO_USERS[1]
 
+# Each machine's Andon bit about every 1-2 h rather than the simulator's 20-40 min: a line of four
+# then has a call or two an hour, each answered with a PIN check (tens of ms) during the history.
+# Most faults come without a code, as from many a real PLC: the operator gives those their reasons.
+DEMO_BEHAVIOUR = Behaviour(andon_every_s=(3600.0, 7200.0), uncoded_faults=0.6)
+
 # The history is polled coarser than a live station polls (1 s): a shift of 8 h at 1 s costs
-# seconds of start-up. Every stop the figures count (≥ 20 s) still shows at this step.
-STEP_S = 5.0
+# seconds of start-up. Every stop the simulator makes (≥ 20 s) still shows at this step.
+STEP_S = 10.0
 TICK_EVERY_S = 30.0  # the live station ticks twice a second; here it only flushes the store and escalates
 ROUND_S = 15 * 60.0  # how often the people look at the panel during the history
 NO_SHIFT_S = 2 * 3600.0  # the history when no shift runs now
-UNEXPLAINED_KEPT = 4  # every fourth stop without a reason keeps none: the downtime screen asks for it
+YIELD_EVERY = 20  # steps between two turns of the event loop
+UNEXPLAINED_KEPT = 0.2  # the share of stops without a reason left so: the downtime screen asks for them
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ async def make_history(
     start: float | None = None,
     speed: float = 1.0,
     step_s: float = STEP_S,
+    behaviour: Behaviour = DEMO_BEHAVIOUR,
 ) -> DemoShift:
     """Write the shift from its start to `until` into the fresh database `db` (see the module's
     docstring); the station is closed on return."""
@@ -108,7 +116,7 @@ async def make_history(
     station.open()
     try:
         add_demo_users(station, t0)
-        model = LineModel(config, seed, t0, speed=speed)
+        model = LineModel(config, seed, t0, speed=speed, behaviour=behaviour)
         bound = {(eq.id, b.signal) for line in config.lines for eq in line.equipment for b in eq.signals}
         served: dict[tuple[str, str], float] = {}
         reasons = answered = 0
@@ -123,6 +131,8 @@ async def make_history(
                     served[key] = value
                     changed.append(Sample(t, key[0], key[1], value))
             station.ingest(changed)
+            if k % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # the simulated PLCs start meanwhile (start_demo_line)
             if t >= next_tick or t >= until:
                 next_tick = t + TICK_EVERY_S
                 station.tick()
@@ -133,14 +143,6 @@ async def make_history(
     finally:
         await station.stop()
     return DemoShift(t0, until, reasons, answered)
-
-
-def write_history(
-    config: Config, db: Path, *, seed: int, until: float, start: float, speed: float
-) -> DemoShift:
-    """`make_history` in a loop of its own: run in a worker thread while the simulated PLCs start
-    (its PIN checks and SQLite writes leave the GIL to them), its store opened and closed there."""
-    return asyncio.run(make_history(config, db, seed=seed, until=until, start=start, speed=speed))
 
 
 async def start_demo_line(
@@ -158,8 +160,15 @@ async def start_demo_line(
     remove_store(db)  # every demo starts from a fresh shift record
     now = time.time()
     start = shift_start(config, now)
-    sim = SimLine(config, seed=seed, speed=speed, on_event=on_event, model_start=start)
-    history = asyncio.to_thread(write_history, config, db, seed=seed, until=now, start=start, speed=speed)
+    sim = SimLine(
+        config, seed=seed, speed=speed, on_event=on_event, model_start=start, behaviour=DEMO_BEHAVIOUR
+    )
+    # In this loop, beside the servers' start: the history yields to it between its steps, its PIN
+    # checks run in the gate's worker thread, and cpppo's PLC starts in a process of its own. (In
+    # a thread of its own the history contends for the GIL and both take twice as long.)
+    history = make_history(
+        config, db, seed=seed, until=now, start=start, speed=speed, behaviour=DEMO_BEHAVIOUR
+    )
     results = await asyncio.gather(sim.start(), history, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
@@ -190,10 +199,10 @@ async def _people_round(station: Station, since: float, *, last: bool) -> tuple[
                 if ev.reason == UNASSIGNED_REASON and not ev.open
             ]
             for ev in unexplained:
-                # Deterministic and spread: the stops whose start second falls on one in four keep none.
-                if int(ev.start) % UNEXPLAINED_KEPT == 0:
+                # Deterministic and spread: about one stop in four keeps none.
+                if random.Random(f"{eq.id}@{ev.start:.0f}").random() < UNEXPLAINED_KEPT:
                     continue
-                reason = _likely_reason(station.config, ev.duration_s)
+                reason = _likely_reason(station.config, eq.id, ev.duration_s)
                 if await _run(
                     gate, "set_reason", {"equipment": eq.id, "at": ev.start, "reason": reason}, OPERATOR
                 ):
@@ -213,11 +222,16 @@ async def _people_round(station: Station, since: float, *, last: bool) -> tuple[
     return reasons, answered
 
 
-def _likely_reason(config: Config, duration_s: float) -> str:
-    unplanned = [r for r, kind in config.reasons.items() if kind == "unplanned"]
-    if not unplanned:
+def _likely_reason(config: Config, equipment: str, duration_s: float) -> str:
+    """One of the machine's own fault reasons (a filler does not run out of labels), else any
+    unplanned one; which, by the stop's length, so that a rerun gives the same."""
+    _, eq = config.equipment_by_id()[equipment]
+    choices = sorted(set(eq.faults.values())) or sorted(
+        r for r, k in config.reasons.items() if k == "unplanned"
+    )
+    if not choices:
         return next(iter(config.reasons))
-    return unplanned[int(duration_s) % len(unplanned)]
+    return choices[int(duration_s) % len(choices)]
 
 
 async def _run(gate: CommandGate, command: str, args: dict[str, object], who: tuple[str, Role, str]) -> bool:
