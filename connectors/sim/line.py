@@ -28,7 +28,7 @@ import random
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Literal
+from typing import Any, Literal
 
 from core.config import Config, Equipment, Line
 from core.samples import SIGNALS as ENGINE_SIGNALS
@@ -79,7 +79,7 @@ class Behaviour:
         """The same line `speed` times faster: every duration divided by `speed`."""
         if speed == 1.0:
             return self
-        timed = {
+        timed: dict[str, Any] = {
             f.name: (getattr(self, f.name)[0] / speed, getattr(self, f.name)[1] / speed)
             for f in fields(self)
             if f.name.endswith("_s")

@@ -28,6 +28,7 @@ from core.andon import CallState, Source
 from core.auth import Role, UserStore
 from core.calendar import ShiftCalendar
 from core.config import UNASSIGNED_REASON, Config
+from core.engine import Engine
 from core.gate import CommandGate, GateError
 from core.samples import Sample
 from core.store_files import remove_store
@@ -55,6 +56,7 @@ DEMO_BEHAVIOUR = Behaviour(andon_every_s=(3600.0, 7200.0), uncoded_faults=0.6)
 STEP_S = 10.0
 TICK_EVERY_S = 30.0  # the live station ticks twice a second; here it only flushes the store and escalates
 ROUND_S = 15 * 60.0  # how often the people look at the panel during the history
+FRESH_CALL_S = 20 * 60.0  # calls raised this long before the live start are not answered yet
 NO_SHIFT_S = 2 * 3600.0  # the history when no shift runs now
 YIELD_EVERY = 20  # steps between two turns of the event loop
 UNEXPLAINED_KEPT = 0.2  # the share of stops without a reason left so: the downtime screen asks for them
@@ -119,7 +121,7 @@ async def make_history(
         model = LineModel(config, seed, t0, speed=speed, behaviour=behaviour)
         bound = {(eq.id, b.signal) for line in config.lines for eq in line.equipment for b in eq.signals}
         served: dict[tuple[str, str], float] = {}
-        reasons = answered = 0
+        people = _People(station, t0, until)
         next_round, next_tick = t0 + ROUND_S, t0
         n = max(1, math.ceil((until - t0) / step_s))
         for k in range(n + 1):
@@ -138,8 +140,8 @@ async def make_history(
                 station.tick()
             if t >= next_round or t >= until:
                 next_round = t + ROUND_S
-                r, a = await _people_round(station, t0, last=t >= until)
-                reasons, answered = reasons + r, answered + a
+                people.look()
+        reasons, answered = await people.done()
     finally:
         await station.stop()
     return DemoShift(t0, until, reasons, answered)
@@ -184,42 +186,62 @@ def users_lines() -> list[str]:
     return [f"demo user {name} ({role}): PIN {pin}" for name, role, pin in DEMO_USERS]
 
 
-async def _people_round(station: Station, since: float, *, last: bool) -> tuple[int, int]:
-    """What the operator and the technician do when they look at the panel: (reasons given,
-    calls acknowledged or resolved)."""
-    engine, gate = station.engine, station.gate
-    assert engine is not None and gate is not None
-    now = station.clock()
-    reasons = 0
-    for line in station.config.lines:
-        for eq in line.equipment:
-            unexplained = [
-                ev
-                for ev in engine.downtime_events(eq.id, since, now)
-                if ev.reason == UNASSIGNED_REASON and not ev.open
-            ]
-            for ev in unexplained:
-                # Deterministic and spread: about one stop in four keeps none.
-                if random.Random(f"{eq.id}@{ev.start:.0f}").random() < UNEXPLAINED_KEPT:
-                    continue
-                reason = _likely_reason(station.config, eq.id, ev.duration_s)
-                if await _run(
-                    gate, "set_reason", {"equipment": eq.id, "at": ev.start, "reason": reason}, OPERATOR
-                ):
-                    reasons += 1
-    answered = 0
-    plc = (Source.PLC_ANDON, Source.PLC_FAULT)
-    calls = [c for c in engine.andon.calls if c.source in plc and c.state != CallState.CLOSED]
-    # The newest call stays for the live demo: the banner shows it and someone can answer it.
-    newest = max((c.id for c in calls), default=None) if last else None
-    for call in calls:
-        if call.id == newest:
-            continue
-        if call.state == CallState.ACTIVE_UNACK or call.acknowledged_at is None:
-            answered += await _run(gate, "ack_andon", {"call": call.id}, TECHNICIAN)
-        if call.state != CallState.CLOSED:
-            answered += await _run(gate, "resolve_andon", {"call": call.id}, TECHNICIAN)
-    return reasons, answered
+class _People:
+    """The operator and the technician during the history. What they do goes through the gate as
+    tasks, so their PIN checks (in the gate's worker thread) overlap the history's next steps, as
+    a real operator's typing overlaps the line running on."""
+
+    def __init__(self, station: Station, since: float, until: float) -> None:
+        self.station = station
+        self.since = since
+        self.until = until
+        self.asked: set[tuple[str, float] | int] = set()
+        self.tasks: list[asyncio.Task[tuple[int, int]]] = []
+
+    def look(self) -> None:
+        """Look at the panel now: reasons for the ended stops the PLC did not explain, answers to
+        the PLC's Andon calls."""
+        engine, gate = self.station.engine, self.station.gate
+        assert engine is not None and gate is not None
+        now = self.station.clock()
+        for line in self.station.config.lines:
+            for eq in line.equipment:
+                for ev in engine.downtime_events(eq.id, self.since, now):
+                    if ev.reason != UNASSIGNED_REASON or ev.open or (eq.id, ev.start) in self.asked:
+                        continue
+                    self.asked.add((eq.id, ev.start))
+                    # Deterministic and spread: about one stop in five keeps none.
+                    if random.Random(f"{eq.id}@{ev.start:.0f}").random() < UNEXPLAINED_KEPT:
+                        continue
+                    reason = _likely_reason(self.station.config, eq.id, ev.duration_s)
+                    args = {"equipment": eq.id, "at": ev.start, "reason": reason}
+                    self.tasks.append(asyncio.create_task(_reason(gate, args)))
+        plc = (Source.PLC_ANDON, Source.PLC_FAULT)
+        for call in engine.andon.calls:
+            # The calls of the last minutes are still waiting: the live demo's banner shows them.
+            if call.source not in plc or call.id in self.asked or call.raised_at > self.until - FRESH_CALL_S:
+                continue
+            self.asked.add(call.id)
+            self.tasks.append(asyncio.create_task(_answer(gate, engine, call.id)))
+
+    async def done(self) -> tuple[int, int]:
+        """(reasons given, Andon commands done), once every task has ended."""
+        results = await asyncio.gather(*self.tasks)
+        return sum(r for r, _ in results), sum(a for _, a in results)
+
+
+async def _reason(gate: CommandGate, args: dict[str, object]) -> tuple[int, int]:
+    return int(await _run(gate, "set_reason", args, OPERATOR)), 0
+
+
+async def _answer(gate: CommandGate, engine: Engine, call_id: int) -> tuple[int, int]:
+    """Acknowledge, and resolve once the condition is gone (an acknowledged call whose condition
+    has already cleared closes with the acknowledgement)."""
+    done = int(await _run(gate, "ack_andon", {"call": call_id}, TECHNICIAN))
+    call = next(c for c in engine.andon.calls if c.id == call_id)
+    if call.state != CallState.CLOSED:
+        done += await _run(gate, "resolve_andon", {"call": call_id}, TECHNICIAN)
+    return 0, done
 
 
 def _likely_reason(config: Config, equipment: str, duration_s: float) -> str:
