@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from connectors.sim.line import LineModel
 from core.auth import Role
 from core.config import COMMS_LOSS_REASON, UNASSIGNED_REASON, load_config
 from core.pin import PinPolicy
-from hmi.station.demo_shift import DEMO_USERS, make_history, shift_start
+from hmi.station.demo_shift import DEMO_BEHAVIOUR, DEMO_USERS, make_history, shift_start
 from hmi.station.runtime import Station
 from hmi.station.views import andon_view, audit_view, overview, shift_downtime
 from scripts.demo_station import DEMO_CONFIG, at
@@ -96,6 +97,18 @@ def test_ms5_demo_starts_mid_shift_and_its_printed_pins_log_in(tmp_path: Path) -
         now = station.clock()
         start = shift_start(station.config, now)
         _assert_shift_under_way(station, now, start)
+        # The live PLCs carried on from the history's line: the parts counted from the shift's
+        # start are the parts the line model made (had the live PLCs started a model of their own,
+        # the counters would have jumped by thousands at going live).
+        assert station.store is not None and station.engine is not None
+        sql = "SELECT max(ts) FROM journal WHERE signal = 'good_count'"
+        last = station.store.conn.execute(sql).fetchone()[0]
+        model = LineModel(station.config, 1, start, behaviour=DEMO_BEHAVIOUR)
+        model.step(last)
+        for eq, truth in model.truth().items():
+            counted = station.engine.metrics(eq, start, now).good_count
+            # A few seconds' parts of slack: a PLC's sample is stamped with its source time.
+            assert abs(counted - truth.good) <= 50, (eq, counted, truth.good)
         assert station.gate is not None
         for name, role, pin in printed:
             assert asyncio.run(station.gate.login(name, pin)).role == role
