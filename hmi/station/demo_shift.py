@@ -54,7 +54,7 @@ DEMO_BEHAVIOUR = Behaviour(andon_every_s=(3600.0, 7200.0), uncoded_faults=0.6)
 # The history is polled coarser than a live station polls (1 s): a shift of 8 h at 1 s costs
 # seconds of start-up. Every stop the simulator makes (≥ 20 s) still shows at this step.
 STEP_S = 10.0
-TICK_EVERY_S = 30.0  # the live station ticks twice a second; here it only flushes the store and escalates
+TICK_EVERY_S = 300.0  # the live station ticks twice a second; here a tick is mostly a commit of the store
 ROUND_S = 15 * 60.0  # how often the people look at the panel during the history
 FRESH_CALL_S = 20 * 60.0  # calls raised this long before the live start are not answered yet
 NO_SHIFT_S = 2 * 3600.0  # the history when no shift runs now
