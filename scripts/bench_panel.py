@@ -30,7 +30,8 @@ How each figure is taken:
   includes Python's start and every import. Twice: with the simulated PLCs already served by
   the parent (a panel PC starting beside a running line: the figure the aim is about), and with
   `demo=True`, where the child starts the simulators itself (`ms5 panel --demo`; cpppo's and the
-  OPC UA server's start-up are then part of it).
+  OPC UA server's start-up are then part of it, and so is the shift so far that the demo writes
+  meanwhile, hmi.station.demo_shift).
 The platform is Qt's offscreen one (software painting): a panel PC's GPU paints faster, its
 CPU may be slower. Figures are printed, never asserted (docs/BENCHMARKS.md).
 """
@@ -297,6 +298,7 @@ def startup_child(config_path: Path, seconds: float, *, demo: bool) -> int:
     from core.config import load_config as load_file
     from hmi.panel import app as panel_app
     from hmi.panel import window as panel_window
+    from hmi.station import demo_shift
 
     print(f"MARK imported {time.time():.6f}", flush=True)
     config = load_file(config_path)
@@ -309,6 +311,14 @@ def startup_child(config_path: Path, seconds: float, *, demo: bool) -> int:
         print(f"MARK simulators_up {time.time():.6f}", flush=True)
 
     SimLine.start = start  # type: ignore[method-assign]
+    make_history = demo_shift.make_history
+
+    async def history(*args: Any, **kwargs: Any) -> demo_shift.DemoShift:
+        shift = await make_history(*args, **kwargs)
+        print(f"MARK history_written {time.time():.6f}", flush=True)
+        return shift
+
+    demo_shift.make_history = history
 
     async def paint(self: Any, now: float) -> None:
         await original(self, now)
@@ -456,7 +466,8 @@ def run(args: argparse.Namespace) -> BenchResult:
         )
         print(
             f"  run_panel demo=True, starting the 4 simulated PLCs: {_s(demo.first_frame_s)} / "
-            f"{_s(demo.first_live_frame_s)} (PLCs up at {_s(demo.marks.get('simulators_up'))}); "
+            f"{_s(demo.first_live_frame_s)} (PLCs up at {_s(demo.marks.get('simulators_up'))}, "
+            f"the shift so far written at {_s(demo.marks.get('history_written'))}); "
             f"exit code {demo.exit_code}"
         )
     print(

@@ -28,7 +28,7 @@ import random
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Literal
+from typing import Any, Literal
 
 from core.config import Config, Equipment, Line
 from core.samples import SIGNALS as ENGINE_SIGNALS
@@ -71,12 +71,15 @@ class Behaviour:
     andon_s: tuple[float, float] = (30.0, 180.0)
     reject_rate: tuple[float, float] = (0.005, 0.02)
     startup_reject_rate: tuple[float, float] = (0.03, 0.08)
+    # The share of faults the PLC gives no code for (fault_code stays 0): the station records them
+    # without a reason, for someone to give one. Drawn from a stream of its own, so 0 changes nothing.
+    uncoded_faults: float = 0.0
 
     def faster(self, speed: float) -> Behaviour:
         """The same line `speed` times faster: every duration divided by `speed`."""
         if speed == 1.0:
             return self
-        timed = {
+        timed: dict[str, Any] = {
             f.name: (getattr(self, f.name)[0] / speed, getattr(self, f.name)[1] / speed)
             for f in fields(self)
             if f.name.endswith("_s")
@@ -149,6 +152,7 @@ class _Machine:
         self.rng = random.Random(f"ms5-sim/{seed}/{eq.id}/schedule")
         self.rng_parts = random.Random(f"ms5-sim/{seed}/{eq.id}/parts")
         self.rng_andon = random.Random(f"ms5-sim/{seed}/{eq.id}/andon")
+        self.rng_codes = random.Random(f"ms5-sim/{seed}/{eq.id}/codes")
         rng = self.rng
         self.range = eq.counter_max + 1
         self.total_offset = rng.randrange(self.range)
@@ -242,6 +246,8 @@ class _Machine:
             self._enter_stop(t, _SMALL, _uniform(self.rng, self.bh.small_stop_s))
         else:
             code = self.rng.choice(self.codes)
+            if self.bh.uncoded_faults and self.rng_codes.random() < self.bh.uncoded_faults:
+                code = 0
             self._enter_stop(t, _FAULT, _uniform(self.rng, self.bh.fault_s), code)
 
     def _andon(self, t: float) -> None:

@@ -22,7 +22,7 @@ from typing import cast
 
 from connectors.base import Tag
 from connectors.registry import sim_server_class, tags_by_connection
-from connectors.sim.line import EquipmentAction, EquipmentEvent, LineModel
+from connectors.sim.line import Behaviour, EquipmentAction, EquipmentEvent, LineModel
 from connectors.sim.script import Script, ScriptEvent
 from connectors.sim.server import SimServer
 from core.config import Config, Connection
@@ -112,7 +112,10 @@ class SimLine:
 
     `clock` gives the model's time (epoch seconds); `on_event` receives one line per script event
     as it happens (the CLI prints them). Script times are wall-clock seconds after `start()`,
-    whatever `speed` (which makes the equipment faster, see connectors.sim.line).
+    whatever `speed` (which makes the equipment faster, see connectors.sim.line). `model_start`
+    starts the line model earlier than `start()` (the demo's shift start): a model with the same
+    seed and start serves the same values at every instant, so PLCs served from it carry on from
+    a history another model of the same line made (with the same `behaviour`).
     """
 
     def __init__(
@@ -126,6 +129,8 @@ class SimLine:
         tick_s: float = TICK_S,
         on_event: Callable[[str], None] | None = None,
         history_max: int | None = HISTORY_MAX,
+        model_start: float | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         if not speed > 0:
             raise ValueError(f"speed must be positive, not {speed}")
@@ -141,6 +146,8 @@ class SimLine:
         self.tick_s = tick_s
         self.on_event = on_event
         self.history_max = history_max
+        self.model_start = model_start
+        self.behaviour = behaviour
         self.model: LineModel | None = None
         self.started_at: float | None = None
         self._served: dict[str, _Served] = {}
@@ -180,7 +187,13 @@ class SimLine:
             for e in self.script.equipment_events
         ]
         self.model = LineModel(
-            self.config, self.seed, start, speed=self.speed, events=events, history_max=self.history_max
+            self.config,
+            self.seed,
+            start if self.model_start is None else min(self.model_start, start),
+            speed=self.speed,
+            events=events,
+            history_max=self.history_max,
+            behaviour=self.behaviour,
         )
         self._values = self.model.step(start)
 
@@ -314,7 +327,9 @@ class SimLine:
         pending = list(self.script.events)
         # Connection events end with an action of their own ("up"), queued as they fall due.
         ends: list[tuple[float, ScriptEvent]] = []
-        told = 0  # the model's own line-wide changeovers said so far
+        # The model's own line-wide changeovers said so far: none from before the start (a model
+        # started earlier made them for a history).
+        told = len(self.model.changeovers(start - 1e-6))
         while True:
             now = self.clock()
             elapsed = now - start

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from core.config import Config
 from core.store import StoreError
-from core.store_files import remove_store
 from hmi.cli.arguments import positive_number
 from hmi.cli.station import load_station_config
 from hmi.errors import UsageError
@@ -97,10 +96,11 @@ async def console_main(
     await _run_hosted(Station(config, db, config_path=config_path))
 
 
-async def demo_console(*, speed: float = 1.0, seed: int = 1) -> None:
+async def demo_console(config: Config, *, speed: float = 1.0, seed: int = 1) -> None:
     """The simulated demo line and its own station, shown in the console (what `ms5 demo` runs
     when there is no display). A demo already running is attached to instead."""
-    from connectors.sim.runner import SimError, SimLine
+    from connectors.sim.runner import SimError
+    from hmi.station.demo_shift import start_demo_line, users_lines
 
     folder = data_dir()
     db = folder / "demo.db"
@@ -108,15 +108,14 @@ async def demo_console(*, speed: float = 1.0, seed: int = 1) -> None:
     if link is not None:
         await _run_attached(link)
         return
-    config = load_station_config(str(DEMO_CONFIG))
     log_path = _log_to_file()
-    remove_store(db)  # every demo starts from a fresh shift record
     sim_log = logging.getLogger("ms5.sim")
-    sim = SimLine(config, seed=seed, speed=speed, on_event=sim_log.warning)
     try:
-        await sim.start()
+        sim, _shift = await start_demo_line(config, db, seed=seed, speed=speed, on_event=sim_log.warning)
     except SimError as exc:
         raise UsageError(f"{exc} (log: {log_path})") from None
+    # Said before the console takes the terminal; after it, in the console's log.
+    print(*users_lines(), sep="\n", flush=True)
     try:
         await _run_hosted(Station(config, db))
     finally:
@@ -125,9 +124,10 @@ async def demo_console(*, speed: float = 1.0, seed: int = 1) -> None:
 
 def cmd_console(args: argparse.Namespace) -> int:
     if args.demo:
-        if args.config or args.attach:
-            raise UsageError("--demo runs its own line: no CONFIG and no --attach with it")
-        asyncio.run(demo_console(speed=args.speed, seed=args.seed))
+        if args.attach:
+            raise UsageError("--demo runs its own line: no --attach with it")
+        line = load_station_config(args.config or str(DEMO_CONFIG))
+        asyncio.run(demo_console(line, speed=args.speed, seed=args.seed))
         return 0
     config = load_station_config(args.config) if args.config else None
     db = Path(args.db) if args.db else default_db()
@@ -148,7 +148,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("config", nargs="?", help="the station's TOML config, to host it when none runs")
     p.add_argument("--db", metavar="PATH", help=f"the station's database (default: {default_db()})")
     p.add_argument("--attach", action="store_true", help="only attach to a running station; never host one")
-    p.add_argument("--demo", action="store_true", help="the simulated demo line with its own station")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="the simulated line of CONFIG (default: the bundled demo line) with its own station, "
+        "on a fresh demo.db holding the shift so far",
+    )
     p.add_argument(
         "--speed",
         type=positive_number,

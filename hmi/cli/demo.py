@@ -13,12 +13,12 @@ import signal
 import time
 
 from connectors.base import FAILING, Diagnostics
-from connectors.sim.runner import SimError, SimLine
+from connectors.sim.runner import SimError
 from core.config import Config
-from core.store_files import remove_store
 from hmi.errors import UsageError
 from hmi.paths import data_dir, socket_path
 from hmi.socket.server import ServerError, StationServer
+from hmi.station.demo_shift import start_demo_line, users_lines
 from hmi.station.runtime import Station
 
 
@@ -27,7 +27,7 @@ def _pct(x: float | None) -> str:
 
 
 def figures_lines(station: Station, now: float, since: float) -> list[str]:
-    """Figures of the current shift, from when the station started (before it nobody watched)."""
+    """Figures of the current shift, from `since` on (the demo's history starts at the shift's start)."""
     engine = station.engine
     assert engine is not None
     out = []
@@ -36,11 +36,11 @@ def figures_lines(station: Station, now: float, since: float) -> list[str]:
         start = max(occ.start if occ else now - 3600, since)
         label = f"{line.id} {occ.name}" if occ else f"{line.id} (no shift)"
         for eq in line.equipment:
-            state, since, fault = engine.state_of(eq.id)
+            state, state_since, fault = engine.state_of(eq.id)
             m = engine.metrics(eq.id, start, now)
             fault_text = f" fault {fault}" if fault else ""
             out.append(
-                f"{label:<14} {eq.id:<9} {state:<12} {int(now - since):>5}s{fault_text:<10} "
+                f"{label:<14} {eq.id:<9} {state:<12} {int(now - state_since):>5}s{fault_text:<10} "
                 f"OEE {_pct(m.oee)} A {_pct(m.availability)} P {_pct(m.performance)} Q {_pct(m.quality)} "
                 f"good {m.good_count:>6} reject {m.reject_count:>4}"
             )
@@ -67,13 +67,12 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
         await server.start()
     except ServerError as exc:
         raise UsageError(str(exc)) from None
-    remove_store(db)  # every demo starts from a fresh shift record
-    sim = SimLine(config, seed=seed, speed=speed, on_event=print)
     try:
-        await sim.start()
+        sim, shift = await start_demo_line(config, db, seed=seed, speed=speed, on_event=print)
     except SimError as exc:
         await server.stop()
         raise UsageError(str(exc)) from None
+    print(*users_lines(), sep="\n", flush=True)
     for conn, n in sim.connections:
         print(f"simulated {conn.protocol} PLC {conn.id} on {conn.host}:{conn.port} ({n} tags)", flush=True)
 
@@ -85,7 +84,7 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
         loop.add_signal_handler(sig, stop.set)
     print(f"station: store {db}, socket {server.path}; Ctrl-C stops", flush=True)
     started = time.monotonic()
-    since = time.time()
+    since = shift.start
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):

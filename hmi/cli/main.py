@@ -26,7 +26,7 @@ from hmi.cli import sim as cli_sim
 from hmi.cli import station as cli_station
 from hmi.cli import verify as cli_verify
 from hmi.errors import UsageError
-from hmi.paths import ASSETS, data_dir
+from hmi.paths import ASSETS, DEMO_CONFIG, data_dir
 from hmi.report.text import print_result
 
 
@@ -91,6 +91,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.replay:
+        if args.config:
+            raise UsageError("--replay replays the bundled demo shift: no CONFIG with it")
         # The bundled shift, replayed: the same figures on every machine, no ports needed.
         ns = argparse.Namespace(
             config=str(ASSETS / "demo-line.toml"),
@@ -103,13 +105,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         return cmd_replay(ns)
     face = args.face if args.face != "auto" else demo_face()
-    cfg = cli_station.load_station_config(str(ASSETS / "demo-line.toml"))
+    cfg = cli_station.load_station_config(args.config or str(DEMO_CONFIG))
     if face == "panel":
         from hmi.panel.app import run_panel  # Qt loads only for the panel
 
         return run_panel(cfg, data_dir() / "demo.db", demo=True, seconds=args.seconds)
     if face == "console":
-        asyncio.run(cli_console.demo_console(speed=args.speed, seed=args.seed))
+        asyncio.run(cli_console.demo_console(cfg, speed=args.speed, seed=args.seed))
         return 0
     from hmi.cli.demo import run_demo  # the simulator's protocol servers load only when asked for
 
@@ -160,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "demo", cmd_demo, "The simulated demo line (all four protocols) and a station, figures printed live."
     )
+    p.add_argument("config", nargs="?", help="the line to simulate (default: the bundled demo line)")
     p.add_argument(
         "--replay", action="store_true", help="replay the bundled demo shift instead and print its figures"
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hmi.cli.station import load_station_config
 from hmi.errors import UsageError
-from hmi.paths import data_dir, default_db
+from hmi.paths import DEMO_CONFIG, data_dir, default_db
 
 SIZE = re.compile(r"(\d{3,5})x(\d{3,5})")
 
@@ -33,7 +33,9 @@ def _check_display() -> None:
 
 
 def cmd_panel(args: argparse.Namespace) -> int:
-    cfg = load_station_config(args.config)
+    if args.config is None and not args.demo:
+        raise UsageError("give the station's CONFIG (or --demo for the bundled demo line)")
+    cfg = load_station_config(args.config or str(DEMO_CONFIG))
     size = parse_size(args.size)
     if args.seconds is not None and not args.seconds > 0:
         raise UsageError("--seconds must be positive")
@@ -62,13 +64,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "Screens: overview, machine, downtime, Andon, jobs, report; PIN login, idle lock.",
     )
     p.set_defaults(func=cmd_panel)
-    p.add_argument("config", help="the station's TOML config")
+    p.add_argument("config", nargs="?", help="the station's TOML config (with --demo: default the demo line)")
     p.add_argument("--db", metavar="PATH", help=f"the station's database (default: {default_db()})")
     p.add_argument("--kiosk", action="store_true", help="full screen without window decorations")
     p.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x800 or 1920x1080")
     p.add_argument(
         "--demo",
         action="store_true",
-        help="also serve CONFIG's PLCs from the simulator, on a fresh demo.db in the data folder",
+        help="also serve CONFIG's PLCs (default: the bundled demo line's) from the simulator, on a "
+        "fresh demo.db in the data folder holding the shift so far",
     )
     p.add_argument("--seconds", type=float, metavar="S", help="close after S seconds (default: when closed)")

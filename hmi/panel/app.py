@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from core.config import Config
 from core.store import StoreError
-from core.store_files import remove_store
 from hmi.errors import UsageError
 from hmi.panel.model import PanelModel
 from hmi.panel.window import PanelWindow
@@ -88,15 +87,15 @@ async def _host(
     except ServerError as exc:
         raise UsageError(str(exc)) from None
     if demo:
-        from connectors.sim.runner import SimError, SimLine
+        from connectors.sim.runner import SimError
+        from hmi.station.demo_shift import start_demo_line, users_lines
 
-        remove_store(db)  # a demo starts from a fresh shift record
-        sim = SimLine(config)
         try:
-            await sim.start()
+            sim, _shift = await start_demo_line(config, db)
         except SimError as exc:
             await server.stop()
             raise UsageError(str(exc)) from None
+        print(*users_lines(), sep="\n", flush=True)
     try:
         station.open()
     except StoreError as exc:

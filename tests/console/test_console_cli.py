@@ -40,7 +40,11 @@ def test_bad_config_is_one_located_line(tmp_path: Path) -> None:
     assert r.stderr.startswith("bad.toml:2: site.name:") and "Traceback" not in r.stderr
 
 
-def test_demo_takes_no_config(tmp_path: Path) -> None:
-    r = run(tmp_path, "--demo", "x.toml")
+def test_demo_takes_a_config_but_no_attach(tmp_path: Path) -> None:
+    r = run(tmp_path, "--demo", "--attach")
     assert r.returncode == 2
-    assert r.stderr == "ms5 console: --demo runs its own line: no CONFIG and no --attach with it\n"
+    assert r.stderr == "ms5 console: --demo runs its own line: no --attach with it\n"
+    r = run(tmp_path, "--demo", str(tmp_path / "x.toml"))  # read like any CONFIG, as `ms5 panel --demo` does
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "x.toml" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "demo.db").exists()

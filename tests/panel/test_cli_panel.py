@@ -62,6 +62,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
         ((str(config), "--size", "big"), "--size 'big'"),
         ((str(config), "--demo", "--db", str(tmp_path / "x.db")), "--demo keeps its own"),
         ((str(config), "--seconds", "0"), "--seconds must be positive"),
+        ((), "give the station's CONFIG (or --demo"),  # only --demo has a default line
     ]
     for args, words in cases:
         done = ms5(*args)
