@@ -276,7 +276,11 @@ def config_view(station: Station) -> dict[str, Any]:
             }
             for line in station.config.lines
         ],
-        "panel": {"idle_lock_s": station.config.panel.idle_lock_s, "sound": station.config.panel.sound},
+        "panel": {
+            "idle_lock_s": station.config.panel.idle_lock_s,
+            "sound": station.config.panel.sound,
+            "language": station.config.panel.language,
+        },
     }
 
 
