@@ -22,6 +22,7 @@ from core.config import Config
 from core.store import StoreError
 from core.store_files import remove_store
 from hmi.errors import UsageError
+from hmi.panel import widget_map
 from hmi.panel.model import PanelModel
 from hmi.panel.window import PanelWindow
 from hmi.paths import socket_path
@@ -130,6 +131,7 @@ async def _serve(
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     _show(window, kiosk=kiosk, size=size)
+    widget_map.start_writing(window)  # only for a test that taps the real window
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         window.close()

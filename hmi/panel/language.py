@@ -11,8 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
+from core.config_models import PANEL_LANGUAGES
+
 I18N = Path(__file__).resolve().parent / "i18n"
-SHIPPED = ("en", "de")
+SHIPPED = PANEL_LANGUAGES
 # A plant's panel shows a 24-hour clock: plain "en" (and a system without a locale, C/POSIX)
 # is British English; "en_US" gives the American formats on purpose.
 PLAIN = {"en": "en_GB", "de": "de_DE"}
