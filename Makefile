@@ -45,9 +45,11 @@ bench: setup
 soak: setup
 	$(PY) -m scripts.soak --minutes 60 --connections 20 --tags 100 --sample-seconds 30
 
-# The panel's screens at 1280x800 and 1920x1080 into docs/screenshots/ (offscreen, the demo shift).
+# The panel's screens at 1280x800 and 1920x1080 into docs/screenshots/ (offscreen, the demo shift),
+# and in German at 1280x800.
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m scripts.screenshots --out docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(PY) -m scripts.screenshots --out docs/screenshots --language de
 
 # The panel's languages (docs/PANEL.md, "Languages"): refresh the .ts sources from the code's
 # strings (new ones come in untranslated, gone ones are dropped), then compile them to the .qm the

@@ -795,10 +795,49 @@
     </message>
 </context>
 <context>
+    <name>doubts</name>
+    <message>
+        <source>{n} s</source>
+        <translation>{n} s</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} Min.</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation> oder </translation>
+    </message>
+    <message>
+        <source>quality unknown: no good value of {signals}</source>
+        <translation>Qualität unbekannt: kein gültiger Wert für {signals}</translation>
+    </message>
+    <message>
+        <source>no good value of {signal}</source>
+        <translation>kein gültiger Wert für {signal}</translation>
+    </message>
+    <message>
+        <source>{n} parts counted while stopped</source>
+        <translation>{n} Teile im Stillstand gezählt</translation>
+    </message>
+    <message>
+        <source>{time} of run time inferred across a communication loss</source>
+        <translation>{time} Laufzeit über einen Kommunikationsverlust hinweg angenommen</translation>
+    </message>
+    <message>
+        <source>counter reset {n}x</source>
+        <translation>Zähler {n}-mal zurückgesetzt</translation>
+    </message>
+    <message>
+        <source>performance over 100 %: check the ideal cycle time</source>
+        <translation>Leistung über 100 %: Ideal-Taktzeit prüfen</translation>
+    </message>
+</context>
+<context>
     <name>format</name>
     <message>
         <source>%1%</source>
-        <translation>%1 %</translation>
+        <translation>%1&#xa0;%</translation>
     </message>
 </context>
 <context>

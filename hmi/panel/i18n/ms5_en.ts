@@ -795,6 +795,45 @@
     </message>
 </context>
 <context>
+    <name>doubts</name>
+    <message>
+        <source>{n} s</source>
+        <translation>{n} s</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} min</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation> or </translation>
+    </message>
+    <message>
+        <source>quality unknown: no good value of {signals}</source>
+        <translation>quality unknown: no good value of {signals}</translation>
+    </message>
+    <message>
+        <source>no good value of {signal}</source>
+        <translation>no good value of {signal}</translation>
+    </message>
+    <message>
+        <source>{n} parts counted while stopped</source>
+        <translation>{n} parts counted while stopped</translation>
+    </message>
+    <message>
+        <source>{time} of run time inferred across a communication loss</source>
+        <translation>{time} of run time inferred across a communication loss</translation>
+    </message>
+    <message>
+        <source>counter reset {n}x</source>
+        <translation>counter reset {n}x</translation>
+    </message>
+    <message>
+        <source>performance over 100 %: check the ideal cycle time</source>
+        <translation>performance over 100 %: check the ideal cycle time</translation>
+    </message>
+</context>
+<context>
     <name>format</name>
     <message>
         <source>%1%</source>

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from hmi.panel.context import PanelContext
+from hmi.panel.doubts import doubt_texts
 from hmi.panel.model import ViewKey, view_key
 from hmi.panel.theme import CATEGORY_COLOURS, category_label, reason_label, state_label
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
@@ -116,7 +117,7 @@ class MachineScreen(QWidget):
         self.state.show_value(
             state_label(state), self.tr("for {time}").format(time=duration(now - float(data["since"])))
         )
-        doubts = m.get("doubts") or []
+        doubts = doubt_texts(m)
         self.oee.show_value(
             pct(m["oee"]) + (" !" if doubts else ""),
             self.tr("A {a} P {p} Q {q}").format(

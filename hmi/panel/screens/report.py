@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from hmi.panel import theme
 from hmi.panel.context import PanelContext
 from hmi.panel.language import QT_TRANSLATE_NOOP
+from hmi.panel.doubts import doubt_texts
 from hmi.panel.model import ViewKey, view_key
 from hmi.panel.theme import kind_label
 from hmi.panel.widgets.common import clock_date, clock_time, count, pct
@@ -307,7 +308,7 @@ class ReportScreen(QWidget):
         m = line["metrics"]
         for key in ("oee", "availability", "performance", "quality"):
             self.kpi[key].setText(pct(m[key]))
-        doubts = m.get("doubts") or []
+        doubts = doubt_texts(m)
         if doubts:
             self.kpi["oee"].setText(pct(m["oee"]) + " !")
         self.doubts_label.setText(("! " + "; ".join(doubts)) if doubts else "")
