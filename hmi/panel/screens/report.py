@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 
 from hmi.panel import theme
 from hmi.panel.context import PanelContext
-from hmi.panel.language import QT_TRANSLATE_NOOP
 from hmi.panel.doubts import doubt_texts
+from hmi.panel.language import QT_TRANSLATE_NOOP
 from hmi.panel.model import ViewKey, view_key
 from hmi.panel.theme import kind_label
 from hmi.panel.widgets.common import clock_date, clock_time, count, pct
