@@ -202,3 +202,14 @@ def test_figures_times_and_dates_are_written_in_the_locale(restore_english: None
     assert common.clock_time(NOW, tz) == "11:15\u202fAM" or common.clock_time(NOW, tz) == "11:15 AM"
     language.install("en")  # a plant's English: a 24-hour clock
     assert (common.clock_time(NOW, tz), common.clock_date(NOW, tz)) == ("11:15", "02/03/2026")
+
+
+def test_the_report_screens_charts_draw_their_words_in_german(restore_english: None) -> None:
+    from hmi.panel.screens.report import chart_word
+    from hmi.report.view import LOSS_STEPS, SUBTOTAL_AFTER
+
+    language.install("de")
+    labels = ["Planned production time", *(label for _, label, _ in LOSS_STEPS), *SUBTOTAL_AFTER.values()]
+    assert [w for w in labels if chart_word(w) == w] == []  # every step of the waterfall
+    assert chart_word("{n} stops").format(n=7) == "7 Stillstände"
+    assert chart_word("Mechanical/Jam/Outfeed") == "Mechanical/Jam/Outfeed"  # the plant's own words

@@ -795,6 +795,81 @@
     </message>
 </context>
 <context>
+    <name>charts</name>
+    <message>
+        <source>Planned production time</source>
+        <translation>Geplante Produktionszeit</translation>
+    </message>
+    <message>
+        <source>Unplanned stops</source>
+        <translation>Ungeplante Stillstände</translation>
+    </message>
+    <message>
+        <source>Changeovers</source>
+        <translation>Umrüstungen</translation>
+    </message>
+    <message>
+        <source>Small stops</source>
+        <translation>Kurzstopps</translation>
+    </message>
+    <message>
+        <source>Slow cycles</source>
+        <translation>Langsame Takte</translation>
+    </message>
+    <message>
+        <source>Startup rejects</source>
+        <translation>Anlaufausschuss</translation>
+    </message>
+    <message>
+        <source>Production rejects</source>
+        <translation>Produktionsausschuss</translation>
+    </message>
+    <message>
+        <source>Run time</source>
+        <translation>Laufzeit</translation>
+    </message>
+    <message>
+        <source>Net run time</source>
+        <translation>Netto-Laufzeit</translation>
+    </message>
+    <message>
+        <source>Fully productive time</source>
+        <translation>Voll produktive Zeit</translation>
+    </message>
+    <message>
+        <source>Communication loss</source>
+        <translation>Kommunikationsverlust</translation>
+    </message>
+    <message>
+        <source>Unassigned</source>
+        <translation>Nicht zugeordnet</translation>
+    </message>
+    <message>
+        <source>No planned production time in this shift</source>
+        <translation>Keine geplante Produktionszeit in dieser Schicht</translation>
+    </message>
+    <message>
+        <source>No downtime in this shift</source>
+        <translation>Kein Stillstand in dieser Schicht</translation>
+    </message>
+    <message>
+        <source>No shift now</source>
+        <translation>Jetzt keine Schicht</translation>
+    </message>
+    <message>
+        <source>{n} stop</source>
+        <translation>{n} Stillstand</translation>
+    </message>
+    <message>
+        <source>{n} stops</source>
+        <translation>{n} Stillstände</translation>
+    </message>
+    <message>
+        <source>+ {n} more reasons</source>
+        <translation>+ {n} weitere Gründe</translation>
+    </message>
+</context>
+<context>
     <name>doubts</name>
     <message>
         <source>{n} s</source>

@@ -795,6 +795,81 @@
     </message>
 </context>
 <context>
+    <name>charts</name>
+    <message>
+        <source>Planned production time</source>
+        <translation>Planned production time</translation>
+    </message>
+    <message>
+        <source>Unplanned stops</source>
+        <translation>Unplanned stops</translation>
+    </message>
+    <message>
+        <source>Changeovers</source>
+        <translation>Changeovers</translation>
+    </message>
+    <message>
+        <source>Small stops</source>
+        <translation>Small stops</translation>
+    </message>
+    <message>
+        <source>Slow cycles</source>
+        <translation>Slow cycles</translation>
+    </message>
+    <message>
+        <source>Startup rejects</source>
+        <translation>Startup rejects</translation>
+    </message>
+    <message>
+        <source>Production rejects</source>
+        <translation>Production rejects</translation>
+    </message>
+    <message>
+        <source>Run time</source>
+        <translation>Run time</translation>
+    </message>
+    <message>
+        <source>Net run time</source>
+        <translation>Net run time</translation>
+    </message>
+    <message>
+        <source>Fully productive time</source>
+        <translation>Fully productive time</translation>
+    </message>
+    <message>
+        <source>Communication loss</source>
+        <translation>Communication loss</translation>
+    </message>
+    <message>
+        <source>Unassigned</source>
+        <translation>Unassigned</translation>
+    </message>
+    <message>
+        <source>No planned production time in this shift</source>
+        <translation>No planned production time in this shift</translation>
+    </message>
+    <message>
+        <source>No downtime in this shift</source>
+        <translation>No downtime in this shift</translation>
+    </message>
+    <message>
+        <source>No shift now</source>
+        <translation>No shift now</translation>
+    </message>
+    <message>
+        <source>{n} stop</source>
+        <translation>{n} stop</translation>
+    </message>
+    <message>
+        <source>{n} stops</source>
+        <translation>{n} stops</translation>
+    </message>
+    <message>
+        <source>+ {n} more reasons</source>
+        <translation>+ {n} more reasons</translation>
+    </message>
+</context>
+<context>
     <name>doubts</name>
     <message>
         <source>{n} s</source>

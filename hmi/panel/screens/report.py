@@ -62,6 +62,37 @@ KPIS = (
 )
 
 Painter = Callable[[QPainter, QRectF, dict[str, Any]], None]
+# The words the charts of hmi/report/charts.py draw (the report view's step labels among them):
+# marked here for translation, translated as they are drawn on the screen; the PDF keeps English.
+CHART_WORDS = (
+    QT_TRANSLATE_NOOP("charts", "Planned production time"),
+    QT_TRANSLATE_NOOP("charts", "Unplanned stops"),
+    QT_TRANSLATE_NOOP("charts", "Changeovers"),
+    QT_TRANSLATE_NOOP("charts", "Small stops"),
+    QT_TRANSLATE_NOOP("charts", "Slow cycles"),
+    QT_TRANSLATE_NOOP("charts", "Startup rejects"),
+    QT_TRANSLATE_NOOP("charts", "Production rejects"),
+    QT_TRANSLATE_NOOP("charts", "Run time"),
+    QT_TRANSLATE_NOOP("charts", "Net run time"),
+    QT_TRANSLATE_NOOP("charts", "Fully productive time"),
+    QT_TRANSLATE_NOOP("charts", "Communication loss"),
+    QT_TRANSLATE_NOOP("charts", "Unassigned"),
+    QT_TRANSLATE_NOOP("charts", "No planned production time in this shift"),
+    QT_TRANSLATE_NOOP("charts", "No downtime in this shift"),
+    QT_TRANSLATE_NOOP("charts", "No shift now"),
+    QT_TRANSLATE_NOOP("charts", "{n} stop"),
+    QT_TRANSLATE_NOOP("charts", "{n} stops"),
+    QT_TRANSLATE_NOOP("charts", "+ {n} more reasons"),
+)
+
+
+def chart_word(text: str) -> str:
+    """A chart's word in the panel's language; the plant's reasons have no translation and stay."""
+    return QCoreApplication.translate("charts", text)
+
+
+def clock_hour(ts: float, tz: str) -> str:
+    return clock_time(ts, ZoneInfo(tz))
 
 
 class ChartView(QWidget):
@@ -208,15 +239,17 @@ class ReportScreen(QWidget):
         grid.setSpacing(10)
         self.waterfall = ChartView(
             self.tr("Losses: planned production time to fully productive time"),
-            lambda p, r, line: paint_waterfall(p, r, line["waterfall"], self._colors()),
+            lambda p, r, line: paint_waterfall(p, r, line["waterfall"], self._colors(), words=chart_word),
         )
         self.pareto = ChartView(
             self.tr("Downtime by reason (every machine)"),
-            lambda p, r, line: paint_pareto(p, r, line["pareto"], self._colors()),
+            lambda p, r, line: paint_pareto(p, r, line["pareto"], self._colors(), words=chart_word),
         )
         self.hourly = ChartView(
             self.tr("Good parts per hour against target"),
-            lambda p, r, line: paint_hourly(p, r, line["hourly"], line["timezone"], self._colors()),
+            lambda p, r, line: paint_hourly(
+                p, r, line["hourly"], line["timezone"], self._colors(), label=clock_hour, words=chart_word
+            ),
         )
         grid.addWidget(self.waterfall, 0, 0)
         grid.addWidget(self.pareto, 0, 1)
