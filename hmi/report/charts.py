@@ -84,7 +84,7 @@ Words = Callable[[str], str]
 
 
 def paint_waterfall(
-    p: QPainter, rect: QRectF, steps: list[dict[str, Any]], colors: ChartColors, *, words: Words = as_written
+    p: QPainter, rect: QRectF, steps: list[dict[str, Any]], colors: ChartColors, *, tr: Words = as_written
 ) -> None:
     """Planned production time down to fully productive time: totals from zero, losses hanging
     from the level before them."""
@@ -92,11 +92,11 @@ def paint_waterfall(
         (max(s["level"], s["level"] + (s["seconds"] if s["kind"] == "loss" else 0)) for s in steps), default=0
     )
     if not steps or top <= 0:
-        _no_data(p, rect, colors, words("No planned production time in this shift"))
+        _no_data(p, rect, colors, tr("No planned production time in this shift"))
         return
     slot = rect.width() / len(steps)
     # Labels wrap at word breaks: the longest word must fit its slot.
-    longest = max(len(word) for s in steps for word in words(s["label"]).split())
+    longest = max(len(word) for s in steps for word in tr(s["label"]).split())
     fm = _font(p, rect, min(0.05, slot / longest * 1.6 / max(rect.height(), 1.0)))
     label_h = fm.height() * 3.4
     value_h = fm.height() * 1.2
@@ -127,31 +127,31 @@ def paint_waterfall(
         p.drawText(
             label_rect,
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-            words(s["label"]),
+            tr(s["label"]),
         )
 
 
 def paint_pareto(
-    p: QPainter, rect: QRectF, rows: list[dict[str, Any]], colors: ChartColors, *, words: Words = as_written
+    p: QPainter, rect: QRectF, rows: list[dict[str, Any]], colors: ChartColors, *, tr: Words = as_written
 ) -> None:
     """Down time per reason, longest first: one bar a reason, its time, stops and share."""
     if not rows:
-        _no_data(p, rect, colors, words("No downtime in this shift"))
+        _no_data(p, rect, colors, tr("No downtime in this shift"))
         return
     shown = rows[:8]
     # Type sized from the room a row has (at least four rows' worth: one reason is no giant).
     room = rect.height() / max(len(shown), 4)
     fm = _font(p, rect, min(room * 0.42, 24.0) / max(rect.height(), 1.0))
     row_h = min(room, fm.height() * 2.4)
-    label_w = min(rect.width() * 0.36, max(fm.horizontalAdvance(words(r["reason"])) for r in shown) + 8)
-    value_w = fm.horizontalAdvance("00:00:00 · " + words("{n} stops").format(n="000") + " · 100 %") + 8
+    label_w = min(rect.width() * 0.36, max(fm.horizontalAdvance(tr(r["reason"])) for r in shown) + 8)
+    value_w = fm.horizontalAdvance("00:00:00 · " + tr("{n} stops").format(n="000") + " · 100 %") + 8
     bar_left = rect.left() + label_w
     bar_room = max(rect.width() - label_w - value_w, 10.0)
     longest = max(r["duration_s"] for r in shown) or 1.0
     for i, r in enumerate(shown):
         top = rect.top() + i * row_h
         p.setPen(colors.text)
-        label = fm.elidedText(words(r["reason"]), Qt.TextElideMode.ElideMiddle, label_w - 8)
+        label = fm.elidedText(tr(r["reason"]), Qt.TextElideMode.ElideMiddle, label_w - 8)
         p.drawText(
             QRectF(rect.left(), top, label_w - 8, row_h),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
@@ -161,7 +161,7 @@ def paint_pareto(
         color = colors.availability if r["category"] == "unplanned" else colors.performance
         p.fillRect(QRectF(bar_left, top + row_h * 0.18, max(w, 1.0), row_h * 0.64), color)
         share = "" if r["share"] is None else f" · {r['share'] * 100:.0f} %"
-        stops = words("{n} stop" if r["count"] == 1 else "{n} stops").format(n=r["count"])
+        stops = tr("{n} stop" if r["count"] == 1 else "{n} stops").format(n=r["count"])
         p.drawText(
             QRectF(bar_left + w + 6, top, value_w, row_h),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
@@ -171,7 +171,7 @@ def paint_pareto(
         p.drawText(
             QRectF(rect.left(), rect.bottom() - fm.height(), rect.width(), fm.height()),
             Qt.AlignmentFlag.AlignRight,
-            words("+ {n} more reasons").format(n=len(rows) - len(shown)),
+            tr("+ {n} more reasons").format(n=len(rows) - len(shown)),
         )
 
 
@@ -183,11 +183,11 @@ def paint_hourly(
     colors: ChartColors,
     *,
     label: Callable[[float, str], str] = clock_time,
-    words: Words = as_written,
+    tr: Words = as_written,
 ) -> None:
     """Good parts per hour as bars, the pro-rata target of each hour as a line across its slot."""
     if not hours:
-        _no_data(p, rect, colors, words("No shift now"))
+        _no_data(p, rect, colors, tr("No shift now"))
         return
     values = [h["good_count"] or 0 for h in hours] + [h["target"] or 0 for h in hours]
     top = max(values) * 1.12 or 1.0

@@ -239,16 +239,16 @@ class ReportScreen(QWidget):
         grid.setSpacing(10)
         self.waterfall = ChartView(
             self.tr("Losses: planned production time to fully productive time"),
-            lambda p, r, line: paint_waterfall(p, r, line["waterfall"], self._colors(), words=chart_word),
+            lambda p, r, line: paint_waterfall(p, r, line["waterfall"], self._colors(), tr=chart_word),
         )
         self.pareto = ChartView(
             self.tr("Downtime by reason (every machine)"),
-            lambda p, r, line: paint_pareto(p, r, line["pareto"], self._colors(), words=chart_word),
+            lambda p, r, line: paint_pareto(p, r, line["pareto"], self._colors(), tr=chart_word),
         )
         self.hourly = ChartView(
             self.tr("Good parts per hour against target"),
             lambda p, r, line: paint_hourly(
-                p, r, line["hourly"], line["timezone"], self._colors(), label=clock_hour, words=chart_word
+                p, r, line["hourly"], line["timezone"], self._colors(), label=clock_hour, tr=chart_word
             ),
         )
         grid.addWidget(self.waterfall, 0, 0)
