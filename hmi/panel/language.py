@@ -2,7 +2,8 @@
 and dates are written in (hmi/panel/widgets/common.py).
 
 The translations are hmi/panel/i18n/ms5_<lang>.ts, compiled to .qm by `make translations`.
-English is the source language: its .qm is empty and the texts stay as written.
+English is the source language: the texts stay as written and no .qm is loaded for it (ms5_en.ts,
+the same texts, is the template a translator starts a new language from).
 """
 
 from __future__ import annotations
