@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test check lint bench soak screenshots package clean
+.PHONY: setup demo test check lint bench soak screenshots translations package clean
 
 setup: $(VENV)/.installed
 
@@ -45,9 +45,20 @@ bench: setup
 soak: setup
 	$(PY) -m scripts.soak --minutes 60 --connections 20 --tags 100 --sample-seconds 30
 
-# The panel's screens at 1280x800 and 1920x1080 into docs/screenshots/ (offscreen, the demo shift).
+# The panel's screens at 1280x800 and 1920x1080 into docs/screenshots/ (offscreen, the demo shift),
+# and in German at 1280x800.
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m scripts.screenshots --out docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(PY) -m scripts.screenshots --out docs/screenshots --language de
+
+# The panel's languages (docs/PANEL.md, "Languages"): refresh the .ts sources from the code's
+# strings (new ones come in untranslated, gone ones are dropped), then compile them to the .qm the
+# panel loads. Translate in the .ts (by hand or in pyside6-linguist), then run it again.
+I18N := hmi/panel/i18n
+translations: setup
+	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none $$(find hmi/panel -name '*.py' | sort) \
+		-ts $(I18N)/ms5_en.ts $(I18N)/ms5_de.ts
+	$(VENV)/bin/pyside6-lrelease $(I18N)/ms5_en.ts $(I18N)/ms5_de.ts
 
 # The one-folder build dist/ms5/ (docs/PACKAGING.md).
 package: setup

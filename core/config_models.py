@@ -4,6 +4,7 @@ and its default. Loading a file into them, with readable errors, is `core.config
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from enum import StrEnum
 from typing import Any, Literal
@@ -17,6 +18,9 @@ COMMS_LOSS_REASON = "Communication loss"
 UNASSIGNED_REASON = "Unassigned"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_COUNTER_MAX = 4294967295
+# The languages the panel ships translations for (hmi/panel/i18n/); the console stays English.
+PANEL_LANGUAGES = ("en", "de")
+LOCALE_NAME = re.compile(r"[a-z]{2}(_[A-Z]{2})?")
 
 
 class ReasonCategory(StrEnum):
@@ -153,6 +157,20 @@ class Panel(_Model):
                 raise ValueError(f"phrase {phrase!r} is listed twice")
             seen.add(phrase.casefold())
         return tuple(p.strip() for p in value)
+
+    # The panel's language and formats ("de", "de_AT", "en_US"); empty: the system's locale.
+    language: str = ""
+
+    @field_validator("language")
+    @classmethod
+    def _shipped_language(cls, value: str) -> str:
+        if value and not (LOCALE_NAME.fullmatch(value) and value[:2] in PANEL_LANGUAGES):
+            shipped = ", ".join(PANEL_LANGUAGES)
+            raise ValueError(
+                f"'{value}' is not a language the panel ships: {shipped}, optionally with a region"
+                " (de_AT, en_US); leave it out for the system's"
+            )
+        return value
 
 
 class People(_Model):

@@ -10,14 +10,13 @@ python=${PYTHON:-python3}
 # tmux: the console's smoke test runs `ms5 console --demo` in a real 80x24 terminal; binutils and
 # the shared libpython: PyInstaller needs objdump and the library for the build test (and `make package`).
 py_version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-test_tools=(tmux binutils "libpython$py_version")
-# On a machine with a screen `make demo` opens the panel in a real window: Qt's xcb plugin needs these.
-window_libs=()
-if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  window_libs=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0)
-fi
+# xvfb, xdotool, imagemagick and the xcb libraries: tests/panel/test_real_window.py taps the panel
+# in a real X window (Xvfb), not only offscreen, and takes a screenshot of it; `make demo` on a
+# screen needs the xcb libraries too.
+test_tools=(tmux binutils "libpython$py_version" xvfb xdotool imagemagick)
+xcb_libs=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0)
 missing=()
-for pkg in "${qt_libs[@]}" "${test_tools[@]}" "${window_libs[@]}"; do
+for pkg in "${qt_libs[@]}" "${test_tools[@]}" "${xcb_libs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,12 +1,13 @@
 """PNG screenshots of every panel screen at both panel sizes, for the README and the docs.
 
-    python -m scripts.screenshots [--out docs/screenshots]
+    python -m scripts.screenshots [--out docs/screenshots] [--language de]
 
 Offscreen and deterministic: the station is fed with the bundled demo shift
 (assets/demo-journal.csv) up to 12:30 under a manual clock, with the scripted Andon calls and
 reason correction of scripts/demo_station.py, so a rerun on any machine gives the same pictures
 (fonts aside: the bootstrap installs DejaVu, which the panel uses). Files are named
-`<screen>-<width>x<height>.png`.
+`<screen>-<width>x<height>.png`, and `<screen>-<width>x<height>-<language>.png` for another
+language than English (`[panel] language`, at 1280x800 only).
 """
 
 from __future__ import annotations
@@ -24,15 +25,16 @@ DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 MACHINE = "LABELLER"  # the machine screen shows the one with the most stops of the morning
 
 
-def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
+def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES, language: str = "") -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
+    from core.config import load_config
     from hmi.panel.app import dispose
     from hmi.panel.model import PanelModel, run_now
     from hmi.panel.window import PanelWindow
     from hmi.station.link import LocalLink
-    from scripts.demo_station import replayed_station
+    from scripts.demo_station import DEMO_CONFIG, replayed_station
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     out.mkdir(parents=True, exist_ok=True)
@@ -40,7 +42,9 @@ def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
     data_dir = os.environ.get("MS5_DATA_DIR")
     with tempfile.TemporaryDirectory(prefix="ms5-screenshots-") as tmp:
         os.environ["MS5_DATA_DIR"] = tmp  # the panel's settings file goes there, not to the user's
-        station, clock = replayed_station(Path(tmp) / "station.db")
+        config = load_config(DEMO_CONFIG)
+        config = config.model_copy(update={"panel": config.panel.model_copy(update={"language": language})})
+        station, clock = replayed_station(Path(tmp) / "station.db", config=config)
         try:
             # No loop runs here, and a LocalLink's calls never wait: the model is read at once.
             window = PanelWindow(run_now(PanelModel.attach(LocalLink(station))), clock=clock)
@@ -56,7 +60,7 @@ def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES) -> list[Path]:
                         window.show_screen(name)
                     window.refresh_now()
                     app.processEvents()
-                    path = out / f"{name}-{w}x{h}.png"
+                    path = out / f"{name}-{w}x{h}{f'-{language}' if language else ''}.png"
                     if not window.grab().save(str(path)):
                         raise OSError(f"cannot write {path}")
                     written.append(path)
@@ -77,8 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="folder for the PNGs (default docs/screenshots)"
     )
+    parser.add_argument("--language", default="", help="the panel's language (default: English, both sizes)")
     args = parser.parse_args(argv)
-    for path in take(args.out):
+    sizes = SIZES if not args.language else SIZES[:1]
+    for path in take(args.out, sizes, args.language):
         print(path)
     return 0
 

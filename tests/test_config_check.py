@@ -432,3 +432,18 @@ def test_a_wrong_phrase_list_is_a_located_error(tmp_path: Path, phrases: str, me
     (shown,) = error_lines(result.stderr)
     assert shown.startswith(f"line.toml:{line_of(text, line)}: panel.phrases: "), shown
     assert message in shown
+
+
+def test_a_panel_language_it_does_not_ship_is_a_located_error(tmp_path: Path) -> None:
+    text = REFERENCE_TEXT + '\n[panel]\nlanguage = "fr"\n'
+    result = run_check(write(tmp_path, text))
+    assert result.returncode == 2 and result.stdout == ""
+    [line] = error_lines(result.stderr)
+    assert line.startswith(f"line.toml:{line_of(text, 'language =')}: panel.language: "), line
+    assert "'fr' is not a language the panel ships: en, de" in line
+
+
+def test_the_panel_language_defaults_to_the_systems_and_takes_a_region(tmp_path: Path) -> None:
+    assert load_config(REFERENCE).panel.language == ""
+    path = write(tmp_path, REFERENCE_TEXT + '\n[panel]\nlanguage = "de_AT"\n')
+    assert load_config(path).panel.language == "de_AT"

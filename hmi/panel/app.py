@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from core.config import Config
 from core.store import StoreError
 from hmi.errors import UsageError
+from hmi.panel import widget_map
 from hmi.panel.model import PanelModel
 from hmi.panel.window import PanelWindow
 from hmi.paths import socket_path
@@ -133,6 +134,7 @@ async def _serve(
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     _show(window, kiosk=kiosk, size=size)
+    widget_map.start_writing(window)  # only for a test that taps the real window
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         window.close()

@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hmi.panel.model import PanelModel
+from hmi.panel.theme import role_label
 from hmi.panel.widgets.pinpad import PinPad
 from hmi.station.link import CommandResult, LinkError
 
@@ -94,7 +95,7 @@ class PanelSession(QObject):
         try:
             users = await self.model.users()
         except LinkError as exc:
-            self.show_result(CommandResult(False, f"station unreachable: {exc}"))
+            self.show_result(CommandResult(False, self.tr("station unreachable: {error}").format(error=exc)))
             return
         if self.pinpad is not None:
             self.pinpad.close()
@@ -118,7 +119,9 @@ class PanelSession(QObject):
             return False
         self.user, self.role, self._pin = user, role, pin
         self.user_changed.emit(user)
-        self.show_result(CommandResult(True, f"{user} ({role}) logged in"))
+        self.show_result(
+            CommandResult(True, self.tr("{user} ({role}) logged in").format(user=user, role=role_label(role)))
+        )
         return True
 
     def log_out(self) -> None:
@@ -128,9 +131,9 @@ class PanelSession(QObject):
     def login_or_out(self) -> None:
         if self.user is not None:
             self.log_out()
-            self.show_result(CommandResult(True, "logged out"))
+            self.show_result(CommandResult(True, self.tr("logged out")))
         else:
-            self.ask_pin("Log in", self._log_in_quietly)
+            self.ask_pin(self.tr("Log in"), self._log_in_quietly)
 
     async def _log_in_quietly(self, user: str, pin: str) -> None:
         await self.log_in(user, pin)
@@ -154,7 +157,7 @@ class PanelSession(QObject):
             if await self.log_in(user, pin):
                 self._unlocked()
 
-        self.ask_pin("Unlock the panel", logged_in)
+        self.ask_pin(self.tr("Unlock the panel"), logged_in)
 
     def _unlocked(self) -> None:
         self.locked = False

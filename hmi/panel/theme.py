@@ -6,6 +6,9 @@ line's Andon lights do.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
+
+from hmi.panel.language import QT_TRANSLATE_NOOP
 from hmi.paths import ASSETS
 
 STYLESHEET = ASSETS / "panel.qss"
@@ -40,13 +43,68 @@ CATEGORY_COLOURS: dict[str, str] = {
     "unscheduled": "#e6e8ea",
 }
 
+# Marked for translation here, translated where shown (state_label, kind_label, category_label).
 STATE_LABELS: dict[str, str] = {
-    "running": "Running",
-    "stopped": "Stopped",
-    "no_data": "No data",
-    "changeover": "Changeover",
-    "planned_stop": "Planned stop",
+    "running": QT_TRANSLATE_NOOP("state", "Running"),
+    "stopped": QT_TRANSLATE_NOOP("state", "Stopped"),
+    "no_data": QT_TRANSLATE_NOOP("state", "No data"),
+    "changeover": QT_TRANSLATE_NOOP("state", "Changeover"),
+    "planned_stop": QT_TRANSLATE_NOOP("state", "Planned stop"),
 }
+KIND_LABELS: dict[str, str] = {
+    "safety": QT_TRANSLATE_NOOP("kind", "Safety"),
+    "maintenance": QT_TRANSLATE_NOOP("kind", "Maintenance"),
+    "quality": QT_TRANSLATE_NOOP("kind", "Quality"),
+    "material": QT_TRANSLATE_NOOP("kind", "Material"),
+    "help": QT_TRANSLATE_NOOP("kind", "Help"),
+}
+CATEGORY_LABELS: dict[str, str] = {
+    "running": QT_TRANSLATE_NOOP("category", "running"),
+    "small_stop": QT_TRANSLATE_NOOP("category", "small stop"),
+    "down": QT_TRANSLATE_NOOP("category", "down"),
+    "no_data": QT_TRANSLATE_NOOP("category", "no data"),
+    "changeover": QT_TRANSLATE_NOOP("category", "changeover"),
+    "planned_stop": QT_TRANSLATE_NOOP("category", "planned stop"),
+}
+
+
+ROLE_LABELS: dict[str, str] = {
+    "operator": QT_TRANSLATE_NOOP("role", "operator"),
+    "maintenance": QT_TRANSLATE_NOOP("role", "maintenance"),
+    "supervisor": QT_TRANSLATE_NOOP("role", "supervisor"),
+    "admin": QT_TRANSLATE_NOOP("role", "admin"),
+}
+
+
+# The engine's own reasons; the plant's reasons come from its config, in its own words.
+BUILT_IN_REASONS: dict[str, str] = {
+    "Unassigned": QT_TRANSLATE_NOOP("reason", "Unassigned"),
+    "Communication loss": QT_TRANSLATE_NOOP("reason", "Communication loss"),
+}
+
+
+def reason_label(reason: str) -> str:
+    known = BUILT_IN_REASONS.get(reason)
+    return QCoreApplication.translate("reason", known) if known else reason
+
+
+def role_label(role: str) -> str:
+    return QCoreApplication.translate("role", ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+def state_label(state: str) -> str:
+    return QCoreApplication.translate("state", STATE_LABELS[state]) if state in STATE_LABELS else state
+
+
+def kind_label(kind: str) -> str:
+    """An Andon kind as a word of the panel's language ("Maintenance", "Instandhaltung")."""
+    return QCoreApplication.translate("kind", KIND_LABELS[kind]) if kind in KIND_LABELS else kind.capitalize()
+
+
+def category_label(category: str) -> str:
+    label = CATEGORY_LABELS.get(category)
+    return QCoreApplication.translate("category", label) if label else category.replace("_", " ")
+
 
 # States a tile shows in colour; running, changeover and a planned stop are normal.
 STATE_ALARM: dict[str, str] = {"stopped": WARNING, "no_data": ALARM}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.permissions import PUBLIC
+from hmi.panel import language
 from hmi.panel.context import Screen
 from hmi.panel.model import OVERVIEW, PanelModel
 from hmi.panel.pump import RefreshPump
@@ -40,7 +40,7 @@ from hmi.panel.screens.report import ReportScreen
 from hmi.panel.session import PanelSession
 from hmi.panel.theme import ALARM, OK_TEXT, stylesheet
 from hmi.panel.widgets.banner import AndonBanner
-from hmi.panel.widgets.common import button, label
+from hmi.panel.widgets.common import button, clock_time, label
 from hmi.panel.widgets.lock import LockOverlay
 from hmi.panel.widgets.sound import AndonSound
 from hmi.station.link import CommandResult, LinkError
@@ -56,6 +56,7 @@ class PanelWindow(QMainWindow):
         self.model = model
         self.clock = clock
         config = model.config
+        language.install(str(config["panel"].get("language", "")))
         self.tz = ZoneInfo(config["lines"][0]["timezone"])
         self.names: dict[str, str] = {
             eq: str(name) for line in config["lines"] for eq, name in line["equipment_names"].items()
@@ -92,12 +93,12 @@ class PanelWindow(QMainWindow):
         outer.addWidget(self.message)
         self.setCentralWidget(central)
 
-        self.add_screen("overview", "Overview", OverviewScreen(self))
-        self.add_screen("machine", "Machine", MachineScreen(self))
-        self.add_screen("downtime", "Downtime", DowntimeScreen(self))
-        self.add_screen("andon", "Andon", AndonScreen(self))
-        self.add_screen("jobs", "Jobs", JobsScreen(self))
-        self.add_screen("report", "Report", ReportScreen(self))
+        self.add_screen("overview", self.tr("Overview"), OverviewScreen(self))
+        self.add_screen("machine", self.tr("Machine"), MachineScreen(self))
+        self.add_screen("downtime", self.tr("Downtime"), DowntimeScreen(self))
+        self.add_screen("andon", self.tr("Andon"), AndonScreen(self))
+        self.add_screen("jobs", self.tr("Jobs"), JobsScreen(self))
+        self.add_screen("report", self.tr("Report"), ReportScreen(self))
         self._show_sound()
 
         self.pump = RefreshPump(model.link, clock)
@@ -114,12 +115,12 @@ class PanelWindow(QMainWindow):
         top.addStretch(1)
         top.addLayout(self.nav_end)
         self.clock_label = label("", "heading")
-        self.user_button = button("Log in", self.session.login_or_out, name="login")
+        self.user_button = button(self.tr("Log in"), self.session.login_or_out, name="login")
         self.sound = AndonSound(
             self.model.station_folder, default_on=bool(self.model.config["panel"]["sound"]), parent=self
         )
         self.sound_button = button("", self.toggle_sound, name="sound")
-        self.lock_button = button("Lock", self.session.lock, name="lock")
+        self.lock_button = button(self.tr("Lock"), self.session.lock, name="lock")
         for w in (self.user_button, self.sound_button, self.lock_button, self.clock_label):
             self.nav_end.addWidget(w)
         return top
@@ -137,7 +138,9 @@ class PanelWindow(QMainWindow):
         self.lock_overlay = LockOverlay(machines, kinds)
         self.lock_overlay.unlock_requested.connect(self.session.unlock)
         self.lock_overlay.raise_panel.raise_requested.connect(
-            lambda eq, kind: self.act("raise_andon", {"equipment": eq, "kind": kind}, purpose="Raise a call")
+            lambda eq, kind: self.act(
+                "raise_andon", {"equipment": eq, "kind": kind}, purpose=self.tr("Raise a call")
+            )
         )
         grid.addWidget(self.lock_overlay, 0, 0)
         return area
@@ -195,12 +198,14 @@ class PanelWindow(QMainWindow):
             try:
                 await self.model.load([OVERVIEW, *(screen.views(now) if screen else [])])
             except LinkError as exc:
-                self.show_result(CommandResult(False, f"station unreachable: {exc}"))
+                self.show_result(
+                    CommandResult(False, self.tr("station unreachable: {error}").format(error=exc))
+                )
                 return
             calls = self.model.view("overview")["andon"]
             self.banner.show_calls(calls, now, self.names)
             self.sound.update(calls, now)
-            self.clock_label.setText(datetime.fromtimestamp(now, self.tz).strftime("%H:%M"))
+            self.clock_label.setText(clock_time(now, self.tz))
             # Another screen shown, or the lock, while the views came: that one has its own frame.
             if screen is not None and current == self.current_screen() and not self.session.locked:
                 screen.refresh(now)
@@ -241,7 +246,7 @@ class PanelWindow(QMainWindow):
                 if await self.session.log_in(user, pin):
                     await run(user, pin)
 
-            self.session.ask_pin(f"{purpose}: log in", logged_in)
+            self.session.ask_pin(self.tr("{purpose}: log in").format(purpose=purpose), logged_in)
 
     def show_result(self, result: CommandResult) -> None:
         self.last_result = result
@@ -254,7 +259,9 @@ class PanelWindow(QMainWindow):
     # ------------------------------------------------------------ session, sound
 
     def _show_user(self, user: str | None) -> None:
-        self.user_button.setText("Log in" if user is None else f"{user} · Log out")
+        self.user_button.setText(
+            self.tr("Log in") if user is None else self.tr("{user} · Log out").format(user=user)
+        )
 
     def _show_lock(self, locked: bool) -> None:
         for b in (*self.nav_buttons.values(), self.user_button, self.sound_button, self.lock_button):
@@ -272,7 +279,7 @@ class PanelWindow(QMainWindow):
         self.refresh_now()
 
     def _show_sound(self) -> None:
-        self.sound_button.setText("Sound off" if self.sound.muted else "Sound on")
+        self.sound_button.setText(self.tr("Sound off") if self.sound.muted else self.tr("Sound on"))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.pump.stop()

@@ -80,6 +80,14 @@ def _font(p: QPainter, rect: QRectF, share: float, min_px: int, *, bold: bool = 
 MIN_TEXT_PX = 9
 
 
+def as_written(text: str) -> str:
+    """The charts' words as they are (the PDF's English); the panel passes its translation."""
+    return text
+
+
+Words = Callable[[str], str]
+
+
 def paint_waterfall(
     p: QPainter,
     rect: QRectF,
@@ -87,6 +95,7 @@ def paint_waterfall(
     colors: ChartColors,
     *,
     min_px: int = MIN_TEXT_PX,
+    tr: Words = as_written,
 ) -> None:
     """Planned production time down to fully productive time: totals from zero, losses hanging
     from the level before them."""
@@ -94,11 +103,11 @@ def paint_waterfall(
         (max(s["level"], s["level"] + (s["seconds"] if s["kind"] == "loss" else 0)) for s in steps), default=0
     )
     if not steps or top <= 0:
-        _no_data(p, rect, colors, "No planned production time in this shift", min_px)
+        _no_data(p, rect, colors, tr("No planned production time in this shift"), min_px)
         return
     slot = rect.width() / len(steps)
     # Labels wrap at word breaks: the longest word must fit its slot.
-    words = [word for s in steps for word in s["label"].split()]
+    words = [word for s in steps for word in tr(s["label"]).split()]
     longest = max(len(word) for word in words)
     fm = _font(p, rect, min(0.05, slot / longest * 1.6 / max(rect.height(), 1.0)), min_px)
     # Where the type may not shrink to fit (paper's 8 pt), labels take turns on two rows, each as
@@ -144,7 +153,7 @@ def paint_waterfall(
         p.drawText(
             label_rect,
             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-            s["label"],
+            tr(s["label"]),
         )
 
 
@@ -155,25 +164,26 @@ def paint_pareto(
     colors: ChartColors,
     *,
     min_px: int = MIN_TEXT_PX,
+    tr: Words = as_written,
 ) -> None:
     """Down time per reason, longest first: one bar a reason, its time, stops and share."""
     if not rows:
-        _no_data(p, rect, colors, "No downtime in this shift", min_px)
+        _no_data(p, rect, colors, tr("No downtime in this shift"), min_px)
         return
     shown = rows[:8]
     # Type sized from the room a row has (at least four rows' worth: one reason is no giant).
     room = rect.height() / max(len(shown), 4)
     fm = _font(p, rect, min(room * 0.42, 24.0) / max(rect.height(), 1.0), min_px)
     row_h = min(room, fm.height() * 2.4)
-    label_w = min(rect.width() * 0.36, max(fm.horizontalAdvance(r["reason"]) for r in shown) + 8)
-    value_w = fm.horizontalAdvance("00:00:00 · 000 stops · 100 %") + 8
+    label_w = min(rect.width() * 0.36, max(fm.horizontalAdvance(tr(r["reason"])) for r in shown) + 8)
+    value_w = fm.horizontalAdvance("00:00:00 · " + tr("{n} stops").format(n="000") + " · 100 %") + 8
     bar_left = rect.left() + label_w
     bar_room = max(rect.width() - label_w - value_w, 10.0)
     longest = max(r["duration_s"] for r in shown) or 1.0
     for i, r in enumerate(shown):
         top = rect.top() + i * row_h
         p.setPen(colors.text)
-        label = fm.elidedText(r["reason"], Qt.TextElideMode.ElideMiddle, label_w - 8)
+        label = fm.elidedText(tr(r["reason"]), Qt.TextElideMode.ElideMiddle, label_w - 8)
         p.drawText(
             QRectF(rect.left(), top, label_w - 8, row_h),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
@@ -183,7 +193,7 @@ def paint_pareto(
         color = colors.availability if r["category"] == "unplanned" else colors.performance
         p.fillRect(QRectF(bar_left, top + row_h * 0.18, max(w, 1.0), row_h * 0.64), color)
         share = "" if r["share"] is None else f" · {r['share'] * 100:.0f} %"
-        stops = f"{r['count']} stop" + ("" if r["count"] == 1 else "s")
+        stops = tr("{n} stop" if r["count"] == 1 else "{n} stops").format(n=r["count"])
         p.drawText(
             QRectF(bar_left + w + 6, top, value_w, row_h),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
@@ -193,7 +203,7 @@ def paint_pareto(
         p.drawText(
             QRectF(rect.left(), rect.bottom() - fm.height(), rect.width(), fm.height()),
             Qt.AlignmentFlag.AlignRight,
-            f"+ {len(rows) - len(shown)} more reasons",
+            tr("+ {n} more reasons").format(n=len(rows) - len(shown)),
         )
 
 
@@ -206,10 +216,11 @@ def paint_hourly(
     *,
     label: Callable[[float, str], str] = clock_time,
     min_px: int = MIN_TEXT_PX,
+    tr: Words = as_written,
 ) -> None:
     """Good parts per hour as bars, the pro-rata target of each hour as a line across its slot."""
     if not hours:
-        _no_data(p, rect, colors, "No shift now", min_px)
+        _no_data(p, rect, colors, tr("No shift now"), min_px)
         return
     values = [h["good_count"] or 0 for h in hours] + [h["target"] or 0 for h in hours]
     top = max(values) * 1.12 or 1.0

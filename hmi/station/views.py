@@ -303,6 +303,7 @@ def config_view(station: Station) -> dict[str, Any]:
             "idle_lock_s": station.config.panel.idle_lock_s,
             "sound": station.config.panel.sound,
             "phrases": list(station.config.panel.phrases),
+            "language": station.config.panel.language,
         },
     }
 

@@ -27,11 +27,11 @@ def test_a_job_is_started_with_a_quantity_and_shows_its_progress(
     tap(qtbot, named(jobs, "product A500"))
     for key in "1000":
         tap(qtbot, jobs.keypad.keys[key])
-    assert jobs.quantity.text() == "1 000"
+    assert jobs.quantity.text() == "1,000"
     tap(qtbot, jobs.start_job_button)
     enter_pin(qtbot, window, "olga", "1357")  # nobody was logged in: the PIN pad first
     assert window.message.text() == "job A500 started on L1"
-    assert jobs.job.text() == "A500: 0 / 1 000 good"
+    assert jobs.job.text() == "A500: 0 / 1,000 good"
 
     # The filler (the constraint) makes 250 good parts in the next minute.
     # The recorded filler reports total and reject counters; no reject here.
@@ -44,13 +44,13 @@ def test_a_job_is_started_with_a_quantity_and_shows_its_progress(
     window.refresh_now()
     job = window.model.view("overview")["lines"][0]["job"]
     assert job["good_count"] == 250 and job["progress"] == 0.25
-    assert jobs.job.text() == "A500: 250 / 1 000 good"
+    assert jobs.job.text() == "A500: 250 / 1,000 good"
     assert jobs.progress.value() == 250 and jobs.progress.text() == "25.0%"
     assert "estimated end" in jobs.eta.text()
     window.show_screen("overview")
     overview = window.screens["overview"]
     assert isinstance(overview, OverviewScreen)
-    assert overview.job.text().startswith("Job A500: 250 / 1 000 · ends about ")
+    assert overview.job.text().startswith("Job A500: 250 / 1,000 · ends about ")
 
     window.show_screen("jobs")
     tap(qtbot, jobs.end_job_button)

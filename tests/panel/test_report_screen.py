@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from core.metrics import Metrics
 from hmi.panel.screens.report import ReportScreen
+from hmi.panel.widgets import common
 from hmi.panel.window import PanelWindow
 from hmi.report.charts import hms
 from hmi.report.export import pct
@@ -78,23 +79,23 @@ def test_the_report_screen_shows_the_shifts_figures(
     screen = _screen(report_window)
     assert report_window.current_screen() == "report"
     m = _metrics(station)
-    assert screen.title_label.text() == "Early 2026-03-02 06:00\u201314:00"
+    assert screen.title_label.text() == "Early 02/03/2026 06:00\u201314:00"
     # Part of FILLER's communication loss is inferred run time: the OEE is marked, the reason said.
-    assert screen.kpi["oee"].text() == pct(m.oee) + " !"
+    assert screen.kpi["oee"].text() == common.pct(m.oee) + " !"
     assert screen.doubts_label.text() == "! 4 min of run time inferred across a communication loss"
     assert screen.doubts_label.isVisible()
-    assert screen.kpi["availability"].text() == pct(m.availability)
-    assert screen.kpi["performance"].text() == pct(m.performance)
-    assert screen.kpi["quality"].text() == pct(m.quality)
-    assert screen.kpi["good"].text() == str(m.good_count)
-    assert screen.good_target.text() == f"target so far {round(46000 * 6 / 7.5)}"
+    assert screen.kpi["availability"].text() == common.pct(m.availability)
+    assert screen.kpi["performance"].text() == common.pct(m.performance)
+    assert screen.kpi["quality"].text() == common.pct(m.quality)
+    assert screen.kpi["good"].text() == common.count(m.good_count)
+    assert screen.good_target.text() == f"target so far {common.count(round(46000 * 6 / 7.5))}"
     table = screen.andon_table
     rows = [[_text(table.item(r, c)) for c in range(table.columnCount())] for r in range(table.rowCount())]
     assert rows == [
-        ["FILLER", "maintenance", "07:05", "0:03:30 mia", "0:26:00 mia"],
-        ["LABELLER", "material", "09:40", "0:02:10 sam", "0:15:00 sam"],
-        ["PACKER", "quality", "11:50", "0:06:00 sam", "open"],
-        ["CAPPER", "material", "12:20", "open", "open"],
+        ["FILLER", "Maintenance", "07:05", "0:03:30 mia", "0:26:00 mia"],
+        ["LABELLER", "Material", "09:40", "0:02:10 sam", "0:15:00 sam"],
+        ["PACKER", "Quality", "11:50", "0:06:00 sam", "open"],
+        ["CAPPER", "Material", "12:20", "open", "open"],
     ]
     for chart in (screen.waterfall, screen.pareto, screen.hourly):
         assert chart.line is not None and chart.isVisible()
@@ -108,8 +109,8 @@ def test_the_previous_shift_button_shows_the_night_before(
     tap(qtbot, named(screen, "report previous shift"))
     night = _metrics(station, SHIFT_START - 8 * 3600, SHIFT_START)
     assert screen.previous_button.isChecked()
-    assert screen.title_label.text() == "Night 2026-03-01 22:00\u201306:00"
-    assert screen.kpi["good"].text() == str(night.good_count)
+    assert screen.title_label.text() == "Night 01/03/2026 22:00\u201306:00"
+    assert screen.kpi["good"].text() == common.count(night.good_count)
     assert screen.andon_table.rowCount() == 0
     tap(qtbot, named(screen, "report this shift"))
     assert screen.title_label.text().startswith("Early")

@@ -67,7 +67,8 @@ def test_the_report_screen_and_its_exports_show_unknown_quality_as_a_dash(
     window.show_screen("report")
     screen = window.screens["report"]
     assert isinstance(screen, ReportScreen)
-    assert (screen.kpi["oee"].text(), screen.kpi["quality"].text()) == ("- !", "-")
+    # The panel's dash, as on every screen.
+    assert (screen.kpi["oee"].text(), screen.kpi["quality"].text()) == ("– !", "–")
     assert screen.doubts_label.text().startswith(f"! {REASON}")
 
     report = shift_report(station, NOW)

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from hmi.panel.context import PanelContext
 from hmi.panel.model import OVERVIEW, ViewKey
-from hmi.panel.theme import andon_colour, text_on
-from hmi.panel.widgets.banner import STATE_SHORT
+from hmi.panel.theme import andon_colour, kind_label, text_on
+from hmi.panel.widgets.banner import call_state
 from hmi.panel.widgets.common import button, clear_layout, clock_time, duration, label, scrolled_list
 from hmi.panel.widgets.dialogs import NoteDialog, ShelveDialog
 from hmi.panel.widgets.raise_panel import RaisePanel
@@ -30,21 +30,21 @@ class AndonScreen(QWidget):
 
         layout = QVBoxLayout(self)
         body = QHBoxLayout()
-        left, self.call_list = scrolled_list("Active calls")
+        left, self.call_list = scrolled_list(self.tr("Active calls"))
         body.addLayout(left, 3)
 
         right = QVBoxLayout()
-        self.detail = label("Choose a call", "heading", wrap=True)
+        self.detail = label(self.tr("Choose a call"), "heading", wrap=True)
         right.addWidget(self.detail)
         self.history = label("", "caption", wrap=True)
         right.addWidget(self.history, 1)
         self.action_buttons: dict[str, QPushButton] = {}
         for text, command in (
-            ("Take", "take_andon"),
-            ("Acknowledge", "ack_andon"),
-            ("Resolve", "resolve_andon"),
-            ("Note", "note_andon"),
-            ("Shelve", "shelve_andon"),
+            (self.tr("Take"), "take_andon"),
+            (self.tr("Acknowledge"), "ack_andon"),
+            (self.tr("Resolve"), "resolve_andon"),
+            (self.tr("Note"), "note_andon"),
+            (self.tr("Shelve"), "shelve_andon"),
         ):
             b = button(text, partial(self.action, command), name=command)
             b.setMinimumHeight(64)
@@ -90,12 +90,15 @@ class AndonScreen(QWidget):
 
     def _call_text(self, call: dict[str, Any], now: float) -> str:
         name = self.ctx.names.get(str(call["equipment"]), str(call["equipment"]))
-        state = STATE_SHORT.get(str(call["state"]), str(call["state"]))
+        state = call_state(call)
         if call.get("shelved_until") is not None and call["shelved_until"] > now:
-            state = f"shelved until {clock_time(call['shelved_until'], self.ctx.tz)}"
-        owner = f" · taken by {call['owner']}" if call.get("owner") else ""
+            state = self.tr("shelved until {time}").format(
+                time=clock_time(call["shelved_until"], self.ctx.tz)
+            )
+        owner = self.tr(" · taken by {user}").format(user=call["owner"]) if call.get("owner") else ""
+        level = self.tr("level {level}").format(level=call["max_level"])
         return (
-            f"#{call['id']} {str(call['kind']).upper()} · {name} · level {call['max_level']}\n"
+            f"#{call['id']} {kind_label(str(call['kind'])).upper()} · {name} · {level}\n"
             f"{duration(now - float(call['raised_at']))} · {state}{owner}"
         )
 
@@ -110,38 +113,51 @@ class AndonScreen(QWidget):
         for b in self.action_buttons.values():
             b.setEnabled(call is not None)
         if call is None:
-            self.detail.setText("Choose a call")
+            self.detail.setText(self.tr("Choose a call"))
             self.history.setText("")
             return
         tz = self.ctx.tz
         self.detail.setText(self._call_text(call, now).replace("\n", " · "))
-        lines = [f"{clock_time(call['raised_at'], tz)} raised by {call['raised_by'] or 'the line'}"]
-        lines += [f"{clock_time(e['at'], tz)} level {e['level']}: {e['notify']}" for e in call["escalations"]]
+        by = call["raised_by"] or self.tr("the line")
+        lines = [self.tr("{time} raised by {user}").format(time=clock_time(call["raised_at"], tz), user=by)]
+        lines += [
+            self.tr("{time} level {level}: {notify}").format(
+                time=clock_time(e["at"], tz), level=e["level"], notify=e["notify"]
+            )
+            for e in call["escalations"]
+        ]
         if call["acknowledged_by"]:
             lines.append(
-                f"{clock_time(call['acknowledged_at'], tz)} acknowledged by {call['acknowledged_by']}"
+                self.tr("{time} acknowledged by {user}").format(
+                    time=clock_time(call["acknowledged_at"], tz), user=call["acknowledged_by"]
+                )
             )
         lines += [f"{clock_time(n['at'], tz)} {n['user'] or ''}: {n['text']}" for n in call["notes"]]
         self.history.setText("\n".join(lines))
 
     def raise_call(self, equipment: str, kind: str) -> None:
-        self.ctx.act("raise_andon", {"equipment": equipment, "kind": kind}, purpose=f"Raise a {kind} call")
+        self.ctx.act(
+            "raise_andon",
+            {"equipment": equipment, "kind": kind},
+            purpose=self.tr("Raise a call: {kind}").format(kind=kind_label(kind)),
+        )
 
     def action(self, command: str) -> None:
         call_id = self.selected
         if call_id is None:
             return
-        what = {
-            "take_andon": "Take",
-            "ack_andon": "Acknowledge",
-            "resolve_andon": "Resolve",
-            "note_andon": "Note on",
-            "shelve_andon": "Shelve",
-        }[command]
-        purpose = f"{what} call #{call_id}: your PIN"
+        purpose = {
+            "take_andon": self.tr("Take call #{call}: your PIN"),
+            "ack_andon": self.tr("Acknowledge call #{call}: your PIN"),
+            "resolve_andon": self.tr("Resolve call #{call}: your PIN"),
+            "note_andon": self.tr("Note on call #{call}: your PIN"),
+            "shelve_andon": self.tr("Shelve call #{call}: your PIN"),
+        }[command].format(call=call_id)
         if command == "note_andon":
             self.note_dialog = NoteDialog(
-                f"Note on call #{call_id}", self.ctx.model.config["panel"].get("phrases", ()), self
+                self.tr("Note on call #{call}").format(call=call_id),
+                self.ctx.model.config["panel"].get("phrases", ()),
+                self,
             )
             self.note_dialog.chosen.connect(
                 lambda text: self.ctx.act(
@@ -150,7 +166,7 @@ class AndonScreen(QWidget):
             )
             self.note_dialog.open()
         elif command == "shelve_andon":
-            self.shelve_dialog = ShelveDialog(f"Shelve call #{call_id} for", self)
+            self.shelve_dialog = ShelveDialog(self.tr("Shelve call #{call} for").format(call=call_id), self)
             self.shelve_dialog.chosen.connect(
                 lambda seconds: self.ctx.act(
                     command, {"call": call_id, "seconds": seconds}, purpose=purpose, ask_pin=True

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from hmi.panel.context import PanelContext
 from hmi.panel.model import ViewKey, view_key
-from hmi.panel.theme import WARNING
+from hmi.panel.theme import WARNING, reason_label
 from hmi.panel.widgets.common import button, clear_layout, clock_time, duration, label, scrolled_list
 from hmi.panel.widgets.dialogs import NoteDialog, SplitDialog
 from hmi.station.link import CommandResult
@@ -58,7 +59,8 @@ def choices(reasons: list[str], prefix: tuple[str, ...]) -> list[tuple[str, tupl
             out.append((head, node, True))
     whole = [p for p in below if p == prefix]
     if whole and prefix:
-        out.insert(0, (f"{prefix[-1]} (general)", prefix, True))
+        general = QCoreApplication.translate("DowntimeScreen", "{reason} (general)")
+        out.insert(0, (general.format(reason=prefix[-1]), prefix, True))
     return out
 
 
@@ -75,11 +77,11 @@ class DowntimeScreen(QWidget):
         self._reasons: list[str] = []
 
         layout = QHBoxLayout(self)
-        left, self.stop_list = scrolled_list("Stops this shift")
+        left, self.stop_list = scrolled_list(self.tr("Stops this shift"))
         layout.addLayout(left, 5)
 
         right = QVBoxLayout()
-        self.heading = label("Choose a stop", "heading", wrap=True)
+        self.heading = label(self.tr("Choose a stop"), "heading", wrap=True)
         right.addWidget(self.heading)
         self.path_label = label("", "caption")
         right.addWidget(self.path_label)
@@ -90,9 +92,9 @@ class DowntimeScreen(QWidget):
         right.addLayout(self.tree)
         right.addStretch(1)
         actions = QHBoxLayout()
-        self.back_button = button("‹ Back", self.back, name="back")
-        self.split_button = button("Split stop", self.split, name="split")
-        self.note_button = button("Note", self.note, name="note")
+        self.back_button = button(self.tr("‹ Back"), self.back, name="back")
+        self.split_button = button(self.tr("Split stop"), self.split, name="split")
+        self.note_button = button(self.tr("Note"), self.note, name="note")
         for b in (self.back_button, self.split_button, self.note_button):
             actions.addWidget(b)
         right.addLayout(actions)
@@ -138,11 +140,13 @@ class DowntimeScreen(QWidget):
     def _stop_text(self, ev: dict[str, Any]) -> str:
         tz = self.ctx.tz
         name = self.ctx.names.get(str(ev["equipment"]), str(ev["equipment"]))
-        end = "now" if ev["open"] else clock_time(ev["end"], tz)
-        fault = f" · fault {ev['fault_code']}" if ev["fault_code"] else ""
+        end = self.tr("now") if ev["open"] else clock_time(ev["end"], tz)
+        fault = self.tr(" · fault {code}").format(code=ev["fault_code"]) if ev["fault_code"] else ""
         note = f" · “{ev['note']}”" if ev.get("note") else ""
         # Said in words as well as by the frame's colour: what the operator still has to do.
-        reason = self.tr("⚠ Needs a reason") if ev["reason"] == UNASSIGNED else ev["reason"]
+        reason = (
+            self.tr("⚠ Needs a reason") if ev["reason"] == UNASSIGNED else reason_label(str(ev["reason"]))
+        )
         return (
             f"{name} · {clock_time(ev['start'], tz)}–{end} · {duration(ev['duration_s'])}\n"
             f"{reason}{fault}{note}"
@@ -181,11 +185,11 @@ class DowntimeScreen(QWidget):
             b.setEnabled(has_stop)
         self.back_button.setEnabled(bool(self.prefix))
         if ev is None:
-            self.heading.setText("Choose a stop")
+            self.heading.setText(self.tr("Choose a stop"))
             self.path_label.setText("")
             return
         self.heading.setText(self._stop_text(ev).replace("\n", " · "))
-        self.path_label.setText(" › ".join(self.prefix) if self.prefix else "Reason:")
+        self.path_label.setText(" › ".join(self.prefix) if self.prefix else self.tr("Reason:"))
         for i, (text, path, whole) in enumerate(choices(self._reasons, self.prefix)):
             b = button(text, partial(self.tap, path, whole), object_name="reason")
             b.setAccessibleName("/".join(path))
@@ -204,7 +208,7 @@ class DowntimeScreen(QWidget):
         self.ctx.act(
             "set_reason",
             {"equipment": ev["equipment"], "at": ev["start"], "reason": reason},
-            purpose=f"Reason '{reason}' for this stop",
+            purpose=self.tr("Reason '{reason}' for this stop").format(reason=reason),
             then=self._done,
         )
 
@@ -220,13 +224,13 @@ class DowntimeScreen(QWidget):
             return
         end = float(ev["end"])
         self.split_dialog = SplitDialog(
-            float(ev["start"]), end, "Split this stop where its cause changed", self
+            float(ev["start"]), end, self.tr("Split this stop where its cause changed"), self
         )
         self.split_dialog.chosen.connect(
             lambda at: self.ctx.act(
                 "split_stop",
                 {"equipment": ev["equipment"], "at": at},
-                purpose="Split this stop in two",
+                purpose=self.tr("Split this stop in two"),
                 then=self._done,
             )
         )
@@ -237,12 +241,12 @@ class DowntimeScreen(QWidget):
         if ev is None:
             return
         phrases = self.ctx.model.config["panel"].get("phrases", ())
-        self.note_dialog = NoteDialog("A note on this stop", phrases, self)
+        self.note_dialog = NoteDialog(self.tr("A note on this stop"), phrases, self)
         self.note_dialog.chosen.connect(
             lambda text: self.ctx.act(
                 "note_stop",
                 {"equipment": ev["equipment"], "at": ev["start"], "text": text},
-                purpose="Note on this stop",
+                purpose=self.tr("Note on this stop"),
                 then=self._done,
             )
         )

@@ -34,7 +34,7 @@ class JobsScreen(QWidget):
     def _build_running(self) -> QVBoxLayout:
         """The running job with its progress, and the changeover."""
         left = QVBoxLayout()
-        left.addWidget(label("Running job", "heading"))
+        left.addWidget(label(self.tr("Running job"), "heading"))
         self.job = label("", "figureSmall", wrap=True)
         left.addWidget(self.job)
         self.progress = QProgressBar()
@@ -42,17 +42,19 @@ class JobsScreen(QWidget):
         left.addWidget(self.progress)
         self.eta = label("", "heading")
         left.addWidget(self.eta)
-        self.end_job_button = button("End job", self.end_job, name="end_job")
+        self.end_job_button = button(self.tr("End job"), self.end_job, name="end_job")
         left.addWidget(self.end_job_button)
         left.addSpacing(24)
-        left.addWidget(label("Changeover", "heading"))
+        left.addWidget(label(self.tr("Changeover"), "heading"))
         self.changeover = label("", "heading", wrap=True)
         left.addWidget(self.changeover)
         row = QHBoxLayout()
         self.start_changeover_button = button(
-            "Start changeover", self.start_changeover, name="start_changeover"
+            self.tr("Start changeover"), self.start_changeover, name="start_changeover"
         )
-        self.end_changeover_button = button("End changeover", self.end_changeover, name="end_changeover")
+        self.end_changeover_button = button(
+            self.tr("End changeover"), self.end_changeover, name="end_changeover"
+        )
         row.addWidget(self.start_changeover_button)
         row.addWidget(self.end_changeover_button)
         left.addLayout(row)
@@ -62,7 +64,7 @@ class JobsScreen(QWidget):
     def _build_new_job(self, products: list[dict[str, Any]]) -> QVBoxLayout:
         """A new job: the product buttons, the target quantity's keys, Start job."""
         right = QVBoxLayout()
-        right.addWidget(label("New job: product", "heading"))
+        right.addWidget(label(self.tr("New job: product"), "heading"))
         grid = QGridLayout()
         for i, p in enumerate(products):
             b = button(
@@ -75,13 +77,13 @@ class JobsScreen(QWidget):
             self.product_buttons[str(p["id"])] = b
             grid.addWidget(b, i // 3, i % 3)
         right.addLayout(grid)
-        right.addWidget(label("Target quantity (empty: none)", "caption"))
+        right.addWidget(label(self.tr("Target quantity (empty: none)"), "caption"))
         self.quantity = label("", "figureSmall")
         right.addWidget(self.quantity)
         self.keypad = Keypad(max_len=QUANTITY_DIGITS)
         self.keypad.changed.connect(lambda text: self.quantity.setText(count(int(text)) if text else "–"))
         right.addWidget(self.keypad)
-        self.start_job_button = button("Start job", self.start_job, name="start_job")
+        self.start_job_button = button(self.tr("Start job"), self.start_job, name="start_job")
         self.start_job_button.setMinimumHeight(72)
         right.addWidget(self.start_job_button)
         return right
@@ -109,20 +111,27 @@ class JobsScreen(QWidget):
             in_changeover = [float(eq["since"]) for eq in open_at if eq["state"] == "changeover"]
             since = min(in_changeover) if in_changeover else None
             names = ", ".join(str(eq["name"]) for eq in open_at)
-            self.changeover.setText(f"Open on {names}" + (f" for {duration(now - since)}" if since else ""))
+            self.changeover.setText(
+                self.tr("Open on {machines}").format(machines=names)
+                + (self.tr(" for {time}").format(time=duration(now - since)) if since else "")
+            )
         else:
-            self.changeover.setText("No changeover open")
+            self.changeover.setText(self.tr("No changeover open"))
 
     def _show_job(self, job: dict[str, Any] | None, now: float) -> None:
         if job is None:
-            self.job.setText("No job")
+            self.job.setText(self.tr("No job"))
             self.progress.hide()
             self.eta.setText("")
             self.end_job_button.setEnabled(False)
             return
         self.end_job_button.setEnabled(True)
         target = f" / {count(job['quantity'])}" if job["quantity"] is not None else ""
-        self.job.setText(f"{job['product']}: {count(job['good_count'])}{target} good")
+        self.job.setText(
+            self.tr("{product}: {good}{target} good").format(
+                product=job["product"], good=count(job["good_count"]), target=target
+            )
+        )
         if job["progress"] is None:
             self.progress.hide()
         else:
@@ -130,8 +139,9 @@ class JobsScreen(QWidget):
             self.progress.setValue(int(min(float(job["progress"]), 1.0) * 1000))
             self.progress.setFormat(pct(job["progress"]))
         end = job["estimated_end"]
-        started = f"started {clock_time(job['started'], self.ctx.tz)}"
-        self.eta.setText(f"{started} · estimated end {clock_time(end, self.ctx.tz)}" if end else started)
+        started = self.tr("started {time}").format(time=clock_time(job["started"], self.ctx.tz))
+        eta = self.tr("{started} · estimated end {time}")
+        self.eta.setText(eta.format(started=started, time=clock_time(end, self.ctx.tz)) if end else started)
 
     def start_job(self) -> None:
         if self.product is None:
@@ -139,7 +149,12 @@ class JobsScreen(QWidget):
         args: dict[str, Any] = {"line": self.line_id, "product": self.product}
         if self.keypad.text:
             args["quantity"] = int(self.keypad.text)
-        self.ctx.act("start_job", args, purpose=f"Start job {self.product}", then=self._started)
+        self.ctx.act(
+            "start_job",
+            args,
+            purpose=self.tr("Start job {product}").format(product=self.product),
+            then=self._started,
+        )
 
     def _started(self, result: Any) -> None:
         if result.ok:
@@ -153,10 +168,10 @@ class JobsScreen(QWidget):
         self._update_start()
 
     def end_job(self) -> None:
-        self.ctx.act("end_job", {"line": self.line_id}, purpose="End the job")
+        self.ctx.act("end_job", {"line": self.line_id}, purpose=self.tr("End the job"))
 
     def start_changeover(self) -> None:
-        self.ctx.act("start_changeover", {"line": self.line_id}, purpose="Start a changeover")
+        self.ctx.act("start_changeover", {"line": self.line_id}, purpose=self.tr("Start a changeover"))
 
     def end_changeover(self) -> None:
-        self.ctx.act("end_changeover", {"line": self.line_id}, purpose="End the changeover")
+        self.ctx.act("end_changeover", {"line": self.line_id}, purpose=self.tr("End the changeover"))

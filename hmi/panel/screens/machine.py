@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from hmi.panel.context import PanelContext
+from hmi.panel.doubts import doubt_texts
 from hmi.panel.model import ViewKey, view_key
-from hmi.panel.theme import STATE_LABELS
+from hmi.panel.theme import reason_label, state_label
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 from hmi.panel.widgets.timeline import StateLegend, TimelineStrip
 
@@ -45,11 +46,11 @@ class MachineScreen(QWidget):
         layout.addLayout(picker)
 
         figures = QHBoxLayout()
-        self.state = FigureTile("State", small=True)
+        self.state = FigureTile(self.tr("State"), small=True)
         self.oee = FigureTile("OEE", small=True)
-        self.counts = FigureTile("Good / total", small=True)
-        self.small_stops = FigureTile("Small stops", small=True)
-        self.down = FigureTile("Down time", small=True)
+        self.counts = FigureTile(self.tr("Good / total"), small=True)
+        self.small_stops = FigureTile(self.tr("Small stops"), small=True)
+        self.down = FigureTile(self.tr("Down time"), small=True)
         for tile in (self.state, self.oee, self.counts, self.small_stops, self.down):
             figures.addWidget(tile)
         layout.addLayout(figures)
@@ -58,7 +59,7 @@ class MachineScreen(QWidget):
         self.doubts.setAccessibleName("doubtful data")
         layout.addWidget(self.doubts)
 
-        layout.addWidget(label("Parts per minute (good), this shift", "caption"))
+        layout.addWidget(label(self.tr("Parts per minute (good), this shift"), "caption"))
         self.axis = pg.DateAxisItem()
         self.plot = pg.PlotWidget(axisItems={"bottom": self.axis})
         self.plot.setBackground("#e6e8ea")
@@ -81,7 +82,9 @@ class MachineScreen(QWidget):
         layout.addWidget(self.legend)
 
         self.events = QTableWidget(0, 5)
-        self.events.setHorizontalHeaderLabels(["Start", "End", "Duration", "Reason", "Fault"])
+        self.events.setHorizontalHeaderLabels(
+            [self.tr("Start"), self.tr("End"), self.tr("Duration"), self.tr("Reason"), self.tr("Fault")]
+        )
         self.events.verticalHeader().setVisible(False)
         self.events.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # Times and the fault as wide as they are; the reason takes the rest, elided.
@@ -113,20 +116,26 @@ class MachineScreen(QWidget):
         tz = self.ctx.tz
         m = data["metrics"]
         state = str(data["state"])
-        self.state.show_value(STATE_LABELS.get(state, state), f"for {duration(now - float(data['since']))}")
-        doubts = m.get("doubts") or []
+        self.state.show_value(
+            state_label(state), self.tr("for {time}").format(time=duration(now - float(data["since"])))
+        )
+        doubts = doubt_texts(m)
         self.oee.show_value(
             pct(m["oee"]) + (" !" if doubts else ""),
-            f"A {pct(m['availability'])} P {pct(m['performance'])} Q {pct(m['quality'])}",
+            self.tr("A {a} P {p} Q {q}").format(
+                a=pct(m["availability"]), p=pct(m["performance"]), q=pct(m["quality"])
+            ),
         )
         self.doubts.setText(("! " + "; ".join(doubts)) if doubts else "")
         self.doubts.setVisible(bool(doubts))
         self.counts.show_value(
-            f"{count(m['good_count'])} / {count(m['total_count'])}", f"rejects {count(m['reject_count'])}"
+            f"{count(m['good_count'])} / {count(m['total_count'])}",
+            self.tr("rejects {n}").format(n=count(m["reject_count"])),
         )
-        self.small_stops.show_value(str(m["small_stop_count"]), duration(m["small_stop_time_s"]))
+        self.small_stops.show_value(count(m["small_stop_count"]), duration(m["small_stop_time_s"]))
         self.down.show_value(
-            duration(m["down_time_s"]), f"of which no data {duration(m['comms_loss_time_s'])}"
+            duration(m["down_time_s"]),
+            self.tr("of which no data {time}").format(time=duration(m["comms_loss_time_s"])),
         )
 
         shift = data["shift"]
@@ -160,9 +169,9 @@ class MachineScreen(QWidget):
         for row, ev in enumerate(reversed(events)):
             cells = [
                 clock_time(ev["start"], tz),
-                "open" if ev["open"] else clock_time(ev["end"], tz),
+                self.tr("open") if ev["open"] else clock_time(ev["end"], tz),
                 duration(ev["duration_s"]),
-                str(ev["reason"]) + (f" — {ev['note']}" if ev.get("note") else ""),
+                reason_label(str(ev["reason"])) + (f" — {ev['note']}" if ev.get("note") else ""),
                 str(ev["fault_code"] or ""),
             ]
             for col, text in enumerate(cells):

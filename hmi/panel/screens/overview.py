@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QProgressBar, QV
 
 from hmi.panel.context import PanelContext
 from hmi.panel.model import OVERVIEW, ViewKey
-from hmi.panel.theme import ALARM, STATE_ALARM, STATE_LABELS, WARNING
+from hmi.panel.theme import ALARM, STATE_ALARM, WARNING, state_label
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 from hmi.panel.widgets.fit import FitLabel
 
@@ -41,12 +41,12 @@ class MachineTile(QFrame):
 
     def show_state(self, eq: dict[str, Any], now: float) -> None:
         state = str(eq["state"])
-        text = STATE_LABELS.get(state, state)
+        text = state_label(state)
         colour = STATE_ALARM.get(state, "")
         if eq.get("connection_lost"):
-            text, colour = "PLC lost", ALARM
+            text, colour = self.tr("PLC lost"), ALARM
         elif eq.get("connection_driver_error"):
-            text, colour = "Driver error", ALARM
+            text, colour = self.tr("Driver error"), ALARM
         self.state.setText(text)
         if colour != self.colour:
             # Only on a change: a style sheet re-polishes the widget, too dear for every frame.
@@ -57,7 +57,11 @@ class MachineTile(QFrame):
         self.since.setText(duration(now - float(eq["since"])))
         fault = eq.get("fault_code") or 0
         reason = eq.get("fault_reason")
-        self.fault.setText(f"Fault {fault}: {reason or 'no reason mapped'}" if fault else "")
+        self.fault.setText(
+            self.tr("Fault {code}: {reason}").format(code=fault, reason=reason or self.tr("no reason mapped"))
+            if fault
+            else ""
+        )
         self.fault.setVisible(bool(fault))
         self.rate.setText(self._rate(eq))
         self.oee.setText(self.tr("Shift OEE {oee}").format(oee=pct(eq["metrics"]["oee"])))
@@ -88,10 +92,10 @@ class OverviewScreen(QWidget):
 
         figures = QHBoxLayout()
         self.oee = FigureTile("OEE")
-        self.availability = FigureTile("Availability")
-        self.performance = FigureTile("Performance")
-        self.quality = FigureTile("Quality")
-        self.good = FigureTile("Good parts")
+        self.availability = FigureTile(self.tr("Availability"))
+        self.performance = FigureTile(self.tr("Performance"))
+        self.quality = FigureTile(self.tr("Quality"))
+        self.good = FigureTile(self.tr("Good parts"))
         for tile in (self.oee, self.availability, self.performance, self.quality, self.good):
             figures.addWidget(tile)
         layout.addLayout(figures)
@@ -119,7 +123,7 @@ class OverviewScreen(QWidget):
         line = data["lines"][0]  # one station, one line (docs/PANEL.md, "Screens")
         shift = line["shift"]
         when = f"{clock_time(shift['start'], self.ctx.tz)}–{clock_time(shift['end'], self.ctx.tz)}"
-        shift_text = f"{shift['name']} {when}" if shift["name"] else "no shift (last hour)"
+        shift_text = f"{shift['name']} {when}" if shift["name"] else self.tr("no shift (last hour)")
         self.title.setText(f"{line['name']} · {shift_text}")
         self._figures(line)
         self._job(line["job"], now)
@@ -131,33 +135,50 @@ class OverviewScreen(QWidget):
         target = line["target_oee"]
         behind = target is not None and m["oee"] is not None and m["oee"] < target
         self.oee.show_value(
-            pct(m["oee"]), f"target {pct(target)}" if target is not None else "", WARNING if behind else None
+            pct(m["oee"]),
+            self.tr("target {oee}").format(oee=pct(target)) if target is not None else "",
+            WARNING if behind else None,
         )
-        self.availability.show_value(pct(m["availability"]), f"down {duration(m['down_time_s'])}")
-        self.performance.show_value(pct(m["performance"]), f"small stops {m['small_stop_count']}")
-        self.quality.show_value(pct(m["quality"]), f"rejects {count(m['reject_count'])}")
+        self.availability.show_value(
+            pct(m["availability"]), self.tr("down {time}").format(time=duration(m["down_time_s"]))
+        )
+        self.performance.show_value(
+            pct(m["performance"]), self.tr("small stops {n}").format(n=count(m["small_stop_count"]))
+        )
+        self.quality.show_value(pct(m["quality"]), self.tr("rejects {n}").format(n=count(m["reject_count"])))
         so_far = line["target_so_far"]
         good = m["good_count"]
         if so_far is None:
-            self.good.show_value(count(good), "no target this shift")
+            self.good.show_value(count(good), self.tr("no target this shift"))
         else:
             gap = good - so_far
             sign = "+" if gap >= 0 else "−"
             self.good.show_value(
                 count(good),
-                f"target so far {count(so_far)} ({sign}{count(abs(gap))})",
+                self.tr("target so far {target} ({gap})").format(
+                    target=count(so_far), gap=f"{sign}{count(abs(gap))}"
+                ),
                 WARNING if gap < 0 else None,
             )
 
     def _job(self, job: dict[str, Any] | None, now: float) -> None:
         if job is None:
-            self.job.setText("No job running")
+            self.job.setText(self.tr("No job running"))
             self.job_progress.hide()
             return
         quantity = job["quantity"]
         end = job["estimated_end"]
-        eta = f" · ends about {clock_time(end, self.ctx.tz)}" if end is not None else ""
-        self.job.setText(f"Job {job['product']}: {count(job['good_count'])} / {count(quantity)}{eta}")
+        eta = (
+            self.tr(" · ends about {time}").format(time=clock_time(end, self.ctx.tz))
+            if end is not None
+            else ""
+        )
+        self.job.setText(
+            self.tr("Job {product}: {good} / {quantity}").format(
+                product=job["product"], good=count(job["good_count"]), quantity=count(quantity)
+            )
+            + eta
+        )
         if job["progress"] is None:
             self.job_progress.hide()
         else:
@@ -177,20 +198,24 @@ class OverviewScreen(QWidget):
 
     def _health(self, health: dict[str, Any], connections: list[dict[str, Any]]) -> None:
         lost = health["connections_lost"]
-        problems = [f"PLC lost: {', '.join(lost)}"] if lost else []
+        problems = [self.tr("PLC lost: {names}").format(names=", ".join(lost))] if lost else []
         if broken := health.get("connections_driver_error"):
-            problems.append(f"Driver error: {', '.join(broken)}")
+            problems.append(self.tr("Driver error: {names}").format(names=", ".join(broken)))
         if health.get("store_error"):
-            problems.append(f"Store: {health['store_error']}")
+            problems.append(self.tr("Store: {problem}").format(problem=health["store_error"]))
         if health.get("store_loss"):
-            problems.append(f"Store: {health['store_loss']}")
+            problems.append(self.tr("Store: {problem}").format(problem=health["store_loss"]))
         if health.get("reports_error"):
-            problems.append(f"Reports: {health['reports_error']}")
+            problems.append(self.tr("Reports: {problem}").format(problem=health["reports_error"]))
         if problems:
             # Loud only when something is wrong.
             self.health.setText(" · ".join(problems))
             self.health.setStyleSheet(f"color: #ffffff; background: {ALARM}; font-size: 24px; padding: 6px;")
         else:
             up = sum(1 for c in connections if c.get("state") == "connected")
-            self.health.setText(f"● PLC {up}/{len(connections)}" if connections else "● no PLCs")
+            self.health.setText(
+                self.tr("● PLC {up}/{all}").format(up=up, all=len(connections))
+                if connections
+                else self.tr("● no PLCs")
+            )
             self.health.setStyleSheet("")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,25 +35,66 @@ from PySide6.QtWidgets import (
 
 from hmi.panel import theme
 from hmi.panel.context import PanelContext
+from hmi.panel.doubts import doubt_texts
+from hmi.panel.language import QT_TRANSLATE_NOOP
 from hmi.panel.model import ViewKey, view_key
+from hmi.panel.theme import kind_label
+from hmi.panel.widgets.common import clock_date, clock_time, count, pct
 from hmi.panel.widgets.fit import FitLabel
 from hmi.paths import data_dir
 from hmi.report.charts import ChartColors, hms, paint_hourly, paint_pareto, paint_waterfall
-from hmi.report.export import pct, write_pdf
+from hmi.report.export import write_pdf
 from hmi.report.export_csv import write_csv
 from hmi.station.link import LinkError
 
 REFRESH_S = 5.0
-ANDON_COLUMNS = ("Machine", "Kind", "Raised", "Acknowledged", "Resolved")
+ANDON_COLUMNS = (
+    QT_TRANSLATE_NOOP("ReportScreen", "Machine"),
+    QT_TRANSLATE_NOOP("ReportScreen", "Kind"),
+    QT_TRANSLATE_NOOP("ReportScreen", "Raised"),
+    QT_TRANSLATE_NOOP("ReportScreen", "Acknowledged"),
+    QT_TRANSLATE_NOOP("ReportScreen", "Resolved"),
+)
 KPIS = (
     ("oee", "OEE"),
-    ("availability", "Availability"),
-    ("performance", "Performance"),
-    ("quality", "Quality"),
-    ("good", "Good parts"),
+    ("availability", QT_TRANSLATE_NOOP("ReportScreen", "Availability")),
+    ("performance", QT_TRANSLATE_NOOP("ReportScreen", "Performance")),
+    ("quality", QT_TRANSLATE_NOOP("ReportScreen", "Quality")),
+    ("good", QT_TRANSLATE_NOOP("ReportScreen", "Good parts")),
 )
 
 Painter = Callable[[QPainter, QRectF, dict[str, Any]], None]
+# The words the charts of hmi/report/charts.py draw (the report view's step labels among them):
+# marked here for translation, translated as they are drawn on the screen; the PDF keeps English.
+CHART_WORDS = (
+    QT_TRANSLATE_NOOP("charts", "Planned production time"),
+    QT_TRANSLATE_NOOP("charts", "Unplanned stops"),
+    QT_TRANSLATE_NOOP("charts", "Changeovers"),
+    QT_TRANSLATE_NOOP("charts", "Small stops"),
+    QT_TRANSLATE_NOOP("charts", "Slow cycles"),
+    QT_TRANSLATE_NOOP("charts", "Startup rejects"),
+    QT_TRANSLATE_NOOP("charts", "Production rejects"),
+    QT_TRANSLATE_NOOP("charts", "Run time"),
+    QT_TRANSLATE_NOOP("charts", "Net run time"),
+    QT_TRANSLATE_NOOP("charts", "Fully productive time"),
+    QT_TRANSLATE_NOOP("charts", "Communication loss"),
+    QT_TRANSLATE_NOOP("charts", "Unassigned"),
+    QT_TRANSLATE_NOOP("charts", "No planned production time in this shift"),
+    QT_TRANSLATE_NOOP("charts", "No downtime in this shift"),
+    QT_TRANSLATE_NOOP("charts", "No shift now"),
+    QT_TRANSLATE_NOOP("charts", "{n} stop"),
+    QT_TRANSLATE_NOOP("charts", "{n} stops"),
+    QT_TRANSLATE_NOOP("charts", "+ {n} more reasons"),
+)
+
+
+def chart_word(text: str) -> str:
+    """A chart's word in the panel's language; the plant's reasons have no translation and stay."""
+    return QCoreApplication.translate("charts", text)
+
+
+def clock_hour(ts: float, tz: str) -> str:
+    return clock_time(ts, ZoneInfo(tz))
 
 
 class ChartView(QWidget):
@@ -142,12 +183,12 @@ class ReportScreen(QWidget):
     def _build_bar(self) -> QHBoxLayout:
         """The title, the shift and line choice, and the export buttons."""
         bar = QHBoxLayout()
-        self.title_label = QLabel("Shift report")
+        self.title_label = QLabel(self.tr("Shift report"))
         self.title_label.setObjectName("heading")
         self.title_label.setWordWrap(True)
         bar.addWidget(self.title_label, 1)
-        self.current_button = self._button("This shift", "reportCurrent")
-        self.previous_button = self._button("Previous shift", "reportPrevious")
+        self.current_button = self._button(self.tr("This shift"), "reportCurrent")
+        self.previous_button = self._button(self.tr("Previous shift"), "reportPrevious")
         group = QButtonGroup(self)
         for b in (self.current_button, self.previous_button):
             b.setCheckable(True)
@@ -156,12 +197,12 @@ class ReportScreen(QWidget):
         self.current_button.setChecked(True)
         self.current_button.clicked.connect(lambda: self._choose(previous=False))
         self.previous_button.clicked.connect(lambda: self._choose(previous=True))
-        self.line_button = self._button("Line", "reportLine")
+        self.line_button = self._button(self.tr("Line"), "reportLine")
         self.line_button.clicked.connect(self._next_line)
         self.line_button.hide()
         bar.addWidget(self.line_button)
-        self.pdf_button = self._button("Export PDF", "reportPdf")
-        self.csv_button = self._button("Export CSV", "reportCsv")
+        self.pdf_button = self._button(self.tr("Export PDF"), "reportPdf")
+        self.csv_button = self._button(self.tr("Export CSV"), "reportCsv")
         self.pdf_button.clicked.connect(lambda: self.export("pdf"))
         self.csv_button.clicked.connect(lambda: self.export("csv"))
         bar.addWidget(self.pdf_button)
@@ -179,7 +220,7 @@ class ReportScreen(QWidget):
             v = QVBoxLayout(box)
             v.setContentsMargins(10, 4, 10, 4)
             v.setSpacing(0)
-            cap = QLabel(caption)
+            cap = QLabel(self.tr(caption))
             cap.setObjectName("caption")
             value = FitLabel("-", "figureSmall")
             v.addWidget(cap)
@@ -197,16 +238,18 @@ class ReportScreen(QWidget):
         grid = QGridLayout()
         grid.setSpacing(10)
         self.waterfall = ChartView(
-            "Losses: planned production time to fully productive time",
-            lambda p, r, line: paint_waterfall(p, r, line["waterfall"], self._colors()),
+            self.tr("Losses: planned production time to fully productive time"),
+            lambda p, r, line: paint_waterfall(p, r, line["waterfall"], self._colors(), tr=chart_word),
         )
         self.pareto = ChartView(
-            "Downtime by reason (every machine)",
-            lambda p, r, line: paint_pareto(p, r, line["pareto"], self._colors()),
+            self.tr("Downtime by reason (every machine)"),
+            lambda p, r, line: paint_pareto(p, r, line["pareto"], self._colors(), tr=chart_word),
         )
         self.hourly = ChartView(
-            "Good parts per hour against target",
-            lambda p, r, line: paint_hourly(p, r, line["hourly"], line["timezone"], self._colors()),
+            self.tr("Good parts per hour against target"),
+            lambda p, r, line: paint_hourly(
+                p, r, line["hourly"], line["timezone"], self._colors(), label=clock_hour, tr=chart_word
+            ),
         )
         grid.addWidget(self.waterfall, 0, 0)
         grid.addWidget(self.pareto, 0, 1)
@@ -219,7 +262,7 @@ class ReportScreen(QWidget):
         andon_box = QWidget()
         av = QVBoxLayout(andon_box)
         av.setContentsMargins(0, 0, 0, 0)
-        self.andon_label = QLabel("Andon response times")
+        self.andon_label = QLabel(self.tr("Andon response times"))
         self.andon_label.setObjectName("caption")
         self.andon_label.setWordWrap(True)
         self.andon_table = QTableWidget(0, len(ANDON_COLUMNS))
@@ -228,7 +271,7 @@ class ReportScreen(QWidget):
         self.andon_table.setStyleSheet(
             "QTableWidget { font-size: 16px; } QHeaderView::section { font-size: 16px; }"
         )
-        self.andon_table.setHorizontalHeaderLabels(list(ANDON_COLUMNS))
+        self.andon_table.setHorizontalHeaderLabels([self.tr(c) for c in ANDON_COLUMNS])
         self.andon_table.verticalHeader().hide()
         self.andon_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.andon_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -288,7 +331,7 @@ class ReportScreen(QWidget):
         line = self.line
         if line is None:
             return
-        self.line_button.setText(f"Line {line['id']}")
+        self.line_button.setText(self.tr("Line {line}").format(line=line["id"]))
         # The checked button says which shift; the title says which one that is.
         self.title_label.setText(short_title(line))
         self._show_kpis(line)
@@ -300,20 +343,29 @@ class ReportScreen(QWidget):
         m = line["metrics"]
         for key in ("oee", "availability", "performance", "quality"):
             self.kpi[key].setText(pct(m[key]))
-        doubts = m.get("doubts") or []
+        doubts = doubt_texts(m)
         if doubts:
             self.kpi["oee"].setText(pct(m["oee"]) + " !")
         self.doubts_label.setText(("! " + "; ".join(doubts)) if doubts else "")
         self.doubts_label.setVisible(bool(doubts))
         target = line["target_so_far"]
-        self.kpi["good"].setText(str(m["good_count"]))
-        self.good_target.setText("no target" if target is None else f"target so far {target}")
+        self.kpi["good"].setText(count(m["good_count"]))
+        self.good_target.setText(
+            self.tr("no target") if target is None else self.tr("target so far {n}").format(n=count(target))
+        )
 
     def _show_andon(self, line: dict[str, Any]) -> None:
         s = line["andon_summary"]
         self.andon_label.setText(
-            f"Andon: {s['calls']} calls · to acknowledge {hms(s['mean_to_acknowledge_s'])} mean, "
-            f"{hms(s['max_to_acknowledge_s'])} longest · to resolve {hms(s['mean_to_resolve_s'])} mean"
+            self.tr(
+                "Andon: {calls} calls · to acknowledge {ack_mean} mean, {ack_max} longest"
+                " · to resolve {resolve_mean} mean"
+            ).format(
+                calls=s["calls"],
+                ack_mean=hms(s["mean_to_acknowledge_s"]),
+                ack_max=hms(s["max_to_acknowledge_s"]),
+                resolve_mean=hms(s["mean_to_resolve_s"]),
+            )
         )
         tz = ZoneInfo(line["timezone"])
         calls = line["andon"]
@@ -321,8 +373,8 @@ class ReportScreen(QWidget):
         for row, c in enumerate(calls):
             cells = (
                 c["equipment"],
-                c["kind"],
-                datetime.fromtimestamp(c["raised_at"], tz).strftime("%H:%M"),
+                kind_label(str(c["kind"])),
+                clock_time(c["raised_at"], tz),
                 _after(c["time_to_acknowledge_s"], c["acknowledged_by"]),
                 _after(c["time_to_resolve_s"], c["resolved_by"]),
             )
@@ -350,12 +402,12 @@ class ReportScreen(QWidget):
         try:
             await self.ctx.model.load([self._key()])
         except LinkError as exc:
-            self._say(f"Export failed: station unreachable: {exc}")
+            self._say(self.tr("Export failed: station unreachable: {error}").format(error=exc))
             return
         self._show(self.ctx.model.view("report", previous=self.previous))
         line = self.line
         if self.report is None or line is None:
-            self._say("Nothing to export yet")
+            self._say(self.tr("Nothing to export yet"))
             return
         folder = self.export_dir or data_dir() / "reports"
         shift = line["shift"]
@@ -364,9 +416,9 @@ class ReportScreen(QWidget):
         try:
             written = write_pdf(self.report, path) if kind == "pdf" else write_csv(self.report, path)
         except OSError as exc:
-            self._say(f"Export failed: {exc.strerror or exc}")
+            self._say(self.tr("Export failed: {error}").format(error=exc.strerror or exc))
             return
-        self._say(f"Report written to {written}")
+        self._say(self.tr("Report written to {path}").format(path=written))
 
     def _say(self, text: str) -> None:
         self.status_label.setText(text)
@@ -375,14 +427,15 @@ class ReportScreen(QWidget):
 
 def _after(seconds: float | None, user: str | None) -> str:
     """How long until someone answered, and who ("PLC": the condition cleared by itself)."""
-    return "open" if seconds is None else f"{hms(seconds)} {user or 'PLC'}"
+    if seconds is None:
+        return QCoreApplication.translate("ReportScreen", "open")
+    return f"{hms(seconds)} {user or 'PLC'}"
 
 
 def short_title(line: dict[str, Any]) -> str:
     """ "Early 2026-03-02 06:00-14:00" (the line's id too when the station has more than one)."""
     shift = line["shift"]
     tz = ZoneInfo(line["timezone"])
-    start = datetime.fromtimestamp(shift["start"], tz)
-    end = datetime.fromtimestamp(shift["end"], tz)
-    name = shift["name"] or "Last hour"
-    return f"{name} {start:%Y-%m-%d %H:%M}\u2013{end:%H:%M}"
+    name = shift["name"] or QCoreApplication.translate("ReportScreen", "Last hour")
+    day = clock_date(shift["start"], tz)
+    return f"{name} {day} {clock_time(shift['start'], tz)}\u2013{clock_time(shift['end'], tz)}"

@@ -4,28 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
-from hmi.panel.theme import andon_colour, text_on
+from hmi.panel.language import QT_TRANSLATE_NOOP
+from hmi.panel.theme import andon_colour, kind_label, text_on
 from hmi.panel.widgets.common import button, clear_layout, duration, label
 
 SHOWN = 4  # chips side by side at 1280 px; the rest are counted
 
 STATE_SHORT = {
-    "active-unacknowledged": "NEW",
-    "active-acknowledged": "ACK",
-    "returned-to-normal-unacknowledged": "CLEARED, NOT ACK",
+    "active-unacknowledged": QT_TRANSLATE_NOOP("call", "NEW"),
+    "active-acknowledged": QT_TRANSLATE_NOOP("call", "ACK"),
+    "returned-to-normal-unacknowledged": QT_TRANSLATE_NOOP("call", "CLEARED, NOT ACK"),
 }
 
 
+def call_state(call: dict[str, Any]) -> str:
+    """A call's alarm state in short, in the panel's language."""
+    state = str(call["state"])
+    return QCoreApplication.translate("call", STATE_SHORT[state]) if state in STATE_SHORT else state
+
+
 def call_text(call: dict[str, Any], now: float, names: dict[str, str]) -> str:
-    state = STATE_SHORT.get(str(call["state"]), str(call["state"]))
+    state = call_state(call)
     if call.get("shelved_until") is not None and call["shelved_until"] > now:
-        state = "SHELVED"
+        state = QCoreApplication.translate("call", "SHELVED")
     machine = names.get(str(call["equipment"]), str(call["equipment"]))
     age = duration(now - float(call["raised_at"]))
-    return f"#{call['id']} {str(call['kind']).upper()} · {machine} · L{call['max_level']} · {age} · {state}"
+    kind = kind_label(str(call["kind"])).upper()
+    level = QCoreApplication.translate("call", "L{level}").format(level=call["max_level"])
+    return f"#{call['id']} {kind} · {machine} · {level} · {age} · {state}"
 
 
 class AndonBanner(QFrame):
@@ -60,7 +69,7 @@ class AndonBanner(QFrame):
             self.chips.append(chip)
             self._layout.addWidget(chip, 1)
         if len(calls) > SHOWN:
-            more = label(f"+{len(calls) - SHOWN} more", "heading")
+            more = label(self.tr("+{n} more").format(n=len(calls) - SHOWN), "heading")
             more.setStyleSheet("color: #ffffff;")
             self._layout.addWidget(more)
         self.setVisible(bool(calls))

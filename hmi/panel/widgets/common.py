@@ -1,4 +1,5 @@
-"""Small building blocks: big buttons, figure tiles, and how times and ratios are written."""
+"""Small building blocks: big buttons, figure tiles, and how times and ratios are written (in the
+locale hmi/panel/language.py made the default: the one formatting path of the panel's figures)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, Qt, QTime
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -23,11 +24,14 @@ from hmi.panel.widgets.fit import FitButton, FitLabel
 
 
 def pct(x: float | None) -> str:
-    return "–" if x is None else f"{x * 100:.1f}%"
+    if x is None:
+        return "–"
+    # The translation says where the sign goes: "87.3%", "87,3 %".
+    return QCoreApplication.translate("format", "%1%").replace("%1", QLocale().toString(x * 100, "f", 1))
 
 
 def duration(seconds: float | None) -> str:
-    """h:mm:ss or m:ss: an age or a stop's length at a glance."""
+    """h:mm:ss or m:ss: an age or a stop's length at a glance (the same in every language)."""
     if seconds is None:
         return "–"
     s = max(int(seconds), 0)
@@ -37,11 +41,22 @@ def duration(seconds: float | None) -> str:
 
 
 def clock_time(ts: float | None, tz: ZoneInfo) -> str:
-    return "–" if ts is None else datetime.fromtimestamp(ts, tz).strftime("%H:%M")
+    """The hour and minute of `ts` in the line's time zone, in the locale's short time format."""
+    if ts is None:
+        return "–"
+    t = datetime.fromtimestamp(ts, tz)
+    return QLocale().toString(QTime(t.hour, t.minute), QLocale.FormatType.ShortFormat)
+
+
+def clock_date(ts: float, tz: ZoneInfo) -> str:
+    """The day of `ts` in the line's time zone, in the locale's short date format."""
+    d = datetime.fromtimestamp(ts, tz)
+    return QLocale().toString(QDate(d.year, d.month, d.day), QLocale.FormatType.ShortFormat)
 
 
 def count(n: int | None) -> str:
-    return "–" if n is None else f"{n:,}".replace(",", " ")
+    """A count with the locale's digit groups: 35,970 or 35.970."""
+    return "–" if n is None else QLocale().toString(int(n))
 
 
 def button(

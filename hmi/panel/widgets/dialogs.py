@@ -9,10 +9,22 @@ from functools import partial
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLineEdit, QSlider, QVBoxLayout, QWidget
 
+from hmi.panel.language import QT_TRANSLATE_NOOP
 from hmi.panel.widgets.common import button, duration, label
 from hmi.panel.widgets.keyboard import OnScreenKeyboard
 
 NOTE_MAX = 200
+
+# The default `[panel] phrases` (core.config_models), named here so that lupdate gives them a
+# translation: the plant's own phrases are shown as written, in the plant's language already.
+DEFAULT_PHRASES = (
+    QT_TRANSLATE_NOOP("NoteDialog", "Waiting for maintenance"),
+    QT_TRANSLATE_NOOP("NoteDialog", "Waiting for material"),
+    QT_TRANSLATE_NOOP("NoteDialog", "Cleared by operator"),
+    QT_TRANSLATE_NOOP("NoteDialog", "Part replaced"),
+    QT_TRANSLATE_NOOP("NoteDialog", "Quality check"),
+    QT_TRANSLATE_NOOP("NoteDialog", "Called the supervisor"),
+)
 
 
 class NoteDialog(QDialog):
@@ -29,7 +41,7 @@ class NoteDialog(QDialog):
         self.text.setMaxLength(NOTE_MAX)
         self.text.setPlaceholderText(self.tr("Type a note, or tap a phrase"))
         layout.addWidget(self.text)
-        self.keyboard = OnScreenKeyboard(self.text, phrases)
+        self.keyboard = OnScreenKeyboard(self.text, [self.tr(p) for p in phrases])
         layout.addWidget(self.keyboard)
         row = QHBoxLayout()
         row.addWidget(button(self.tr("Cancel"), self.reject, name="cancel"))
@@ -51,7 +63,7 @@ class SplitDialog(QDialog):
 
     def __init__(self, start: float, end: float, describe: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Split stop")
+        self.setWindowTitle(self.tr("Split stop"))
         self.start = start
         self.length = max(int(end - start), 2)
         layout = QVBoxLayout(self)
@@ -64,12 +76,17 @@ class SplitDialog(QDialog):
         self.slider.valueChanged.connect(lambda _v: self._show())
         layout.addWidget(self.slider)
         keys = QHBoxLayout()
-        for text, step in (("−1 min", -60), ("−10 s", -10), ("+10 s", 10), ("+1 min", 60)):
+        for text, step in (
+            (self.tr("−1 min"), -60),
+            (self.tr("−10 s"), -10),
+            (self.tr("+10 s"), 10),
+            (self.tr("+1 min"), 60),
+        ):
             keys.addWidget(button(text, partial(self.step, step), object_name="key", name=text))
         layout.addLayout(keys)
         row = QHBoxLayout()
-        row.addWidget(button("Cancel", self.reject, name="cancel"))
-        self.ok_button = button("Split here", self._ok, name="ok")
+        row.addWidget(button(self.tr("Cancel"), self.reject, name="cancel"))
+        self.ok_button = button(self.tr("Split here"), self._ok, name="ok")
         row.addWidget(self.ok_button)
         layout.addLayout(row)
         self.slider.setValue(self.length // 2)
@@ -84,7 +101,9 @@ class SplitDialog(QDialog):
 
     def _show(self) -> None:
         self.where.setText(
-            f"{duration(self.offset)} after the start, {duration(self.length - self.offset)} before the end"
+            self.tr("{after} after the start, {before} before the end").format(
+                after=duration(self.offset), before=duration(self.length - self.offset)
+            )
         )
 
     def _ok(self) -> None:
@@ -97,21 +116,21 @@ class ShelveDialog(QDialog):
 
     def __init__(self, purpose: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Shelve")
+        self.setWindowTitle(self.tr("Shelve"))
         layout = QVBoxLayout(self)
         layout.addWidget(label(purpose, "heading", wrap=True))
         row = QHBoxLayout()
         for minutes in (5, 15, 30, 60):
             row.addWidget(
                 button(
-                    f"{minutes} min",
+                    self.tr("{minutes} min").format(minutes=minutes),
                     partial(self._ok, minutes * 60.0),
                     object_name="key",
                     name=f"{minutes} min",
                 )
             )
         layout.addLayout(row)
-        layout.addWidget(button("Cancel", self.reject, name="cancel"))
+        layout.addWidget(button(self.tr("Cancel"), self.reject, name="cancel"))
 
     def _ok(self, seconds: float) -> None:
         self.accept()

@@ -38,7 +38,12 @@ class Keypad(QWidget):
         grid.setSpacing(8)
         layout = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "⌫"]
         for i, key in enumerate(layout):
-            b = button(key, partial(self.press, key), object_name="key", name=f"key {key}")
+            b = button(
+                self.tr("Clear") if key == "Clear" else key,
+                partial(self.press, key),
+                object_name="key",
+                name=f"key {key}",
+            )
             self.keys[key] = b
             grid.addWidget(b, i // 3, i % 3)
 
@@ -65,7 +70,7 @@ class PinPad(QDialog):
         self, purpose: str, users: list[str], *, user: str | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("PIN")
+        self.setWindowTitle(self.tr("PIN"))
         self.setObjectName("pinpad")
         self.user: str | None = user if user in users else None
         self.user_buttons: dict[str, QPushButton] = {}
@@ -78,14 +83,14 @@ class PinPad(QDialog):
         people = QGridLayout()
         people.setSpacing(8)
         if not users:
-            people.addWidget(label("No users yet: add one with `ms5 user add`.", wrap=True), 0, 0)
+            people.addWidget(label(self.tr("No users yet: add one with `ms5 user add`."), wrap=True), 0, 0)
         for i, name in enumerate(users):
             b = button(name, partial(self.choose, name), checkable=True, name=f"user {name}")
             b.setMinimumHeight(64)
             self.user_buttons[name] = b
             people.addWidget(b, i // 2, i % 2)
         left = QVBoxLayout()
-        left.addWidget(label("Who", "caption"))
+        left.addWidget(label(self.tr("Who"), "caption"))
         left.addLayout(people)
         left.addStretch(1)
         body.addLayout(left, 1)
@@ -95,7 +100,7 @@ class PinPad(QDialog):
         self.dots.setObjectName("figureSmall")
         self.dots.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.dots.setMinimumHeight(64)
-        right.addWidget(label("PIN", "caption"))
+        right.addWidget(label(self.tr("PIN"), "caption"))
         right.addWidget(self.dots)
         self.keypad = Keypad(max_len=PIN_MAX)
         self.keypad.changed.connect(lambda text: self.dots.setText("●" * len(text)))
@@ -103,8 +108,8 @@ class PinPad(QDialog):
         body.addLayout(right, 1)
 
         actions = QHBoxLayout()
-        self.cancel_button = button("Cancel", self.reject, name="cancel")
-        self.ok_button = button("OK", self._ok, name="ok")
+        self.cancel_button = button(self.tr("Cancel"), self.reject, name="cancel")
+        self.ok_button = button(self.tr("OK"), self._ok, name="ok")
         self.ok_button.setMinimumHeight(72)
         self.cancel_button.setMinimumHeight(72)
         actions.addWidget(self.cancel_button)

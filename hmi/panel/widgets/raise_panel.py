@@ -7,7 +7,7 @@ from functools import partial
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from hmi.panel.theme import andon_colour, text_on
+from hmi.panel.theme import andon_colour, kind_label, text_on
 from hmi.panel.widgets.common import button, label
 
 
@@ -22,7 +22,7 @@ class RaisePanel(QWidget):
         self.machine_buttons: dict[str, QPushButton] = {}
         self.kind_buttons: dict[str, QPushButton] = {}
         layout = QVBoxLayout(self)
-        layout.addWidget(label("Raise a call", "heading"))
+        layout.addWidget(label(self.tr("Raise a call"), "heading"))
         row = QGridLayout()
         for i, (eq_id, name) in enumerate(machines):
             b = button(name, partial(self.choose, eq_id), checkable=True, name=f"machine {eq_id}")
@@ -32,7 +32,7 @@ class RaisePanel(QWidget):
         kinds_row = QHBoxLayout()
         for kind in kinds:
             colour = andon_colour(kind)
-            b = button(kind.capitalize(), partial(self._raise, kind), name=f"raise {kind}")
+            b = button(kind_label(kind), partial(self._raise, kind), name=f"raise {kind}")
             b.setMinimumHeight(72)
             b.setStyleSheet(
                 f"QPushButton {{ background: {colour}; color: {text_on(colour)}; font-weight: 700; }}"
