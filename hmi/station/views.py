@@ -137,7 +137,12 @@ def overview(station: Station, now: float) -> dict[str, Any]:
         "now": now,
         "site": station.config.site.name,
         "lines": lines,
-        "andon": [c.to_dict() for c in engine.andon.active()],
+        # Unanswered calls first, the newest of them first: the banner and the Andon screen show
+        # the few that fit, and a call just raised must be among them however many are open.
+        "andon": [
+            c.to_dict()
+            for c in sorted(engine.andon.active(), key=lambda c: (c.acknowledged, -c.raised_at, -c.id))
+        ],
         "health": health_view(station),
         "connections": connections_view(station),
     }

@@ -24,18 +24,20 @@ from typing import Any, TypeVar
 import pytest
 from PySide6.QtGui import QColor, QImage
 
+from core.auth import Role
 from hmi.panel.theme import andon_colour
 from hmi.paths import socket_path
+from hmi.station.demo_shift import DEMO_USERS
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEMO = ROOT / "assets" / "demo-line.toml"
 SIZE = (1280, 800)
-SUPERVISOR, PIN = "vera", "2580"
+# The demo's own supervisor, as `ms5 panel --demo` prints it (hmi/station/demo_shift.py).
+SUPERVISOR, PIN = next((name, pin) for name, role, pin in DEMO_USERS if role == Role.SUPERVISOR)
 WAIT_S = 90.0  # how long a step may take on a busy machine before the test gives up on it
 T = TypeVar("T")
-MS5 = (sys.executable, "-m", "hmi.cli")
 
 
 def active(panel: RealPanel) -> list[dict[str, Any]]:
@@ -149,25 +151,11 @@ def panel(tmp_path: Path, display: str) -> Iterator[RealPanel]:
             p.stop()
 
 
-def add_supervisor(db: Path) -> None:
-    # Until the demo brings its own users: the supervisor added to the demo's fresh store (the
-    # panel's station reads the users from it at every PIN check).
-    add = subprocess.run(
-        [*MS5, "user", "add", SUPERVISOR, "--role", "supervisor", "--pin-stdin", "--db", str(db)],
-        cwd=ROOT,
-        input=PIN + "\n",
-        capture_output=True,
-        text=True,
-    )
-    assert add.returncode == 0, add.stderr
-
-
 def test_the_real_window_raises_a_call_and_a_supervisor_acknowledges_it(
     panel: RealPanel, tmp_path: Path
 ) -> None:
     panel.button("screen andon")  # the window is up and mapped
     wait_for("the station's socket", lambda: True if socket_path(panel.db).exists() else None, panel.proc)
-    add_supervisor(panel.db)
     before = {int(c["id"]) for c in panel.view("andon")["active"]}
 
     panel.tap("screen andon")
