@@ -138,7 +138,7 @@ async def make_history(
                     changed.append(Sample(t, key[0], key[1], value))
             station.ingest(changed)
             if k % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # the simulated PLCs start meanwhile (start_demo_line)
+                await asyncio.sleep(0)  # the simulated PLCs start meanwhile (begin_demo_line)
             if t >= next_tick or t >= until:
                 next_tick = t + TICK_EVERY_S
                 station.tick()
