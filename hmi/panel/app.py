@@ -128,7 +128,7 @@ def _show(window: PanelWindow, *, kiosk: bool, size: tuple[int, int] | None) -> 
         window.show()
 
 
-async def _repaint_when_live(station: Station, window: PanelWindow) -> None:
+async def repaint_when_live(station: Station, window: PanelWindow) -> None:
     """A frame as soon as the first polls are in. On a line whose state they do not change (the
     demo after its shift so far, a panel restarted beside a running line) they bring no event, and
     the first live frame would wait for the pump's heartbeat, up to a second."""
@@ -154,7 +154,7 @@ async def _serve(
     window.closed.connect(closed.set)
     _show(window, kiosk=kiosk, size=size)
     widget_map.start_writing(window)  # only for a test that taps the real window
-    live = asyncio.create_task(_repaint_when_live(station, window))
+    live = asyncio.create_task(repaint_when_live(station, window))
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         window.close()
