@@ -29,7 +29,16 @@ from enum import StrEnum
 from pathlib import Path
 
 from core.names import skeleton
-from core.pin import AuthError, PinPolicy, hash_pin, key_path, load_pepper, needs_rehash, pin_matches
+from core.pin import (
+    SCRYPT_N,
+    AuthError,
+    PinPolicy,
+    hash_pin,
+    key_path,
+    load_pepper,
+    needs_rehash,
+    pin_matches,
+)
 from core.sqlite_tx import write_transaction
 
 __all__ = [
@@ -221,13 +230,22 @@ class UserStore:
         return self._pepper
 
     def add(
-        self, name: str, role: Role | str, pin: str, now: float, *, policy: PinPolicy = DEFAULT_POLICY
+        self,
+        name: str,
+        role: Role | str,
+        pin: str,
+        now: float,
+        *,
+        policy: PinPolicy = DEFAULT_POLICY,
+        scrypt_n: int = SCRYPT_N,
     ) -> User:
+        """A new user; `scrypt_n` lower than SCRYPT_N only for a PIN that is public anyway (the
+        demo's users, core.pin.PUBLIC_PIN_SCRYPT_N)."""
         name = _norm_name(name)
         _check_name(name)
         checked_role = _check_role(role)
         policy.check(pin)
-        pin_hash = hash_pin(pin, self._key())
+        pin_hash = hash_pin(pin, self._key(), n=scrypt_n)
         looks = skeleton(name)
         with _write(self._conn):
             # Compared as they look (NFKC, case, confusables), so the audit log never shows "Bob"

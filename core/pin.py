@@ -24,6 +24,8 @@ from pathlib import Path
 __all__ = [
     "PIN_MAX",
     "PIN_MIN",
+    "PUBLIC_PIN_SCRYPT_N",
+    "SCRYPT_N",
     "AuthError",
     "PinPolicy",
     "hash_pin",
@@ -38,6 +40,10 @@ PIN_MIN, PIN_MAX = 4, 8
 # n=2**14, r=8 costs ~16 MiB and tens of ms per hash: slow enough to make
 # offline guessing of a 4-digit space non-trivial, fast enough for a keypad.
 SCRYPT_N = 2**14
+# For PINs that are public anyway (the demo's users, printed at its start): the same scheme and
+# checks, 16 times cheaper, so that the demo's shift history does not spend a second in scrypt.
+# Verification reads n back from each hash, so such a hash is checked at its own cost.
+PUBLIC_PIN_SCRYPT_N = 2**10
 SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
@@ -92,23 +98,24 @@ def _secret(pin: str, pepper: bytes | None) -> bytes:
     return hmac.new(pepper, pin.encode("ascii"), hashlib.sha256).digest()
 
 
-def hash_pin(pin: str, pepper: bytes | None, *, salt: bytes | None = None) -> str:
+def hash_pin(pin: str, pepper: bytes | None, *, salt: bytes | None = None, n: int = SCRYPT_N) -> str:
     """``scrypt-pepper$n$r$p$salt_hex$hash_hex`` for a valid PIN (``scrypt$...`` without a pepper,
-    as stations before the key file made them)."""
+    as stations before the key file made them); `n` is scrypt's cost (PUBLIC_PIN_SCRYPT_N only for
+    PINs everyone may know)."""
     check_pin(pin)
     if salt is None:
         salt = secrets.token_bytes(SALT_BYTES)
     digest = hashlib.scrypt(
         _secret(pin, pepper),
         salt=salt,
-        n=SCRYPT_N,
+        n=n,
         r=SCRYPT_R,
         p=SCRYPT_P,
         maxmem=_SCRYPT_MAXMEM,
         dklen=HASH_BYTES,
     )
     scheme = PLAIN if pepper is None else PEPPERED
-    return f"{scheme}${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+    return f"{scheme}${n}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
 
 
 def needs_rehash(encoded: str, pepper: bytes | None) -> bool:

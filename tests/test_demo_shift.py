@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from connectors.sim.line import LineModel
-from core.auth import Role
+from core.auth import Role, UserStore
 from core.config import COMMS_LOSS_REASON, UNASSIGNED_REASON, load_config
-from core.pin import PinPolicy
+from core.gate import GateError
+from core.pin import PUBLIC_PIN_SCRYPT_N, SCRYPT_N, PinPolicy
 from hmi.station.demo_shift import DEMO_BEHAVIOUR, DEMO_USERS, make_history, shift_start
 from hmi.station.runtime import Station
 from hmi.station.views import andon_view, audit_view, overview, shift_downtime
@@ -68,6 +69,29 @@ def test_history_makes_a_shift_under_way(tmp_path: Path) -> None:
         for name, role, pin in DEMO_USERS:
             actor = asyncio.run(gate.login(name, pin))
             assert (actor.name, actor.role) == (name, role)
+    finally:
+        asyncio.run(station.stop())
+
+
+def test_demo_pins_are_hashed_cheaply_still_checked_and_other_users_keep_the_full_cost(
+    tmp_path: Path,
+) -> None:
+    # The demo's PINs are printed for everyone: a cheap hash keeps its start-up short, and the
+    # gate checks them as any other (a wrong one refused); a user added later is hashed in full.
+    asyncio.run(make_history(load_config(DEMO_CONFIG), tmp_path / "demo.db", seed=1, until=NINE))
+    station = _reopened(tmp_path / "demo.db")
+    try:
+        assert station.store is not None and station.gate is not None
+        costs = dict(station.store.conn.execute("SELECT name, pin_hash FROM users").fetchall())
+        assert {name: int(h.split("$")[1]) for name, h in costs.items()} == dict.fromkeys(
+            (name for name, _, _ in DEMO_USERS), PUBLIC_PIN_SCRYPT_N
+        )
+        with pytest.raises(GateError, match="wrong PIN"):
+            asyncio.run(station.gate.login("olga", "9999"))
+        UserStore(station.store.conn).add("ina", Role.OPERATOR, "7092", NINE)
+        (full,) = station.store.conn.execute("SELECT pin_hash FROM users WHERE name = 'ina'").fetchone()
+        assert int(full.split("$")[1]) == SCRYPT_N > PUBLIC_PIN_SCRYPT_N
+        assert asyncio.run(station.gate.login("ina", "7092")).name == "ina"
     finally:
         asyncio.run(station.stop())
 

@@ -37,6 +37,7 @@ from connectors.base import Tag
 from connectors.opcua import tame_library_logs
 from connectors.opcua_codec import INT_RANGES, NodeRef, endpoint_url, parse_node_ref, parse_options
 from connectors.opcua_security import read_certificate_der, read_private_key
+from connectors.sim import opcua_aspace
 from connectors.sim.server import SimServer
 from core.config import Connection, SignalBinding
 
@@ -107,6 +108,24 @@ class _OneUser(UserManager):
         return None
 
 
+async def _init(server: Server) -> None:
+    """`Server.init()` with the standard address space from the cache (connectors.sim.opcua_aspace)."""
+    ready = opcua_aspace.ready_shelf()
+    if ready is not None:
+        await server.init(ready)
+        return
+    made = opcua_aspace.new_shelf()
+    if made is None:
+        await server.init()
+        return
+    try:
+        await server.init(made)
+    except BaseException:
+        opcua_aspace.drop(made)
+        raise
+    opcua_aspace.keep(made)
+
+
 class OpcUaSimServer(SimServer):
     def __init__(self, connection: Connection, tags: Sequence[Tag]) -> None:
         super().__init__(connection, tags)
@@ -157,7 +176,7 @@ class OpcUaSimServer(SimServer):
         opts = self.options
         users = _OneUser(opts.username, opts.password or "") if opts.username is not None else None
         server = Server(user_manager=users)
-        await server.init()
+        await _init(server)
         server.set_endpoint(self.url)
         server.set_server_name(f"MS5 simulated PLC {self.connection.id}")
         if users is not None:

@@ -76,9 +76,11 @@ def run_panel(
 
 async def _host(
     config: Config, db: Path, *, demo: bool, config_path: Path | None = None
-) -> tuple[Station, StationServer, Any]:
-    """The station started and served on its socket, with the simulated line for `demo`."""
+) -> tuple[Station, StationServer, Any, asyncio.Future[None] | None]:
+    """The station open (not started) and served on its socket, with, for `demo`, the simulated
+    line and its start (still under way: the window is built meanwhile, see _serve)."""
     sim: Any = None
+    serving: asyncio.Future[None] | None = None
     station = Station(config, db, config_path=config_path)
     # The socket first, so maintenance can attach a console over SSH (docs/SOCKET.md), and so a
     # second station on this database refuses before it wipes a demo's record or polls the PLCs.
@@ -89,10 +91,10 @@ async def _host(
         raise UsageError(str(exc)) from None
     if demo:
         from connectors.sim.runner import SimError
-        from hmi.station.demo_shift import start_demo_line, users_lines
+        from hmi.station.demo_shift import begin_demo_line, users_lines
 
         try:
-            sim, _shift = await start_demo_line(config, db)
+            sim, serving, _shift = await begin_demo_line(config, db)
         except SimError as exc:
             await server.stop()
             raise UsageError(str(exc)) from None
@@ -102,10 +104,17 @@ async def _host(
     except StoreError as exc:
         await server.stop()
         if sim is not None:
-            await sim.stop()
+            await _stop_demo_line(sim, serving)
         raise UsageError(str(exc), located=True) from None
-    await station.start()
-    return station, server, sim
+    return station, server, sim, serving
+
+
+async def _stop_demo_line(sim: Any, serving: asyncio.Future[None] | None) -> None:
+    if serving is not None:
+        serving.cancel()  # nothing when the PLCs already serve; their failure is said already
+        with contextlib.suppress(BaseException):
+            await serving
+    await sim.stop()
 
 
 def _show(window: PanelWindow, *, kiosk: bool, size: tuple[int, int] | None) -> None:
@@ -119,6 +128,14 @@ def _show(window: PanelWindow, *, kiosk: bool, size: tuple[int, int] | None) -> 
         window.show()
 
 
+async def repaint_when_live(station: Station, window: PanelWindow) -> None:
+    """A frame as soon as the first polls are in. On a line whose state they do not change (the
+    demo after its shift so far, a panel restarted beside a running line) they bring no event, and
+    the first live frame would wait for the pump's heartbeat, up to a second."""
+    await station.live.wait()
+    window.refresh_now()
+
+
 async def _serve(
     config: Config,
     db: Path,
@@ -129,18 +146,31 @@ async def _serve(
     seconds: float | None,
     config_path: Path | None = None,
 ) -> int:
-    station, server, sim = await _host(config, db, demo=demo, config_path=config_path)
+    station, server, sim, serving = await _host(config, db, demo=demo, config_path=config_path)
+    if serving is None:
+        await station.start()
     window = PanelWindow(await PanelModel.attach(LocalLink(station)))
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     _show(window, kiosk=kiosk, size=size)
     widget_map.start_writing(window)  # only for a test that taps the real window
+    live = asyncio.create_task(repaint_when_live(station, window))
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         window.close()
 
     handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        # The demo's window shows its shift so far while the simulated PLCs still start (the OPC
+        # UA server takes the longest); the station polls them once they serve.
+        if serving is not None:
+            from connectors.sim.runner import SimError
+
+            try:
+                await serving
+            except SimError as exc:
+                raise UsageError(str(exc)) from None
+            await station.start()
         if seconds is None:
             await closed.wait()
         else:
@@ -149,9 +179,10 @@ async def _serve(
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+        live.cancel()
         dispose(window)
         await server.stop()
-        await station.stop()
+        await station.stop()  # also when the demo's PLCs never served: it was open
         if sim is not None:
-            await sim.stop()
+            await _stop_demo_line(sim, serving)
     return 0

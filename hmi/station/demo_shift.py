@@ -15,6 +15,7 @@ history left them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
 import time
@@ -30,6 +31,7 @@ from core.calendar import ShiftCalendar
 from core.config import UNASSIGNED_REASON, Config
 from core.engine import Engine
 from core.gate import CommandGate, GateError
+from core.pin import PUBLIC_PIN_SCRYPT_N
 from core.samples import Sample
 from core.store_files import remove_store
 from hmi.station.runtime import Station
@@ -47,7 +49,7 @@ DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
 OPERATOR, TECHNICIAN = DEMO_USERS[0], DEMO_USERS[1]
 
 # Each machine's Andon bit about every 1-2 h rather than the simulator's 20-40 min: a line of four
-# then has a call or two an hour, each answered with a PIN check (tens of ms) during the history.
+# then has a call or two an hour, each answered with a PIN check (a few ms, add_demo_users).
 # Most faults come without a code, as from many a real PLC: the operator gives those their reasons.
 DEMO_BEHAVIOUR = Behaviour(andon_every_s=(3600.0, 7200.0), uncoded_faults=0.6)
 
@@ -96,7 +98,9 @@ def add_demo_users(station: Station, now: float) -> None:
     assert station.store is not None
     users = UserStore(station.store.conn)
     for name, role, pin in DEMO_USERS:
-        users.add(name, role, pin, now)
+        # Their PINs are printed at the start and in the README: a full-cost hash would guard
+        # nothing and cost the history a second of PIN checks (docs/SIMULATOR.md).
+        users.add(name, role, pin, now, scrypt_n=PUBLIC_PIN_SCRYPT_N)
 
 
 async def make_history(
@@ -134,7 +138,7 @@ async def make_history(
                     changed.append(Sample(t, key[0], key[1], value))
             station.ingest(changed)
             if k % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # the simulated PLCs start meanwhile (start_demo_line)
+                await asyncio.sleep(0)  # the simulated PLCs start meanwhile (begin_demo_line)
             if t >= next_tick or t >= until:
                 next_tick = t + TICK_EVERY_S
                 station.tick()
@@ -157,6 +161,23 @@ async def start_demo_line(
 ) -> tuple[SimLine, DemoShift]:
     """The demo's fresh database with the shift so far in it, and the simulated PLCs serving the
     same line from now on (started; the caller stops them). Raises SimError (one line)."""
+    sim, serving, shift = await begin_demo_line(config, db, seed=seed, speed=speed, on_event=on_event)
+    await serving
+    return sim, shift
+
+
+async def begin_demo_line(
+    config: Config,
+    db: Path,
+    *,
+    seed: int = 1,
+    speed: float = 1.0,
+    on_event: Callable[[str], None] | None = None,
+) -> tuple[SimLine, asyncio.Future[None], DemoShift]:
+    """The demo's fresh database with the shift so far in it, returned as soon as it is written,
+    with the simulated PLCs still starting: `serving` ends when they serve, or raises SimError
+    (one line; then the PLCs that had started are stopped). The OPC UA server takes longer than
+    the history (docs/BENCHMARKS.md): a panel shows its window meanwhile. The caller stops `sim`."""
     from connectors.sim.runner import SimLine
 
     remove_store(db)  # every demo starts from a fresh shift record
@@ -168,17 +189,18 @@ async def start_demo_line(
     # In this loop, beside the servers' start: the history yields to it between its steps, its PIN
     # checks run in the gate's worker thread, and cpppo's PLC starts in a process of its own. (In
     # a thread of its own the history contends for the GIL and both take twice as long.)
-    history = make_history(
-        config, db, seed=seed, until=now, start=start, speed=speed, behaviour=DEMO_BEHAVIOUR
-    )
-    results = await asyncio.gather(sim.start(), history, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            await sim.stop()
-            raise result
-    shift = results[1]
-    assert isinstance(shift, DemoShift)
-    return sim, shift
+    serving = asyncio.ensure_future(sim.start())
+    try:
+        shift = await make_history(
+            config, db, seed=seed, until=now, start=start, speed=speed, behaviour=DEMO_BEHAVIOUR
+        )
+    except BaseException:
+        serving.cancel()
+        with contextlib.suppress(BaseException):
+            await serving
+        await sim.stop()
+        raise
+    return sim, serving, shift
 
 
 def users_lines() -> list[str]:

@@ -108,6 +108,9 @@ class Station:
         self._listeners: list[Callable[[Event], None]] = []
         # Samples that came before every connection's first poll ended; None once the clock runs.
         self._held: list[Sample] | None = None
+        # Set when every connection's first poll has ended: the values a face shows are live. On
+        # a line already running (the demo after its history) they bring no face event.
+        self.live = asyncio.Event()
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
@@ -179,6 +182,7 @@ class Station:
         """Hold the engine until every connection's first poll has ended, then feed it what came."""
         await asyncio.gather(*(runner.first_poll.wait() for runner in self.runners))
         self._release_held()
+        self.live.set()
 
     def _release_held(self) -> None:
         held, self._held = self._held, None

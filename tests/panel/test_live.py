@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from connectors.sim.runner import SimLine
 from core.config import Config, parse_config
+from hmi.panel.app import repaint_when_live
 from hmi.panel.model import PanelModel
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
@@ -115,6 +116,44 @@ def test_every_screen_opens_against_the_simulated_line(
             # watchdog (two polls of 0.1 s): the next state change repaints the tile.
             await until(lambda: overview.tiles["FILLER"].state.text() in ("Running", "Stopped"))
             assert overview.health.text() == "● PLC 1/1"
+        finally:
+            window.close()
+            await station.stop()
+            await sim.stop()
+
+    qloop.run_until_complete(asyncio.wait_for(scenario(), 60))
+
+
+def test_the_first_polls_repaint_the_window_when_they_bring_no_event(
+    qtbot: QtBot, qloop: qasync.QEventLoop, tmp_path: Path
+) -> None:
+    # Only the count is bound: the first poll changes no machine's state, so no face event comes
+    # (as on the demo's line after its shift so far). The heartbeat is off: only the first polls
+    # themselves can make the window show the PLC as connected.
+    count = '{ signal = "total_count", connection = "filler-plc", address = "hr:0", type = "uint16" }'
+    text = CONFIG.split("signals = [")[0].format(port=free_port()) + f"signals = [{count}]\n"
+    config = parse_config(text, Path("live.toml"))
+
+    async def scenario() -> None:
+        sim = SimLine(config, seed=3)
+        await sim.start()
+        station = Station(config, tmp_path / "station.db")
+        station.open()
+        window = PanelWindow(await PanelModel.attach(LocalLink(station)))
+        qtbot.addWidget(window)
+        window.pump.heartbeat.stop()
+        overview = window.screens["overview"]
+        assert isinstance(overview, OverviewScreen)
+        try:
+            window.show()
+            window.refresh_now()
+            await window.model.settle()
+            before = overview.health.text()
+            await station.start()
+            live = asyncio.create_task(repaint_when_live(station, window))
+            await until(lambda: overview.health.text() == "● PLC 1/1")
+            assert before != overview.health.text()
+            await live
         finally:
             window.close()
             await station.stop()
