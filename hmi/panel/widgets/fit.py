@@ -139,6 +139,8 @@ REFIT = (
     QEvent.Type.StyleChange,
     QEvent.Type.ContentsRectChange,
     QEvent.Type.LayoutDirectionChange,
+    QEvent.Type.PaletteChange,
+    QEvent.Type.EnabledChange,
 )
 
 
@@ -195,6 +197,9 @@ class FitLabel(QLabel):
         self._paint_box = QRect()
         self._paint_align = 0
         self._paint_text = ""
+        self._paint_palette = self.palette()
+        self._paint_enabled = True
+        self._paint_role = self.foregroundRole()
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def sizeHint(self) -> QSize:
@@ -250,6 +255,9 @@ class FitLabel(QLabel):
             self._paint_box = box
             self._paint_align = int(QStyle.visualAlignment(self.layoutDirection(), self.alignment()))
             self._paint_text = "\n".join(self._fit.lines)
+            self._paint_palette = self.palette()
+            self._paint_enabled = self.isEnabled()
+            self._paint_role = self.foregroundRole()
         return self._fit
 
     def drawn(self) -> tuple[list[str], QFont]:
@@ -270,10 +278,10 @@ class FitLabel(QLabel):
             p,
             self._paint_box,
             self._paint_align,
-            self.palette(),
-            self.isEnabled(),
+            self._paint_palette,
+            self._paint_enabled,
             self._paint_text,
-            self.foregroundRole(),
+            self._paint_role,
         )
         p.end()
 
