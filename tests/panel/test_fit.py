@@ -34,7 +34,7 @@ from hmi.panel.model import run_now
 from hmi.panel.screens.downtime import DowntimeScreen
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
-from hmi.panel.widgets.fit import FitButton, FitLabel, Fitted, pixel_size
+from hmi.panel.widgets.fit import FitButton, FitLabel, Fitted, fit, pixel_size, sized, wrap
 from hmi.panel.window import PanelWindow
 from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
@@ -326,3 +326,27 @@ def test_a_figure_shrinks_to_its_tile_and_an_elided_caption_opens_whole_on_a_tap
     assert dialog.text.text() == LONG_REASON * 3
     tap(qtbot, named(dialog, "close full text"))
     assert not dialog.isVisible()
+
+
+@pytest.mark.parametrize("words", [False, True])
+def test_a_fit_is_the_largest_font_that_fits_and_twenty_tiles_share_it(qtbot: QtBot, words: bool) -> None:
+    # The fit halves its way to the font (a figure that changes every second refits cheaply):
+    # it must still land on the largest size that fits, never one that clips or one too small.
+    label = FitLabel("", "figure", words=words)
+    qtbot.addWidget(label)
+    base = sized(label.font(), 40)
+    for text in ("0:07", "12:34:56", "1 234 567", "Fault 101: Mechanical/Jam/Infeed", "Packer"):
+        for box in (QSize(60, 20), QSize(120, 30), QSize(240, 90), QSize(400, 48), QSize(30, 6)):
+            got = fit(text, base, box, min_px=14, words=words)
+            px = pixel_size(got.font)
+            fm = QFontMetrics(got.font)
+            if px > 14:  # above the floor what is drawn fits, whole
+                assert not got.elided and fm.height() * len(got.lines) <= box.height(), (text, box, px)
+                assert all(fm.horizontalAdvance(line) <= box.width() for line in got.lines), (text, box, px)
+            if px < 40:  # and one pixel larger would not have
+                bigger = sized(base, px + 1)
+                bm = QFontMetrics(bigger)
+                lines, elided = wrap(text, bm, box.width(), max(1, box.height() // bm.height()), words=words)
+                assert elided or bm.height() * len(lines) > box.height(), (text, box, px)
+            # The same text, font and box on another tile: the fit already made.
+            assert fit(text, base, box, min_px=14, words=words) is got

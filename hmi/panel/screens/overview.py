@@ -210,7 +210,7 @@ class OverviewScreen(QWidget):
         if problems:
             # Loud only when something is wrong.
             self.health.setText(" · ".join(problems))
-            self.health.setStyleSheet(f"color: #ffffff; background: {ALARM}; font-size: 24px; padding: 6px;")
+            self._health_sheet(f"color: #ffffff; background: {ALARM}; font-size: 24px; padding: 6px;")
         else:
             up = sum(1 for c in connections if c.get("state") == "connected")
             self.health.setText(
@@ -218,4 +218,9 @@ class OverviewScreen(QWidget):
                 if connections
                 else self.tr("● no PLCs")
             )
-            self.health.setStyleSheet("")
+            self._health_sheet("")
+
+    def _health_sheet(self, sheet: str) -> None:
+        # Only on a change: a style sheet re-polishes the label, too dear for every frame.
+        if sheet != self.health.styleSheet():
+            self.health.setStyleSheet(sheet)

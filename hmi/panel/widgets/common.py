@@ -139,5 +139,8 @@ class FigureTile(QFrame):
     def show_value(self, value: str, note: str = "", colour: str | None = None) -> None:
         self.value.setText(value)
         self.note.setText(note)
-        # Colour only when abnormal; otherwise the stylesheet's text colour.
-        self.value.setStyleSheet(f"color: {colour};" if colour else "")
+        # Colour only when abnormal; otherwise the stylesheet's text colour. Only on a change:
+        # a style sheet re-polishes the label and throws its fit away, too dear for every frame.
+        sheet = f"color: {colour};" if colour else ""
+        if sheet != self.value.styleSheet():
+            self.value.setStyleSheet(sheet)
