@@ -41,7 +41,7 @@ def test_the_idle_lock_engages_and_the_banner_stays(
     assert window.session.pinpad is None
     window.refresh_now()
     assert window.session.locked and len(window.banner.texts) == 2
-    assert "MATERIAL · Labeller" in window.banner.texts[1]
+    assert "MATERIAL · Labeller" in window.banner.texts[0]  # unanswered, newest first
 
     tap(qtbot, named(window.lock_overlay, "unlock"))
     enter_pin(qtbot, window, "olga", "0000")
