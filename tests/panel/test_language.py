@@ -205,7 +205,7 @@ def test_figures_times_and_dates_are_written_in_the_locale(restore_english: None
 
 
 def test_the_report_screens_charts_draw_their_words_in_german(restore_english: None) -> None:
-    from hmi.panel.screens.report import chart_word
+    from hmi.panel.widgets.report_chart import chart_word
     from hmi.report.view import LOSS_STEPS, SUBTOTAL_AFTER
 
     language.install("de")

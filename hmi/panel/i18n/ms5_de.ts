@@ -142,7 +142,7 @@
         <translation>Grund:</translation>
     </message>
     <message>
-        <source>Reason '{reason}' for this stop</source>
+        <source>Reason &apos;{reason}&apos; for this stop</source>
         <translation>Grund „{reason}“ für diesen Stillstand</translation>
     </message>
     <message>
@@ -989,7 +989,7 @@
     <name>format</name>
     <message>
         <source>%1%</source>
-        <translation>%1 %</translation>
+        <translation>%1&#xa0;%</translation>
     </message>
 </context>
 <context>
