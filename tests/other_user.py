@@ -69,6 +69,10 @@ def shared_folder() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="ms5-other-"))
     try:
         folder.chmod(0o755)
+        if not as_other_user(lambda: os.access(folder, os.R_OK | os.X_OK)):
+            # A chroot whose root folder is private (fresh-debian's, made by mktemp): nobody but
+            # root reaches any path, so there is no second user to test file modes against.
+            pytest.skip(f"uid {OTHER_UID} cannot reach {folder.parent} here (a private root folder)")
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
