@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.auth import ROLES
+from core.clock_steps import COMMAND
 from core.journal import JournalError
 from core.timefmt import parse_time
 
@@ -29,6 +30,7 @@ COMMANDS = frozenset(
         "end_job",
         "start_planned_stop",
         "end_planned_stop",
+        COMMAND,  # a step of the station's clock, as the station journaled it (core.clock_steps)
     }
 )
 

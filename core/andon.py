@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from core.clock_steps import later
 from core.config import Config
 from core.events import Event, EventBus
 
@@ -125,6 +126,8 @@ class AndonBoard:
         # The engine asks "anything due?" on every sample; the answer is cached until a change.
         self._due: float | None = None
         self._due_valid = True
+        # Gaps a step of the station's clock left (core.clock_steps): delays run on real time.
+        self._gaps: list[tuple[float, float]] = []
 
     # ------------------------------------------------------------ time
 
@@ -134,7 +137,7 @@ class AndonBoard:
         after = self.config.andon.policy(self.config.andon.fault_kind).auto_raise_after_s
         if after is not None:
             for eq, since in self._pending_fault.items():
-                cand: tuple[float, int, Any] = (since + after, 0, ("raise", eq))
+                cand: tuple[float, int, Any] = (later(self._gaps, since, after), 0, ("raise", eq))
                 if best is None or cand[:2] < best[:2]:
                     best = cand
         for call in self._open:
@@ -157,9 +160,19 @@ class AndonBoard:
         done = len(call.escalations)
         if done >= len(policy.levels):
             return None
-        due = call.raised_at + policy.levels[done].after_s
+        due = later(self._gaps, call.raised_at, policy.levels[done].after_s)
         # Levels that fell due while the call was shelved are announced when the shelf ends.
         return max(due, call.resumed_at)
+
+    def clock_gap(self, start: float, end: float) -> None:
+        """No time passed in [start, end) (a step of the clock): what was due after `start`
+        falls due that much later in engine time, as many seconds after its start as before."""
+        self._gaps.append((start, end))
+        self._gaps.sort()
+        for call in self._open:
+            if call.shelved_until is not None and call.shelved_until > start:
+                call.shelved_until += end - start
+        self._changed()
 
     def _changed(self) -> None:
         self._due_valid = False

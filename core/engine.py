@@ -10,8 +10,8 @@ window are computed from those by cutting them with the shift calendar.
 
 `Engine` is its parts joined: the state (`core.engine_state`), the clock and segments
 (`core.engine_segments`), counting (`core.engine_counts`), figures (`core.engine_figures`) and
-commands (`core.engine_commands`). What is here is the way in (samples, ticks) and what the faces
-read of an equipment now.
+commands (`core.engine_commands`), and the steps of the station's clock (`core.engine_clock`).
+What is here is the way in (samples, ticks) and what the faces read of an equipment now.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from array import array
 from typing import Any
 
 from core.calendar import ShiftOccurrence
+from core.engine_clock import EngineClockSteps
 from core.engine_commands import NOTE_MAX, CommandError, EngineCommands, Refused
 from core.engine_counts import EngineCounting
 from core.engine_figures import DowntimeEvent, EngineFigures
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 
-class Engine(EngineCommands, EngineFigures, EngineCounting):
+class Engine(EngineCommands, EngineClockSteps, EngineFigures, EngineCounting):
     """`Engine(config, marks=..., bus=...)`: see `core.engine_state.EngineState` for the arguments."""
 
     # ---------------------------------------------------------------- inputs

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from core.calendar import Sched
+from core.clock_steps import cut, gap_seconds, joined
 from core.config import COMMS_LOSS_REASON
 from core.engine_counts import derive, derived_from
 from core.engine_state import (
@@ -41,10 +42,11 @@ class DowntimeEvent:
     fault_code: int | None
     open: bool = False
     note: str | None = None
+    skipped_s: float = 0.0  # the part of [start, end) a step of the clock skipped: no time
 
     @property
     def duration_s(self) -> float:
-        return self.end - self.start
+        return self.end - self.start - self.skipped_s
 
 
 QUALITY_SIGNALS = frozenset({"good_count", "reject_count"})
@@ -85,7 +87,19 @@ class EngineFigures(EngineState):
         self, st: EquipmentState, a: float, b: float
     ) -> Iterator[tuple[float, float, Sched, Segment | None]]:
         """(start, end, schedule, segment) for every overlap of a calendar piece and a segment in
-        [a, b); time before the first segment has no segment (no data yet)."""
+        [a, b); time before the first segment has no segment (no data yet). Gaps a step of the
+        clock left are cut out (core.clock_steps)."""
+        gaps = self.clock_gaps
+        if gaps:
+            for s, e, kind, seg in self._overlaps_all(st, a, b):
+                for cs, ce in cut(gaps, s, e):
+                    yield cs, ce, kind, seg
+            return
+        yield from self._overlaps_all(st, a, b)
+
+    def _overlaps_all(
+        self, st: EquipmentState, a: float, b: float
+    ) -> Iterator[tuple[float, float, Sched, Segment | None]]:
         now = self.now if self.now is not None else b
         segs, starts = st.segments, st.seg_starts
         for ps, pe, kind in st.calendar.pieces(a, b):
@@ -132,7 +146,9 @@ class EngineFigures(EngineState):
         st = self._eq[equipment]
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
-        m = Metrics(all_time_s=b - a)
+        gaps = self.clock_gaps
+        m = Metrics(all_time_s=b - a - gap_seconds(gaps, a, b) if gaps else b - a)
+        m.clock_steps = sum(1 for at, _size in self.clock_steps if a <= at < b)
         small_stops: set[int] = set()
         for s, e, _kind, seg, category, inferred in self._pieces(st, a, b, now):
             d = e - s
@@ -230,6 +246,7 @@ class EngineFigures(EngineState):
         b = min(b, max(now, a))
         events: list[DowntimeEvent] = []
         current: tuple[float, float, Segment | None] | None = None
+        gaps = self.clock_gaps
 
         def flush() -> None:
             if current is None:
@@ -241,11 +258,12 @@ class EngineFigures(EngineState):
                 reason, fault = stop_reason(st, seg), (seg.fault_code or None)
             is_open = seg is not None and seg.end is None and e >= now
             note = seg.note if seg is not None else None
-            events.append(DowntimeEvent(equipment, s, e, reason, fault, is_open, note))
+            skipped = gap_seconds(gaps, s, e) if gaps else 0.0
+            events.append(DowntimeEvent(equipment, s, e, reason, fault, is_open, note, skipped))
 
         for s, e, _kind, seg, category, _inferred in self._pieces(st, a, b, now):
             is_down = category in ("no_data", "down")
-            if is_down and current is not None and current[2] is seg and current[1] == s:
+            if is_down and current is not None and current[2] is seg and joined(gaps, current[1], s):
                 current = (current[0], e, seg)
                 continue
             flush()

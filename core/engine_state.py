@@ -184,6 +184,10 @@ class EngineState:
                     watch_quality=line.quality_alert_for(eq) is not None,
                 )
         self.ignored_samples = 0
+        # Steps of the station's clock, (at, size), and the gaps the steps forward left, sorted
+        # (core.clock_steps): no figure counts time inside a gap.
+        self.clock_steps: list[tuple[float, float]] = []
+        self.clock_gaps: list[tuple[float, float]] = []
 
     @property
     def equipment_ids(self) -> list[str]:

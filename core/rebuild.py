@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.config import Config
 from core.engine import CommandError, Engine
+from core.engine_clock import apply_recorded
 from core.samples import Sample
 from core.store import Store
 
@@ -32,7 +33,7 @@ def from_journal(config: Config, store: Store, *, marks: tuple[float, ...] = ())
             ingest_one(record)
             continue
         try:
-            engine.command(record.command, record.args, record.ts, record.actor)
+            apply_recorded(engine, record.command, record.args, record.ts, record.actor)
         except CommandError:  # Refused included
             continue  # refused when it was given, so it changed nothing then and changes nothing now
     return engine

@@ -12,6 +12,7 @@ from core.andon import AndonCall
 from core.auth import Role
 from core.config import Config
 from core.engine import CommandError, Engine
+from core.engine_clock import apply_recorded
 from core.gcpause import gc_paused
 from core.permissions import Actor
 from core.samples import Sample
@@ -66,7 +67,7 @@ def run_engine(
                 continue
             actor = Actor(action.user, role)
         try:
-            engine.command(action.command, action.args, action.ts, actor)
+            apply_recorded(engine, action.command, action.args, action.ts, actor)
         except CommandError as exc:
             rejected.append(Rejected(action, str(exc)))
     engine.ingest(ordered[i:])
