@@ -18,6 +18,7 @@ import contextlib
 import copy
 import dataclasses
 import sqlite3
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -144,11 +145,19 @@ def _unwritable(args: Mapping[str, Any], message: str, events: list[Event]) -> b
 
 
 class CommandGate:
-    def __init__(self, engine: Engine, store: Store, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        clock: Callable[[], float],
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`clock` stamps commands and audit rows; lockouts run on `monotonic` (core.auth)."""
         self.engine = engine
         self.store = store
         self.clock = clock
-        self.users = UserStore(store.conn)
+        self.users = UserStore(store.conn, monotonic=monotonic)
         self.audit = store.audit()
 
     async def _verify(self, name: str, pin: str, place: str) -> User:

@@ -9,6 +9,11 @@ At start the engine's clock waits for the connections: until each one's first po
 not ticked. The first poll's values count from the station's start (the runners stamp them so),
 so a machine whose PLC answers 0.1 s after another's is not 0.1 s in comms loss; a connection
 that does not answer is comms loss from the start (connectors.base).
+
+Every time the station stamps comes from one clock (`hmi.station.clock.StationClock` unless a
+test gives a plain callable): elapsed time on the monotonic clock, a step of the wall clock
+journaled once and handed to the engine, so that it counts no time that did not pass
+(docs/RELIABILITY.md, "Clock steps").
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
 from core.andon import AndonChanged
+from core.clock_steps import COMMAND as CLOCK_STEP
 from core.config import Config
 from core.counter_thinning import CounterPace
 from core.engine import Engine
@@ -41,6 +47,7 @@ from core.gate import CommandGate
 from core.rebuild import rebuild
 from core.samples import Sample
 from core.store import Store, StoreError
+from hmi.station.clock import StationClock
 from hmi.station.reporter import ShiftReporter
 
 log = logging.getLogger("ms5.station")
@@ -81,15 +88,22 @@ class Station:
         config: Config,
         db_path: Path,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         on_connection: Callable[[Diagnostics], None] | None = None,
         config_path: Path | None = None,
     ) -> None:
+        """`clock`: a `StationClock` (the default, on the system's clocks), or any callable of
+        epoch seconds that a test drives and that never steps."""
         self.config = config
         self.db_path = db_path
         # The shift-end reports run `ms5 report` on this file (hmi/station/reporter.py).
         self.reporter = ShiftReporter(self, config_path) if config_path and _reports_wanted(config) else None
-        self.clock = clock
+        self.clock: Callable[[], float] = StationClock() if clock is None else clock
+        # Lockouts run on the monotonic clock (core.auth); a test's StationClock brings its own.
+        self.monotonic: Callable[[], float] = time.monotonic
+        if isinstance(self.clock, StationClock):
+            self.clock.on_step = self._clock_stepped
+            self.monotonic = self.clock.monotonic
         self.on_connection = on_connection
         self.store: Store | None = None
         self.engine: Engine | None = None
@@ -125,11 +139,33 @@ class Station:
             store.close()
             raise
         self.store, self.engine = store, engine
+        if isinstance(self.clock, StationClock):
+            # Started after a step back (or on a clock set wrong): the journal and the audit trail
+            # go on from their newest times, never before them.
+            row = store.conn.execute("SELECT max(ts) FROM audit").fetchone()
+            self.clock.not_before(max(engine.now or 0.0, float(row[0] or 0.0)))
         self.started_at = now = self.clock()
         self.engine.tick(now)
-        self.gate = CommandGate(self.engine, self.store, self.clock)
+        self.gate = CommandGate(self.engine, self.store, self.clock, monotonic=self.monotonic)
         for kind in FACE_EVENTS:
             self.engine.bus.subscribe(kind, self._on_event)
+
+    def _clock_stepped(self, at: float, size: float) -> None:
+        """The wall clock was stepped (hmi.station.clock): journaled once, before any time after
+        it is handed out, and given to the engine as a rebuild will give it."""
+        log.warning(
+            "clock: the wall clock was stepped by %+.3f s at %.3f; no time is counted for it", size, at
+        )
+        engine, store = self.engine, self.store
+        if engine is None or store is None:
+            return  # before the store is open: nothing was counted yet that it could change
+        at = engine.effective_time(at)
+        args = {"at": at, "size": size}
+        try:
+            store.append_command(at, None, CLOCK_STEP, args)
+        except Exception as exc:  # a full or read-only disk: counting goes on (see tick)
+            log.error("clock: the step could not be journaled: %s", exc)
+        engine.clock_step(at, size)
 
     def _check_anchor(self, store: Store) -> list[str]:
         """The database against its anchor: a lost tail is said and kept on record, and the
