@@ -16,6 +16,7 @@ from core.config import ANDON_KINDS, Line
 from core.engine import Engine
 from core.events import event_dict
 from hmi.report.view import shift_report
+from hmi.station.clock import StationClock, step_text
 from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
 
 if TYPE_CHECKING:
@@ -68,7 +69,17 @@ def health_view(station: Station) -> dict[str, Any]:
         "connections_driver_error": broken,
         # A shift report not written, or its mail waiting in the outbox (hmi/station/reporter.py).
         "reports_error": station.reporter.problem() if station.reporter is not None else None,
+        # The last step of the wall clock since the station started (docs/RELIABILITY.md).
+        "clock_step": _clock_step(station),
     }
+
+
+def _clock_step(station: Station) -> str | None:
+    clock = station.clock
+    if not isinstance(clock, StationClock) or not clock.steps:
+        return None
+    at, size = clock.steps[-1]
+    return step_text(at, size, station.config.lines[0].tz, len(clock.steps))
 
 
 RATE_WINDOW_S = 300.0  # the rate a tile shows: the last five whole minutes, steady enough to read

@@ -501,6 +501,10 @@
         <translation>Berichte: {problem}</translation>
     </message>
     <message>
+        <source>Clock: {problem}</source>
+        <translation>Uhr: {problem}</translation>
+    </message>
+    <message>
         <source>● PLC {up}/{all}</source>
         <translation>● SPS {up}/{all}</translation>
     </message>

@@ -501,6 +501,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Clock: {problem}</source>
+        <translation>Clock: {problem}</translation>
+    </message>
+    <message>
         <source>● PLC {up}/{all}</source>
         <translation>● PLC {up}/{all}</translation>
     </message>
