@@ -371,3 +371,36 @@ def test_a_restart_after_a_step_back_goes_on_from_the_journal_and_gives_the_live
     assert live["small_stop_time_s"] == 60
     assert live["clock_steps"] == 1
     asyncio.run(restarted.stop())
+
+
+ANDON = """
+[andon.policies.maintenance]
+levels = [
+  { level = 1, after_s = 0, notify = "line lead" },
+  { level = 2, after_s = 300, notify = "supervisor" },
+]
+"""
+
+
+@pytest.mark.parametrize("size", [HOUR, 10.0])
+def test_an_andon_call_escalates_after_its_delay_in_time_that_passed(
+    tmp_path: Path, clocks: Clocks, size: float
+) -> None:
+    text = (DATA / "reference.toml").read_text() + ANDON
+    station = make_station(parse_config(text, DATA / "reference.toml"), tmp_path / "station.db", clocks)
+    assert station.gate is not None and station.engine is not None
+    asyncio.run(station.gate.run("raise_andon", {"equipment": "FILLER", "kind": "maintenance"}))
+    raised = station.clock()
+    call = station.engine.andon.calls[0]
+    clocks.passes(100)
+    station.tick()
+    clocks.step(size)
+    clocks.passes(199)  # 4 min 59 s after the call: still level 1, though the clock says later
+    station.tick()
+    assert call.level == 1
+    clocks.passes(1)
+    station.tick()
+    # Level 2 at 5 min of time that passed: stamped 300 s + the step after the call.
+    assert call.level == 2
+    assert call.escalations[-1].at == raised + 300 + size
+    asyncio.run(station.stop())
