@@ -38,7 +38,8 @@ def test_a_step_of_the_wall_clock_is_on_the_overview(
     screen = window.screens["overview"]
     assert isinstance(screen, OverviewScreen)
     assert screen.health.text() == (
-        "Clock: wall clock stepped back 1 h 00 min 00 s at 2026-03-02 11:15:00; times hold until it catches up"
+        "Clock: wall clock stepped back 1 h 00 min 00 s at 2026-03-02 11:15:00;"
+        " times hold until it catches up"
     )
     assert "background" in screen.health.styleSheet()
     assert station.store is not None
