@@ -183,8 +183,9 @@ def test_a_stop_across_a_step_forward_is_one_downtime_of_its_real_length(
     clocks.passes(100)
     station.tick()
     clocks.step(HOUR)
-    clocks.passes(200)
-    station.tick()
+    clocks.passes(100)
+    station.tick()  # noticed at 06:13:20: the step lies inside the stop
+    clocks.passes(100)
     read(station, "running", 1)  # 300 s of real time stopped: downtime (over the 120 s threshold)
     station.tick()
     now = station.clock()
@@ -196,6 +197,9 @@ def test_a_stop_across_a_step_forward_is_one_downtime_of_its_real_length(
     assert [round(ev.duration_s, 6) for ev in events] == [300.0]
     replay_events = replayed(station, start, now)["downtime_events"]
     assert [ev["duration_s"] for ev in replay_events] == [300.0]
+    assert station.store is not None
+    stored = station.store.conn.execute("SELECT duration_s FROM downtime_events").fetchall()
+    assert stored == [(300.0,)]
 
 
 @pytest.mark.parametrize("size", [-HOUR, -10.0])
