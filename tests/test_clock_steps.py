@@ -10,6 +10,7 @@ figure below is worked out by hand in the comment above its assertion.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from hmi.station.clock import StationClock
 from hmi.station.link import LinkError, LocalLink
 from hmi.station.runtime import Station
 from hmi.station.views import health_view
+from tests.cli_runs import run_in_process
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DATA = Path(__file__).parent / "data"
@@ -408,3 +410,45 @@ def test_an_andon_call_escalates_after_its_delay_in_time_that_passed(
     assert call.level == 2
     assert call.escalations[-1].at == raised + 300 + size
     asyncio.run(station.stop())
+
+
+def test_ms5_replay_of_the_exported_journal_gives_the_live_figures(
+    station: Station, clocks: Clocks, tmp_path: Path
+) -> None:
+    start = station.clock()
+    read(station, "running", 1)
+    read(station, "total_count", 0)
+    clocks.passes(600)
+    read(station, "running", 0)  # 06:10: a stop of 200 s with a step of an hour inside it
+    clocks.passes(100)
+    station.tick()
+    clocks.step(HOUR)
+    clocks.passes(100)
+    station.tick()
+    read(station, "running", 1)
+    clocks.passes(300)
+    read(station, "total_count", 1800)
+    station.tick()
+    end = station.clock()
+    live = figures(station, start, end)
+    asyncio.run(station.stop())
+    journal, actions = tmp_path / "journal.csv", tmp_path / "actions.jsonl"
+    db = str(tmp_path / "station.db")
+    exported = run_in_process("export-journal", "--db", db, "-o", str(journal), "--actions", str(actions))
+    assert exported.returncode == 0, exported.stderr
+    assert '"command": "clock_step"' in actions.read_text()
+    window = ["--from", datetime.fromtimestamp(start, BERLIN).isoformat()]
+    window += ["--to", datetime.fromtimestamp(end, BERLIN).isoformat()]
+    config = str(DATA / "reference.toml")
+    out = run_in_process("replay", config, str(journal), "--actions", str(actions), *window, "--json")
+    assert out.returncode == 0, out.stderr
+    replayed_figs = flat(json.loads(out.stdout)["equipment"]["FILLER"])
+    # 600 s running, a 200 s stop (down: over 120 s), 300 s running: 1100 s; 1800 parts of 0.5 s
+    # are 900 s of ideal time in 900 s of run time.
+    assert live["all_time_s"] == 1100
+    assert live["down_time_s"] == 200
+    assert live["run_time_s"] == 900
+    assert live["performance"] == 1.0
+    for key in ("all_time_s", "down_time_s", "run_time_s", "performance", "availability", "clock_steps"):
+        assert replayed_figs[key] == live[key], key
+    assert [ev["duration_s"] for ev in replayed_figs["downtime_events"]] == [200.0]
