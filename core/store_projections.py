@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 
 from core.andon import AndonChanged
+from core.clock_steps import gap_seconds
 from core.engine import Engine
 from core.events import DowntimeEnded, DowntimeRevised, ProductionUpdate, StateChanged
 
@@ -134,7 +135,10 @@ class Projections:
         )
 
     def _on_downtime(self, ev: DowntimeEnded) -> None:
-        self._downtime.append((ev.equipment, ev.start, ev.end, ev.end - ev.start, ev.reason, ev.fault_code))
+        # A step of the clock inside the stop is no time (core.clock_steps).
+        gaps = self._engine.clock_gaps if self._engine is not None else []
+        length = ev.end - ev.start - (gap_seconds(gaps, ev.start, ev.end) if gaps else 0.0)
+        self._downtime.append((ev.equipment, ev.start, ev.end, length, ev.reason, ev.fault_code))
 
     def settle(self) -> None:
         """Turn what the engine's events announced into rows, reading the engine where they fall short."""
