@@ -169,6 +169,10 @@ class ConnectionRunner:
         self.connection = driver.connection
         self.sink = sink
         self.clock = clock
+        # How long since the last good read: on the monotonic clock when the station's clock has
+        # one (hmi/station/clock.py), so a step of the wall clock marks no tag BAD.
+        self._elapsed: Callable[[], float] = getattr(clock, "monotonic", clock)
+        self._good_at: float | None = None
         self.rng = rng or random.Random()
         self.on_state = on_state
         self.sleep = sleep  # the waits between reconnects (tests see each one)
@@ -272,12 +276,16 @@ class ConnectionRunner:
         period = self.connection.poll_interval_s
         while True:
             await asyncio.sleep(period / 4)
-            last = self.diagnostics.last_good
-            if last is None:
+            if self._good_at is None:
                 if self.first_poll.is_set():
                     self._mark_all_bad()
-            elif self.clock() - last >= 2 * period:
+            elif self.stale():
                 self._mark_all_bad()
+
+    def stale(self) -> bool:
+        """Whether two poll periods passed since the last good read."""
+        good_at = self._good_at
+        return good_at is not None and self._elapsed() - good_at >= 2 * self.connection.poll_interval_s
 
     async def run(self) -> None:
         watchdog = asyncio.create_task(self._watchdog())
@@ -393,6 +401,7 @@ class ConnectionRunner:
         d.poll_times.append(time.monotonic())
         d.polls += 1
         d.last_good = now
+        self._good_at = self._elapsed()
         self._failures = 0
         self._refused = False
         self._all_bad = False

@@ -25,6 +25,7 @@ from connectors.modbus import ModbusDriver
 from connectors.sim.modbus_server import ModbusSimServer
 from core.config import Connection, SignalBinding
 from core.samples import Sample
+from hmi.station.clock import StationClock
 from tests.ports import free_port
 
 pytestmark = pytest.mark.slow  # protocol servers on 127.0.0.1
@@ -212,3 +213,28 @@ def _raise(exc: Exception) -> Callable[[], object]:
         raise exc
 
     return fail
+
+
+def test_a_step_of_the_wall_clock_marks_no_tag_bad() -> None:
+    """The watchdog measures the time since the last good read on the monotonic clock of the
+    station's clock (docs/RELIABILITY.md, "Clock steps"): a step of an hour is not an hour without data."""
+    clocks = {"wall": 1772427600.0, "mono": 10.0}
+    driver = ScriptedDriver(missing_key, 0)
+
+    async def scenario() -> ConnectionRunner:
+        runner = ConnectionRunner(
+            driver, lambda _samples: None, clock=StationClock(lambda: clocks["wall"], lambda: clocks["mono"])
+        )
+        task = asyncio.create_task(runner.run())
+        try:
+            await _until(lambda: driver.reads >= 1)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        return runner
+
+    runner = asyncio.run(scenario())
+    clocks["wall"] += 3600.0
+    assert not runner.stale()
+    clocks["mono"] += 0.2  # four poll periods (0.05 s) with no good read
+    assert runner.stale()
