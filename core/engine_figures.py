@@ -90,12 +90,13 @@ class EngineFigures(EngineState):
         [a, b); time before the first segment has no segment (no data yet). Gaps a step of the
         clock left are cut out (core.clock_steps)."""
         gaps = self.clock_gaps
-        if gaps:
-            for s, e, kind, seg in self._overlaps_all(st, a, b):
-                for cs, ce in cut(gaps, s, e):
-                    yield cs, ce, kind, seg
-            return
-        yield from self._overlaps_all(st, a, b)
+        if not gaps:
+            return self._overlaps_all(st, a, b)  # no generator in between: figures of a month
+        return (
+            (cs, ce, kind, seg)
+            for s, e, kind, seg in self._overlaps_all(st, a, b)
+            for cs, ce in cut(gaps, s, e)
+        )
 
     def _overlaps_all(
         self, st: EquipmentState, a: float, b: float
