@@ -79,13 +79,13 @@ ACTIONS_NAMES = (".jsonl", ".jsonl.gz")
 
 
 def journal_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
-    """The journal files and the actions files `paths` name, in order: a file as it is, a folder
-    (a station's archive) as its journals and actions files by name."""
+    """The journal files and the actions files `paths` name, in order: a file by its name
+    (*.jsonl and *.jsonl.gz are actions), a folder (a station's archive) as its files by name."""
     journals: list[Path] = []
     actions: list[Path] = []
     for path in map(Path, paths):
         if not path.is_dir():
-            journals.append(path)
+            (actions if path.name.endswith(ACTIONS_NAMES) else journals).append(path)
             continue
         try:
             names = sorted(entry.name for entry in os.scandir(path) if entry.is_file())
