@@ -16,6 +16,7 @@ from core.store_archive import manifest
 from core.store_backup import backup_files
 from hmi.station.runtime import Station
 from hmi.station.upkeep import Upkeep
+from hmi.station.views import health_view
 from tests.archive_store import DAY_S, Clock, add_snapshot, build_store, demo_config, journal_ids
 
 WAIT_S = 120.0
@@ -75,3 +76,27 @@ def test_a_running_station_archives_its_old_days_and_backs_itself_up(
     assert made.name == "station-20260306T170000Z.db"
     assert stat.S_IMODE(made.stat().st_mode) == 0o600
     assert station.upkeep is not None and station.upkeep.error is None
+
+
+def test_a_backup_that_fails_is_said_in_the_health_view_and_counting_goes_on(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    db = data / "station.db"
+    (data / "backups").write_text("a file where the backup folder should be", encoding="utf-8")
+    config = demo_config().model_copy(update={"connections": [], "store": StoreSection(backup_dir="backups")})
+    clock = Clock(1772427600.0)
+    station = Station(config, db, clock=clock)
+
+    async def run() -> dict[str, object]:
+        await station.start()
+        assert station.upkeep is not None
+        await station.upkeep.backup_once()
+        health = health_view(station)
+        station.ingest([Sample(clock.t, "FILLER", "running", 1.0)])
+        await station.stop()
+        return health
+
+    health = asyncio.run(run())
+    problem = health["store_upkeep_error"]
+    assert isinstance(problem, str) and problem.startswith("backup failed: ") and "backups" in problem
+    assert len(journal_ids(db)) == 1

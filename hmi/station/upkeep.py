@@ -88,9 +88,9 @@ class Upkeep:
         folder = self.backup_folder
         assert folder is not None
         now = self.clock()
-        if not due(self.db, folder, self.settings.backup_every_h, now):
-            return
         try:
+            if not due(self.db, folder, self.settings.backup_every_h, now):
+                return
             made, removed = await self._in_thread(
                 lambda: scheduled_backup(self.db, folder, keep=self.settings.backup_keep, now=now)
             )

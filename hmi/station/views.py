@@ -68,6 +68,8 @@ def health_view(station: Station) -> dict[str, Any]:
         "connections_driver_error": broken,
         # A shift report not written, or its mail waiting in the outbox (hmi/station/reporter.py).
         "reports_error": station.reporter.problem() if station.reporter is not None else None,
+        # An archive run or a scheduled backup that failed (hmi/station/upkeep.py); tried again.
+        "store_upkeep_error": station.upkeep.error if station.upkeep is not None else None,
     }
 
 
