@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any
 
 from core.auth import ROLES
 from core.clock_steps import COMMAND
-from core.journal import JournalError
+from core.journal import JournalError, open_text
 from core.timefmt import parse_time
 
 COMMANDS = frozenset(
@@ -91,8 +92,12 @@ def parse_actions(lines: Iterable[str], name: str = "actions") -> list[Action]:
 def read_actions(path: str | Path) -> list[Action]:
     p = Path(path)
     try:
-        with p.open(encoding="utf-8-sig") as fh:
+        with open_text(p) as fh:
             return parse_actions(fh, p.name)
+    except gzip.BadGzipFile:
+        raise JournalError(f"{p}: not a gzip file") from None
+    except EOFError:
+        raise JournalError(f"{p}: the gzip file is cut short") from None
     except OSError as exc:
         raise JournalError(f"{p}: cannot read actions: {exc.strerror or exc}") from None
     except UnicodeDecodeError:

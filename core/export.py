@@ -13,12 +13,15 @@ from core.actions import Action
 from core.journal import exact_time_text
 from core.samples import Sample
 from core.store import CommandRecord, Store
+from core.store_archive import archived_up_to
 
 
 def recorded(store: Store) -> tuple[list[Sample], list[Action]]:
+    """The journal the database holds past its archive files (core.store_archive): with them,
+    the whole journal once."""
     samples: list[Sample] = []
     actions: list[Action] = []
-    for row_id, item in store.journal():
+    for row_id, item in store.journal(archived_up_to(store.conn)):
         if isinstance(item, CommandRecord):
             role = None if item.role is None else str(item.role)
             actions.append(Action(row_id, item.ts, item.user, item.command, dict(item.args), role))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import gzip
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,16 +50,53 @@ def _parse_ts(text: str) -> float:
     return ts
 
 
+def open_text(path: Path) -> TextIO:
+    """A journal or actions file for reading, gzip-compressed when its name ends in .gz (the
+    station's archives, docs/STORE.md "Retention")."""
+    # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark before the header.
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
+
+
 def read_journal(path: str | Path, config: Config) -> list[Sample]:
     p = Path(path)
     try:
-        # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark before the header.
-        with p.open(encoding="utf-8-sig", newline="") as fh, gc_paused():
+        with open_text(p) as fh, gc_paused():
             return list(parse_journal(fh, config, p.name))
+    except gzip.BadGzipFile:
+        raise JournalError(f"{p}: not a gzip file") from None
+    except EOFError:
+        raise JournalError(f"{p}: the gzip file is cut short") from None
     except OSError as exc:
         raise JournalError(f"{p}: cannot read journal: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise JournalError(f"{p}: not a UTF-8 text file") from None
+
+
+JOURNAL_NAMES = (".csv", ".csv.gz")
+ACTIONS_NAMES = (".jsonl", ".jsonl.gz")
+
+
+def journal_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
+    """The journal files and the actions files `paths` name, in order: a file by its name
+    (*.jsonl and *.jsonl.gz are actions), a folder (a station's archive) as its files by name."""
+    journals: list[Path] = []
+    actions: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            (actions if path.name.endswith(ACTIONS_NAMES) else journals).append(path)
+            continue
+        try:
+            names = sorted(entry.name for entry in os.scandir(path) if entry.is_file())
+        except OSError as exc:
+            raise JournalError(f"{path}: cannot read the folder: {exc.strerror or exc}") from None
+        found = [path / n for n in names if n.endswith(JOURNAL_NAMES) and not n.startswith(".")]
+        if not found:
+            raise JournalError(f"{path}: a folder with no journal file (*.csv, *.csv.gz) in it")
+        journals += found
+        actions += [path / n for n in names if n.endswith(ACTIONS_NAMES) and not n.startswith(".")]
+    return journals, actions
 
 
 def parse_journal(lines: Iterable[str], config: Config, name: str = "journal") -> Iterator[Sample]:

@@ -40,7 +40,15 @@ from core.store_projections import Projections
 from core.store_schema import MIGRATIONS, SCHEMA_VERSION
 from core.text import writable_text
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CommandRecord", "Store", "StoreError", "write_failure"]
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "CommandRecord",
+    "Store",
+    "StoreError",
+    "command_record",
+    "write_failure",
+]
 
 log = logging.getLogger("ms5.store")
 
@@ -86,6 +94,17 @@ def _writable_args(args: dict[str, Any]) -> dict[str, Any]:
     """Command arguments read back with each lone surrogate made U+FFFD: the rebuilt engine must
     hold nothing its projections or the faces cannot carry."""
     return {writable_text(str(k)): writable_text(v) if isinstance(v, str) else v for k, v in args.items()}
+
+
+def command_record(
+    ts: float, command: str, user: str | None, role: str | None, args: str | None
+) -> CommandRecord:
+    """A command row of the journal as the engine replays it (also what the archives hold)."""
+    known_role = Role(role) if role in _ROLES else None
+    decoded = json.loads(args) if args else {}
+    if _ESCAPED_SURROGATE.search(args or ""):
+        decoded = _writable_args(decoded)
+    return CommandRecord(ts, user, known_role, command, decoded)
 
 
 class Store:
@@ -342,11 +361,7 @@ class Store:
                 if command is None:
                     yield row_id, Sample(ts, equipment, signal, value, qualities.get(quality, Quality.BAD))
                 else:
-                    known_role = Role(role) if role in _ROLES else None
-                    decoded = json.loads(args) if args else {}
-                    if _ESCAPED_SURROGATE.search(args or ""):
-                        decoded = _writable_args(decoded)
-                    yield row_id, CommandRecord(ts, user, known_role, command, decoded)
+                    yield row_id, command_record(ts, command, user, role, args)
         except sqlite3.DatabaseError as exc:
             # Damage the quick check at opening cannot see (a flipped byte inside a row) is met here.
             raise damaged(exc, self.path) from None

@@ -111,6 +111,28 @@ def _v5_shift_reports(db: sqlite_utils.Database) -> None:
     shift_reports.ensure_schema(db.conn)
 
 
+# The journal rows moved into the archive files beside the database (core.store_archive): one
+# row per day file, written after the file is in place and before its rows leave the journal.
+_JOURNAL_ARCHIVES = """
+CREATE TABLE IF NOT EXISTS journal_archives(
+    name TEXT PRIMARY KEY,
+    first_id INTEGER NOT NULL UNIQUE,
+    last_id INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    first_ts REAL NOT NULL,
+    last_ts REAL NOT NULL,
+    journal_sha256 TEXT NOT NULL,
+    actions_sha256 TEXT NOT NULL,
+    archived REAL NOT NULL
+);
+"""
+
+
+def _journal_archives(db: sqlite_utils.Database) -> None:
+    with db.atomic():
+        db.executescript(_JOURNAL_ARCHIVES)
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
@@ -118,6 +140,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v3_andon,
     _v4_lockouts,
     _v5_shift_reports,
+    _journal_archives,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
@@ -132,6 +155,7 @@ _OUR_TABLES = frozenset(
         "audit",
         "andon_events",
         "shift_reports",
+        "journal_archives",
     }
 )
 

@@ -2,25 +2,47 @@
 
 - the file: SQLite's `integrity_check` (every page, record and index);
 - the audit chain (`core.audit`) and the database against its anchor (`core.audit_anchor`);
-- the journal against the projections: an engine fed the journal must give the per-minute counts
-  the file holds.
+- the journal against the projections: an engine fed the journal (the archive files', then the
+  database's) must give the per-minute counts the file holds;
+- the archive files (core.store_archive): each as recorded (its sha256 and row count), and the
+  archived rows with the database's the whole journal by id, none missing, none twice.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import gzip
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
+from core.actions import Action, read_actions
 from core.audit import AuditLog
 from core.audit_anchor import compare
+from core.auth import Role
 from core.config import Config
-from core.rebuild import from_journal
+from core.engine import CommandError, Engine
+from core.journal import JournalError, read_journal
+from core.permissions import Actor
+from core.samples import Sample
 from core.sqlite_tx import one_line
 from core.store import Store
+from core.store_archive import (
+    ACTIONS_SUFFIX,
+    JOURNAL_SUFFIX,
+    NO_SNAPSHOTS,
+    ManifestRow,
+    archive_folder,
+    archived_up_to,
+    manifest,
+    sha256_of,
+    snapshot_bound,
+)
 from core.store_open import FIX, check_problem
 from core.timefmt import iso
 
-__all__ = ["Finding", "anchor", "audit_chain", "integrity", "projections"]
+__all__ = ["Finding", "anchor", "archives", "audit_chain", "integrity", "projections"]
 
 _SHOWN = 3  # problems named per finding; the rest are counted
 
@@ -78,7 +100,10 @@ def projections(config: Config, store: Store) -> list[Finding]:
     """The journal replayed against the per-minute counts in the file. (Downtime rows are the
     live engine's events, which run on through a break where the engine's figures cut the stop at
     its start, so they are not compared.)"""
-    engine = from_journal(config, store)
+    try:
+        engine = _whole_journal(config, store)
+    except JournalError as exc:
+        return [Finding(False, f"the projections cannot be checked: an archive file: {exc}")]
     known = set(engine.equipment_ids)
     wrong: list[str] = []
     n_minutes = 0
@@ -101,3 +126,130 @@ def projections(config: Config, store: Store) -> list[Finding]:
             )
         ]
     return [Finding(True, f"the per-minute counts agree with the journal ({n_minutes} minutes)")]
+
+
+def _whole_journal(config: Config, store: Store) -> Engine:
+    """An engine fed the archive files (as `ms5 replay` feeds them), then the database's journal
+    past them in id order (as a rebuild does)."""
+    engine = Engine(config)
+    folder = archive_folder(store.path)
+    samples: list[Sample] = []
+    actions: list[Action] = []
+    for day in manifest(store.conn):
+        journal, commands = day.files(folder)
+        samples += read_journal(journal, config)
+        actions += read_actions(commands)
+    samples.sort(key=lambda x: x.ts)
+    i = 0
+    for action in sorted(actions, key=lambda a: a.ts):
+        while i < len(samples) and samples[i].ts <= action.ts:
+            engine.ingest_one(samples[i])
+            i += 1
+        _command(engine, action.command, action.args, action.ts, action.user, action.role)
+    engine.ingest(samples[i:])
+    for _id, record in store.journal(archived_up_to(store.conn)):
+        if isinstance(record, Sample):
+            engine.ingest_one(record)
+        else:
+            _command(engine, record.command, record.args, record.ts, record.user, record.role)
+    return engine
+
+
+def _command(
+    engine: Engine, command: str, args: dict[str, object], ts: float, user: str | None, role: object
+) -> None:
+    actor = Actor(user, Role(str(role))) if user is not None and role is not None else None
+    # Refused when it was given, so it changed nothing then either.
+    with contextlib.suppress(CommandError):
+        engine.command(command, args, ts, actor)
+
+
+def archives(store: Store) -> list[Finding]:
+    """The archive files against their records, and the journal they and the database hold."""
+    conn = store.conn
+    days = manifest(conn)
+    found: list[Finding] = []
+    if snapshot_bound(conn) is None:
+        found.append(Finding(True, f"retention: {NO_SNAPSHOTS}"))
+    if not days:
+        return [*found, _database_journal(store, 0)]
+    folder = archive_folder(store.path)
+    bad = [problem for day in days if (problem := _file_problem(folder, day)) is not None]
+    expected = 1
+    for day in days:
+        if day.first_id > expected:
+            bad.append(f"journal rows {expected}-{day.first_id - 1} are in no archive file")
+        elif day.first_id < expected:
+            bad.append(f"journal rows {day.first_id}-{expected - 1} are in two archive files")
+        if day.rows != day.last_id - day.first_id + 1:
+            bad.append(f"{day.name}: {day.rows} rows for ids {day.first_id}-{day.last_id}")
+        expected = day.last_id + 1
+    recorded = {
+        name for day in days for name in (f"{day.name}{JOURNAL_SUFFIX}", f"{day.name}{ACTIONS_SUFFIX}")
+    }
+    stray = sorted(
+        p.name for p in folder.glob("*.gz") if p.name not in recorded and not p.name.startswith(".")
+    )
+    if stray:
+        bad.append(
+            f"{len(stray)} file(s) in {folder} not recorded ({', '.join(stray[:_SHOWN])}): a run cut "
+            "short, or archived after the backup this store was restored from; the station's next run "
+            "writes them again"
+        )
+    if bad:
+        more = f" (and {len(bad) - _SHOWN} more)" if len(bad) > _SHOWN else ""
+        found.append(Finding(False, f"the archive does not hold: {'; '.join(bad[:_SHOWN])}{more}"))
+    else:
+        rows = sum(day.rows for day in days)
+        found.append(
+            Finding(
+                True,
+                f"the archive holds ({len(days)} days, {rows} journal rows, "
+                f"{days[0].name} to {days[-1].name})",
+            )
+        )
+    found.append(_database_journal(store, days[-1].last_id))
+    return found
+
+
+def _file_problem(folder: Path, day: ManifestRow) -> str | None:
+    journal, actions = day.files(folder)
+    for path, digest in ((journal, day.journal_sha256), (actions, day.actions_sha256)):
+        try:
+            if sha256_of(path) != digest:
+                return f"{path.name} is not the file archived (its sha256 differs)"
+        except OSError as exc:
+            return f"{path.name}: {exc.strerror or exc}"
+    try:
+        with gzip.open(journal, "rt", encoding="utf-8", newline="") as fh:
+            rows = sum(1 for _ in csv.reader(fh)) - 1
+        with gzip.open(actions, "rt", encoding="utf-8") as fh:
+            rows += sum(1 for line in fh if line.strip())
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        return f"{day.name}: cannot be read: {exc}"
+    if rows != day.rows:
+        return f"{day.name}: the files hold {rows} rows, {day.rows} were archived"
+    return None
+
+
+def _database_journal(store: Store, archived: int) -> Finding:
+    """The database's journal past the archive: gapless by id, beginning right after it."""
+    count, low, high = store.conn.execute(
+        "SELECT count(*), min(id), max(id) FROM journal WHERE id > ?", (archived,)
+    ).fetchone()
+    (doubled,) = store.conn.execute("SELECT count(*) FROM journal WHERE id <= ?", (archived,)).fetchone()
+    note = (
+        f"; {doubled} archived rows still in the database (a run cut short: the next run deletes them)"
+        if doubled
+        else ""
+    )
+    if count == 0:
+        return Finding(True, f"the database's journal is empty past the archive{note}")
+    if low != archived + 1 or high - low + 1 != count:
+        gap = (
+            f"begins at id {low}, not {archived + 1}"
+            if low != archived + 1
+            else f"{high - low + 1 - count} ids missing"
+        )
+        return Finding(False, f"the database's journal has a gap: {gap}")
+    return Finding(True, f"the journal is whole by id (archive to {archived}, database {low}-{high}){note}")

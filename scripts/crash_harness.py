@@ -24,7 +24,8 @@ rate x 1 s x kills); counters are cumulative, so the figure is in fact expected 
 `ms5 audit verify` is run on the file then. Last, a kill right after an acknowledgement is
 followed by deleting the file's WAL: `ms5 audit verify` must report the rows lost against the
 audit anchor (exit 1), and the station restarted on the file must say so in one line. Exit status
-0 when everything holds, 1 otherwise.
+0 when everything holds, 1 otherwise. With `--archive-kills N`, the journal's archiving is then
+killed N times too (scripts/crash_archive.py, which says what it checks).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from core.samples import Sample
 from core.store import Store
 from hmi.paths import socket_path
 from hmi.socket.client import RemoteLink
-from scripts import loopback_line
+from scripts import crash_archive, loopback_line
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIPMENT = ("FILLER", "CAPPER")
@@ -399,17 +400,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1, help="the simulator's and the kill moments' seed")
     p.add_argument("--speed", type=float, default=10.0, help="the simulated machines' speed (default 10)")
     p.add_argument("--keep", metavar="DIR", help="work in DIR and keep the files (default: a temporary one)")
+    p.add_argument(
+        "--archive-kills",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then SIGKILL the journal's archiving N times (scripts/crash_archive.py; default 0)",
+    )
     args = p.parse_args(argv)
-    if args.kills < 1 or not args.speed > 0:
-        p.error("--kills must be at least 1 and --speed positive")
+    if args.kills < 1 or not args.speed > 0 or args.archive_kills < 0:
+        p.error("--kills must be at least 1, --archive-kills at least 0 and --speed positive")
     print(f"Crash harness: {args.kills} SIGKILLs of ms5 engine, seed {args.seed}, speed {args.speed:g}")
     try:
-        if args.keep:
-            folder = Path(args.keep)
-            folder.mkdir(parents=True, exist_ok=True)
-            return 0 if asyncio.run(run(args.kills, args.seed, args.speed, folder)) else 1
-        with tempfile.TemporaryDirectory(prefix="ms5-crash-") as tmp:
-            return 0 if asyncio.run(run(args.kills, args.seed, args.speed, Path(tmp))) else 1
+        with contextlib.ExitStack() as stack:
+            if args.keep:
+                folder = Path(args.keep)
+                folder.mkdir(parents=True, exist_ok=True)
+            else:
+                folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ms5-crash-")))
+            ok = asyncio.run(run(args.kills, args.seed, args.speed, folder))
+            if args.archive_kills:
+                archiving = folder / "archiving"
+                archiving.mkdir(mode=0o700, exist_ok=True)
+                print(f"\nArchiving: {args.archive_kills} SIGKILLs of the retention run")
+                ok = crash_archive.run(args.archive_kills, args.seed, 3.5, archiving) and ok
+            return 0 if ok else 1
     except HarnessError as exc:
         print(f"crash harness: {exc}", file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ from typing import NoReturn
 from core.actions import read_actions
 from core.auth import UserStore
 from core.config import Config, ConfigError, load_config
-from core.journal import JournalError, read_journal
+from core.journal import JournalError, journal_files, read_journal
 from core.replay import Window, default_window, replay
 from core.sqlite_tx import StoreError
 from core.store_open import damaged
@@ -61,12 +61,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     cfg = _config(args.config)
+    # Several journals (the archive folder and an export of the rest): their rows together,
+    # which the replay runs in time order.
+    journal = args.journal if isinstance(args.journal, list) else [args.journal]
+    samples = []
+    actions = []
     try:
-        samples = read_journal(args.journal, cfg)
+        journals, found_actions = journal_files(journal)
+        for path in journals:
+            samples += read_journal(path, cfg)
+        for path in [*found_actions, *(args.actions or [])]:
+            actions += read_actions(path)
     except JournalError as exc:
         raise UsageError(str(exc), located=True) from None
     if not samples:
-        raise UsageError(f"{args.journal}: the journal has no rows")
+        raise UsageError(f"{' '.join(journal)}: the journal has no rows")
     window = default_window(samples)
     start = _time_arg(args.start, cfg, "--from")
     end = _time_arg(args.end, cfg, "--to")
@@ -75,12 +84,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UsageError(
             "--to is before --from" if end is not None else "--from is after the journal's last row"
         )
-    actions = []
-    if args.actions:
-        try:
-            actions = read_actions(args.actions)
-        except JournalError as exc:
-            raise UsageError(str(exc), located=True) from None
     users = None
     if args.db:
         with cli_people.read_store(args.db) as store:
@@ -97,7 +100,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ns = argparse.Namespace(
             config=str(ASSETS / "demo-line.toml"),
             journal=str(ASSETS / "demo-journal.csv"),
-            actions=None,
+            actions=[],
             db=None,
             start=None,
             end=None,
@@ -143,12 +146,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("replay", cmd_replay, "Run a recorded journal through the engine and print the figures.")
     p.add_argument("config", help="the station's TOML config")
-    p.add_argument("journal", help="journal CSV: ts,equipment,signal,value")
+    p.add_argument(
+        "journal",
+        nargs="+",
+        help="journal CSV (ts,equipment,signal,value), .csv.gz too; a folder (a station's archive) "
+        "gives its journals and actions files; several are replayed together",
+    )
     p.add_argument("--from", dest="start", metavar="ISO", help="window start (default: first row)")
     p.add_argument("--to", dest="end", metavar="ISO", help="window end (default: last row)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
-        "--actions", metavar="JSONL", help='operator commands, one {"ts", "user", "command", ...} a line'
+        "--actions",
+        metavar="JSONL",
+        action="append",
+        help='operator commands, one {"ts", "user", "command", ...} a line (.jsonl.gz too; may be repeated)',
     )
     p.add_argument("--db", metavar="PATH", help="take the users and roles for --actions from this store")
 

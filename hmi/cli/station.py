@@ -1,4 +1,5 @@
-"""`ms5 engine` (the headless station) and `ms5 export-journal`; `ms5 report` is hmi/cli/report.py."""
+"""`ms5 engine` (the headless station), `ms5 export-journal` and `ms5 backup`; `ms5 report` is
+hmi/cli/report.py."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from core.config import Config, ConfigError, format_error, load_config
 from core.export import recorded, write_actions
 from core.journal import write_journal
 from core.store import StoreError
+from core.store_backup import backup
 from hmi.cli import report as cli_report
 from hmi.cli.people import read_store
 from hmi.cli.reload import ConfigReloader
@@ -119,6 +121,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    db, out = _db_path(args.db), Path(args.output)
+    if not db.is_file():
+        raise UsageError(f"{db}: no such database")
+    if not out.parent.is_dir():
+        raise UsageError(f"{out.parent}: no such folder")
+    if out.resolve() == db.resolve():
+        raise UsageError(f"{out}: that is the database itself")
+    try:
+        made = backup(db, out)
+    except StoreError as exc:
+        raise UsageError(str(exc), located=True) from None
+    print(f"{db}: backed up to {made.path} ({made.size / 1e6:.1f} MB, journal up to row {made.journal_last})")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     db_help = f"the station's database (default: {default_db()})"
     p = sub.add_parser(
@@ -143,3 +161,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--db", metavar="PATH", help=db_help)
     p.add_argument("-o", "--output", required=True, metavar="CSV")
     p.add_argument("--actions", metavar="JSONL", help="also write the operator commands here")
+
+    p = sub.add_parser(
+        "backup",
+        help="Copy a station's store, running or not, consistently (SQLite's online backup).",
+        description="Copy a station's store, running or not, consistently: SQLite's online backup, "
+        "never a copy of the live files (docs/STORE.md, Backups).",
+    )
+    p.set_defaults(func=cmd_backup)
+    p.add_argument("--db", metavar="PATH", help=db_help)
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the backup file (replaced if it exists)"
+    )

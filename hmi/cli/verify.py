@@ -22,6 +22,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if findings[0].ok:
             # On a damaged file the other checks would only meet the damage again.
             findings += [store_verify.audit_chain(store), *store_verify.anchor(store)]
+            findings += store_verify.archives(store)
             if config is not None:
                 findings += store_verify.projections(config, store)
     for finding in findings:
@@ -34,7 +35,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     about = (
         "Check a station's store: SQLite's integrity check, the audit chain, the database against "
-        "its anchor, and (with CONFIG) the journal against the projections. Read-only; exit 0 when "
+        "its anchor, the archive files and the journal's ids, and (with CONFIG) the journal against "
+        "the projections. Read-only; exit 0 when "
         "everything holds, 1 when something does not."
     )
     p = sub.add_parser(

@@ -72,6 +72,9 @@ def status_text(overview: dict[str, Any], tz: ZoneInfo) -> Text:
     if broken:
         text.append("  ")
         text.append(f" DRIVER ERROR: {', '.join(broken)} ", style="bold reverse magenta")
+    if health.get("store_upkeep_error"):
+        text.append("  ")
+        text.append(f" STORE: {health['store_upkeep_error']} ", style="bold reverse yellow")
     if health.get("reports_error"):
         text.append("  ")
         text.append(f" REPORTS: {health['reports_error']} ", style="bold reverse yellow")

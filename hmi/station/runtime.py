@@ -49,6 +49,7 @@ from core.samples import Sample
 from core.store import Store, StoreError
 from hmi.station.clock import StationClock
 from hmi.station.reporter import ShiftReporter
+from hmi.station.upkeep import Upkeep
 
 log = logging.getLogger("ms5.station")
 
@@ -125,6 +126,8 @@ class Station:
         # Set when every connection's first poll has ended: the values a face shows are live. On
         # a line already running (the demo after its history) they bring no face event.
         self.live = asyncio.Event()
+        # Retention and the scheduled backups (hmi/station/upkeep.py), from start() to stop().
+        self.upkeep: Upkeep | None = None
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
@@ -213,6 +216,8 @@ class Station:
         self._tasks.append(asyncio.create_task(self._tick_loop(), name="tick"))
         if self.reporter is not None:
             self._tasks.append(asyncio.create_task(self.reporter.run(), name="shift reports"))
+        self.upkeep = Upkeep(self.config.store, self.db_path, self.clock)
+        self._tasks += self.upkeep.tasks()
 
     async def _start_clock(self) -> None:
         """Hold the engine until every connection's first poll has ended, then feed it what came."""
@@ -311,6 +316,8 @@ class Station:
         await self.start()
 
     async def _stop_tasks(self) -> None:
+        if self.upkeep is not None:
+            self.upkeep.stop()  # a batch in hand ends; nothing new begins
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -71,6 +71,8 @@ def health_view(station: Station) -> dict[str, Any]:
         "reports_error": station.reporter.problem() if station.reporter is not None else None,
         # The last step of the wall clock since the station started (docs/RELIABILITY.md).
         "clock_step": _clock_step(station),
+        # An archive run or a scheduled backup that failed (hmi/station/upkeep.py); tried again.
+        "store_upkeep_error": station.upkeep.error if station.upkeep is not None else None,
     }
 
 

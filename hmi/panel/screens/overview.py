@@ -205,6 +205,8 @@ class OverviewScreen(QWidget):
             problems.append(self.tr("Store: {problem}").format(problem=health["store_error"]))
         if health.get("store_loss"):
             problems.append(self.tr("Store: {problem}").format(problem=health["store_loss"]))
+        if health.get("store_upkeep_error"):
+            problems.append(self.tr("Store: {problem}").format(problem=health["store_upkeep_error"]))
         if health.get("reports_error"):
             problems.append(self.tr("Reports: {problem}").format(problem=health["reports_error"]))
         if health.get("clock_step"):
