@@ -452,3 +452,30 @@ def test_ms5_replay_of_the_exported_journal_gives_the_live_figures(
     for key in ("all_time_s", "down_time_s", "run_time_s", "performance", "availability", "clock_steps"):
         assert replayed_figs[key] == live[key], key
     assert [ev["duration_s"] for ev in replayed_figs["downtime_events"]] == [200.0]
+
+
+@pytest.mark.parametrize("size", [-HOUR, -10.0])
+def test_a_step_back_during_a_stop_counts_the_stop_without_the_hold(
+    station: Station, clocks: Clocks, size: float
+) -> None:
+    start = station.clock()
+    read(station, "running", 1)
+    clocks.passes(600)
+    read(station, "running", 0)  # 06:10: a stop
+    clocks.passes(60)
+    station.tick()
+    clocks.step(size)
+    station.tick()  # noticed at 06:11: times hold there until the wall clock is back at 06:11
+    clocks.passes(-size + 30)
+    read(station, "running", 1)  # 06:11:30 by the station's clock
+    clocks.passes(60)
+    station.tick()
+    now = station.clock()
+    assert now == start + 750
+    f = figures(station, start, now)
+    # 600 s running, the stop's 60 s before the notice and 30 s after the hold: a 90 s small
+    # stop; the hold (|size|) is in no figure (docs/RELIABILITY.md: the cost of a step back).
+    assert f["all_time_s"] == 750
+    assert f["small_stop_time_s"] == 90
+    assert f["down_time_s"] == 0
+    assert replayed(station, start, now)["small_stop_time_s"] == 90
