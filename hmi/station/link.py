@@ -22,6 +22,34 @@ class LinkError(Exception):
     """The station cannot be reached, or answered something this face does not understand."""
 
 
+class StationStarting(LinkError):
+    """Refused while the station restores its engine; `status` is what a face shows meanwhile."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"the station is {status}: this needs it running, try again then")
+        self.status = status
+
+
+# What needs no engine, so a face can show them while the station starts (docs/SOCKET.md).
+VIEWS_WHILE_STARTING = frozenset({"config", "station", "users", "connections", "tags"})
+
+
+def start_state(station: Station) -> dict[str, Any]:
+    """`hello`'s word on the start-up: `starting` with the journal rows restored so far and in
+    all, or `running`."""
+    if station.engine is not None:
+        return {"state": "running"}
+    done, total = station.progress
+    return {"state": "starting", "stage": station.stage or "opening the store", "progress": [done, total]}
+
+
+def refuse_while_starting(station: Station, name: str | None = None) -> None:
+    """StationStarting (`starting (42 %)`) for what needs the engine while it is being restored."""
+    starting = station.starting()
+    if starting is not None and name not in VIEWS_WHILE_STARTING:
+        raise StationStarting(starting)
+
+
 @dataclass(frozen=True)
 class CommandResult:
     ok: bool
@@ -85,6 +113,7 @@ def compute_view(station: Station, name: str, args: Mapping[str, Any]) -> Any:
     view = VIEWS.get(name)
     if view is None:
         raise LinkError(f"unknown view {name!r}")
+    refuse_while_starting(station, name)
     params = list(inspect.signature(view).parameters)[2:]  # after the station and the time
     unknown = sorted(set(args) - set(params))
     if unknown:
@@ -111,9 +140,13 @@ class LocalLink:
     async def command(
         self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None
     ) -> CommandResult:
+        starting = self.station.starting()
+        if starting is not None:
+            return CommandResult(False, f"not done: the station is {starting}")
         return await run_command(self.station, command, args, user, pin)
 
     async def login(self, user: str, pin: str) -> str:
+        refuse_while_starting(self.station)
         return await login(self.station, user, pin)
 
     def listen(self, callback: Callable[[], None]) -> Callable[[], None]:

@@ -9,6 +9,13 @@ At start the engine's clock waits for the connections: until each one's first po
 not ticked. The first poll's values count from the station's start (the runners stamp them so),
 so a machine whose PLC answers 0.1 s after another's is not 0.1 s in comms loss; a connection
 that does not answer is comms loss from the start (connectors.base).
+
+`start()` on a station not yet open polls from its first second: the store's quick check and the
+replay of its journal run in a worker thread on a read-only connection of their own, into an
+engine nobody else sees, while the connections poll and their samples are held as above. The
+engine is handed over on the loop, ticked at the start, and fed the held samples before anything
+else. Until then `starting()` says how far the restore is, and `stop()` abandons it (the thread
+is interrupted) and closes the store.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import sqlite3
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -38,7 +47,7 @@ from core.events import (
     StateChanged,
 )
 from core.gate import CommandGate
-from core.rebuild import rebuild
+from core.rebuild import from_journal, rebuild
 from core.samples import Sample
 from core.store import Store, StoreError
 from hmi.station.reporter import ShiftReporter
@@ -63,6 +72,10 @@ FACE_EVENTS: tuple[type[Event], ...] = (
 
 def _reports_wanted(config: Config) -> bool:
     return config.reports.at_shift_end or bool(config.reports.mail_to)
+
+
+class _Abandoned(Exception):
+    """Raised in the restore thread once the station stops during its start-up."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -111,6 +124,23 @@ class Station:
         # Set when every connection's first poll has ended: the values a face shows are live. On
         # a line already running (the demo after its history) they bring no face event.
         self.live = asyncio.Event()
+        # The start-up's restore (see the module's docstring): journal rows done and in all, what it
+        # does now, and the thread's own connection (interrupted by stop()).
+        self.progress: tuple[int, int] = (0, 0)
+        self.stage = ""
+        self._restoring: asyncio.Task[None] | None = None
+        self._abandon = threading.Event()
+        self._restore_conn: sqlite3.Connection | None = None
+        self.held_dropped = 0  # samples polled during a start-up that was stopped before its end
+
+    def starting(self) -> str | None:
+        """None once the engine runs; else what the start-up does now, for every face to show."""
+        if self.engine is not None:
+            return None
+        done, total = self.progress
+        if self.stage == "restoring" and total:
+            return f"starting ({100 * done // total} %)"
+        return f"starting ({self.stage or 'opening the store'})"
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
@@ -124,12 +154,61 @@ class Station:
         except BaseException:
             store.close()
             raise
-        self.store, self.engine = store, engine
-        self.started_at = now = self.clock()
-        self.engine.tick(now)
-        self.gate = CommandGate(self.engine, self.store, self.clock)
+        self.store = store
+        self.started_at = self.clock()
+        self._take(engine)
+
+    def _open_store(self) -> None:
+        """The store opened for writing and checked against its anchor; the engine comes later."""
+        store = Store.open(self.db_path)
+        try:
+            self.notes = [*store.notes, *self._check_anchor(store)]
+            for note in self.notes:
+                log.warning("store: %s", note)
+            store.flush()  # the loss kept on record is in the journal the restore reads
+        except BaseException:
+            store.close()
+            raise
+        self.store = store
+        self.started_at = self.clock()
+
+    def _take(self, engine: Engine) -> None:
+        """The engine runs from the station's start on (on the loop, nobody else holds it)."""
+        assert self.store is not None and self.started_at is not None
+        self.engine = engine
+        engine.tick(self.started_at)
+        self.gate = CommandGate(engine, self.store, self.clock)
         for kind in FACE_EVENTS:
-            self.engine.bus.subscribe(kind, self._on_event)
+            engine.bus.subscribe(kind, self._on_event)
+
+    def _restored_engine(self) -> Engine:
+        """In the worker thread: the quick check and the journal's replay on a connection of its
+        own, into a fresh engine (attached to nothing: the projections are in the file already)."""
+        ro = Store.open_read_only(self.db_path)
+        self._restore_conn = ro.conn
+        try:
+            if self._abandon.is_set():
+                raise _Abandoned
+            self.stage = "checking the store"
+            ro.quick_check()
+            self.stage = "restoring"
+            return from_journal(self.config, ro, progress=self._on_progress)
+        finally:
+            self._restore_conn = None
+            ro.close()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress = (done, total)
+        if self._abandon.is_set():
+            raise _Abandoned
+
+    async def _restore(self) -> None:
+        engine = await asyncio.to_thread(self._restored_engine)
+        store = self.store
+        assert store is not None
+        store.attach(engine)
+        self._take(engine)
+        self.stage = ""
 
     def _check_anchor(self, store: Store) -> list[str]:
         """The database against its anchor: a lost tail is said and kept on record, and the
@@ -161,25 +240,43 @@ class Station:
         return unlisten
 
     async def start(self) -> None:
+        """Poll from now on; a station not yet open opens its store here and restores its engine
+        meanwhile (`restored()` waits for it and raises what it met, a damaged store included)."""
         if self.engine is None:
-            self.open()
+            self._open_store()
+            self._abandon.clear()
+            self._restoring = asyncio.create_task(self._restore(), name="restore")
         self.runners = [
             ConnectionRunner(
                 driver, self.ingest, clock=self.clock, on_state=self.on_connection, since=self.started_at
             )
             for driver in build_drivers(self.config)
         ]
-        # Nothing to wait for without connections: the clock runs from the start.
-        self._held = [] if self.runners else None
+        # Nothing to wait for without connections nor a restore: the clock runs from the start.
+        self._held = [] if self.runners or self.engine is None else None
         for runner in self.runners:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"connection {runner.connection.id}"))
         self._tasks.append(asyncio.create_task(self._start_clock(), name="first polls"))
         self._tasks.append(asyncio.create_task(self._tick_loop(), name="tick"))
         if self.reporter is not None:
-            self._tasks.append(asyncio.create_task(self.reporter.run(), name="shift reports"))
+            self._tasks.append(asyncio.create_task(self._report(self.reporter), name="shift reports"))
+
+    async def _report(self, reporter: ShiftReporter) -> None:
+        await self.restored()  # the shift ends it looks for are the engine's
+        await reporter.run()
+
+    async def restored(self) -> None:
+        """Once the engine runs; raises what stopped the restore (StoreError: a damaged store)."""
+        if self._restoring is not None:
+            await asyncio.shield(self._restoring)
 
     async def _start_clock(self) -> None:
-        """Hold the engine until every connection's first poll has ended, then feed it what came."""
+        """Hold the engine until it is restored and every connection's first poll has ended, then
+        feed it what came."""
+        with contextlib.suppress(Exception):  # said by restored(), to whoever hosts the station
+            await self.restored()
+        if self.engine is None:
+            return
         await asyncio.gather(*(runner.first_poll.wait() for runner in self.runners))
         self._release_held()
         self.live.set()
@@ -194,8 +291,6 @@ class Station:
             self.ingest(held)
 
     def ingest(self, samples: list[Sample]) -> None:
-        engine, store = self.engine, self.store
-        assert engine is not None and store is not None
         received = self.clock()
         tags = self.tags
         if self._held is not None:
@@ -203,6 +298,8 @@ class Station:
             for s in samples:  # the tag views show them at once all the same
                 tags[s.equipment, s.signal] = TagValue(s.value, int(s.quality), s.ts, s.received or received)
             return
+        engine, store = self.engine, self.store
+        assert engine is not None and store is not None
         feed = self.pace.feed
         ingest_one, append = engine.ingest_one, store.append_sample
         for s in samples:
@@ -219,10 +316,10 @@ class Station:
             store.append_sample(engine.ingest_one(s))
 
     def tick(self) -> None:
-        engine, store = self.engine, self.store
-        assert engine is not None and store is not None
         if self._held is not None:
             return  # the engine's clock starts with the first polls (see the module's docstring)
+        engine, store = self.engine, self.store
+        assert engine is not None and store is not None
         now = self.clock()
         self._release(self.pace.due(now))
         engine.tick(now)
@@ -264,6 +361,7 @@ class Station:
         """
         if self.store is not None:
             self.store.flush()
+        await self._stop_restore()
         await self._stop_tasks()
         self._close()
         self.config = config
@@ -283,8 +381,22 @@ class Station:
         self._tasks = []
 
     async def stop(self) -> None:
+        await self._stop_restore()
         await self._stop_tasks()
         self._close()
+
+    async def _stop_restore(self) -> None:
+        """Abandon a restore under way and wait for its thread to let go of the file."""
+        restoring, self._restoring = self._restoring, None
+        if restoring is None:
+            return
+        self._abandon.set()
+        conn = self._restore_conn
+        if conn is not None:
+            # Ends a quick check or a journal read in the thread at once (safe from this thread).
+            conn.interrupt()
+        with contextlib.suppress(_Abandoned, Exception, asyncio.CancelledError):
+            await restoring
 
     def _close(self) -> None:
         if self.store is not None:
@@ -297,6 +409,13 @@ class Station:
             except StoreError as exc:  # a full disk at the very end: said, not a traceback
                 log.error("store: %s", exc)
             self.store = None
+        if self.engine is None and self._held:
+            # Stopped before the restore ended: there was no engine to count them with.
+            self.held_dropped = len(self._held)
+            log.warning(
+                "station: stopped during start-up; %d samples polled meanwhile not kept", len(self._held)
+            )
+        self._held = None
 
     def diagnostics(self) -> list[Diagnostics]:
         return [r.diagnostics for r in self.runners]
