@@ -343,7 +343,6 @@ class StationServer:
             return {"subscribed": False}
         if op == "command":
             command, args, user, pin = wire.command_args(request)
-            refuse_while_starting(station)
             outcome = await run_command(station, command, args, user, pin, client.place)
             if outcome.refused:
                 log.warning("socket: %s: %s as %s refused: %s", client.peer, command, user, outcome.message)

@@ -90,6 +90,9 @@ async def run_command(
 ) -> CommandResult:
     """The one place both links turn a command into a gate call and its outcome into a result.
     `place`: where the PIN was typed (core.auth), which its lockout counts for."""
+    starting = station.starting()
+    if starting is not None:
+        return CommandResult(False, f"not done: the station is {starting}")
     gate = station.gate
     if gate is None:
         return CommandResult(False, "the station is not open")
@@ -140,9 +143,6 @@ class LocalLink:
     async def command(
         self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None
     ) -> CommandResult:
-        starting = self.station.starting()
-        if starting is not None:
-            return CommandResult(False, f"not done: the station is {starting}")
         return await run_command(self.station, command, args, user, pin)
 
     async def login(self, user: str, pin: str) -> str:
