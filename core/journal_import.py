@@ -136,5 +136,5 @@ def _command(engine: Engine, store: Store, action: Action, users: dict[str, Role
     except CommandError as exc:
         result.refused.append((action.line, str(exc)))
         return
-    store.append_command(action.ts, actor, action.command, action.args)
+    store.append_command(action.ts, actor, action.command, action.args, durable=False)
     result.commands += 1
