@@ -5,14 +5,19 @@ imported one after the other make the store one import of the whole makes."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+from core.config import load_config
 from core.store import Store
 from hmi.cli.import_journal import BAR_AFTER_S, ProgressBar
+from hmi.paths import socket_path
+from hmi.socket.server import StationServer
+from hmi.station.runtime import Station
 from tests.cli_runs import Outcome, run_in_process
 from tests.test_replay_actions import ACTIONS, DATA, EXTRA
 
@@ -149,3 +154,26 @@ def test_the_progress_bar_shows_only_for_an_import_that_takes_a_while() -> None:
     bar(50, 100)
     bar.end()
     assert out.getvalue() == "\rimporting [###############...............]  50% (50 rows)\n"
+
+
+def test_the_store_of_a_running_station_is_refused(tmp_path: Path) -> None:
+    cfg, journal, _actions = _files(tmp_path)
+    db = tmp_path / "station.db"
+    config = load_config(cfg)
+
+    async def scenario() -> Outcome:
+        server = StationServer(Station(config, db), socket_path(db))
+        await server.start()  # what a running station holds
+        try:
+            return _import(cfg, journal, db)
+        finally:
+            await server.stop()
+
+    refused = asyncio.run(scenario())
+    assert refused.returncode == 2
+    assert (
+        refused.stderr.strip()
+        == f"ms5 import-journal: a station runs on {db}; stop it before importing into its store"
+    )
+    assert not db.exists()
+    assert _import(cfg, journal, db).returncode == 0  # once it stopped
