@@ -43,7 +43,7 @@ from hmi.panel.widgets.banner import AndonBanner
 from hmi.panel.widgets.common import button, clock_time, label
 from hmi.panel.widgets.lock import LockOverlay
 from hmi.panel.widgets.sound import AndonSound
-from hmi.station.link import CommandResult, LinkError, StationStarting
+from hmi.station.link import CommandResult, LinkError, starting_status
 
 AnyScreen = OverviewScreen | MachineScreen | DowntimeScreen | AndonScreen | JobsScreen | ReportScreen
 
@@ -197,10 +197,11 @@ class PanelWindow(QMainWindow):
             screen: Screen | None = None if self.session.locked else self.screens.get(current)
             try:
                 await self.model.load([OVERVIEW, *(screen.views(now) if screen else [])])
-            except StationStarting as exc:  # restoring its engine: said, not "unreachable"
-                self.show_result(CommandResult(False, self.tr("station {status}").format(status=exc.status)))
-                return
             except LinkError as exc:
+                status = starting_status(exc)
+                if status is not None:  # restoring its engine: said, not "unreachable"
+                    self.show_result(CommandResult(False, self.tr("station {status}").format(status=status)))
+                    return
                 self.show_result(
                     CommandResult(False, self.tr("station unreachable: {error}").format(error=exc))
                 )

@@ -8,6 +8,7 @@ another process. A face is written against `StationLink` and cannot tell them ap
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,6 +29,18 @@ class StationStarting(LinkError):
     def __init__(self, status: str) -> None:
         super().__init__(f"the station is {status}: this needs it running, try again then")
         self.status = status
+
+
+_STARTING = re.compile(r"the station is (starting \(.*\)): this needs it running, try again then")
+
+
+def starting_status(error: LinkError) -> str | None:
+    """`starting (42 %)` when `error` is the refusal of a station still starting (in this
+    process, or its text over the socket), else None: what a face shows instead of "unreachable"."""
+    if isinstance(error, StationStarting):
+        return error.status
+    found = _STARTING.fullmatch(str(error))
+    return found.group(1) if found else None
 
 
 # What needs no engine, so a face can show them while the station starts (docs/SOCKET.md).
