@@ -63,6 +63,7 @@ class PanelWindow(QMainWindow):
         }
         self._painting = False
         self._again = False
+        self._starting = False  # "station starting (n %)" is shown in the message line
         self.session = PanelSession(
             model,
             self,
@@ -200,12 +201,16 @@ class PanelWindow(QMainWindow):
             except LinkError as exc:
                 status = starting_status(exc)
                 if status is not None:  # restoring its engine: said, not "unreachable"
-                    self.show_result(CommandResult(False, self.tr("station {status}").format(status=status)))
+                    self.show_starting(status)
                     return
                 self.show_result(
                     CommandResult(False, self.tr("station unreachable: {error}").format(error=exc))
                 )
                 return
+            if self._starting:
+                self._starting = False
+                self.message.setText("")
+                self.message.setStyleSheet("")
             calls = self.model.view("overview")["andon"]
             self.banner.show_calls(calls, now, self.names)
             self.sound.update(calls, now)
@@ -251,6 +256,12 @@ class PanelWindow(QMainWindow):
                     await run(user, pin)
 
             self.session.ask_pin(self.tr("{purpose}: log in").format(purpose=purpose), logged_in)
+
+    def show_starting(self, status: str) -> None:
+        """The station restores its engine: said where results go, plainly, until it runs."""
+        self._starting = True
+        self.message.setText(self.tr("station {status}").format(status=status))
+        self.message.setStyleSheet(f"color: {OK_TEXT};")
 
     def show_result(self, result: CommandResult) -> None:
         self.last_result = result
