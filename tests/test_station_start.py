@@ -29,7 +29,7 @@ from core.store import Store
 from hmi.paths import socket_path
 from hmi.socket.client import RemoteLink, StationNotRunning
 from hmi.socket.server import StationServer
-from hmi.station import runtime
+from hmi.station import restore
 from hmi.station.link import LinkError
 from hmi.station.runtime import Station
 from tests.ports import free_port
@@ -119,7 +119,7 @@ def _paused_restore(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, t
 
         return from_journal(config, store, progress=hook, **kw)
 
-    monkeypatch.setattr(runtime, "from_journal", held_from_journal)
+    monkeypatch.setattr(restore, "from_journal", held_from_journal)
     return paused, go_on
 
 

@@ -52,8 +52,8 @@ def start_state(station: Station) -> dict[str, Any]:
     all, or `running`."""
     if station.engine is not None:
         return {"state": "running"}
-    done, total = station.progress
-    return {"state": "starting", "stage": station.stage or "opening the store", "progress": [done, total]}
+    done, total = station.restore.progress
+    return {"state": "starting", "stage": station.restore.stage, "progress": [done, total]}
 
 
 def refuse_while_starting(station: Station, name: str | None = None) -> None:

@@ -24,8 +24,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import sqlite3
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -47,10 +45,11 @@ from core.events import (
     StateChanged,
 )
 from core.gate import CommandGate
-from core.rebuild import from_journal, rebuild
+from core.rebuild import rebuild
 from core.samples import Sample
 from core.store import Store, StoreError
 from hmi.station.reporter import ShiftReporter
+from hmi.station.restore import Restore
 
 log = logging.getLogger("ms5.station")
 
@@ -72,10 +71,6 @@ FACE_EVENTS: tuple[type[Event], ...] = (
 
 def _reports_wanted(config: Config) -> bool:
     return config.reports.at_shift_end or bool(config.reports.mail_to)
-
-
-class _Abandoned(Exception):
-    """Raised in the restore thread once the station stops during its start-up."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -124,44 +119,32 @@ class Station:
         # Set when every connection's first poll has ended: the values a face shows are live. On
         # a line already running (the demo after its history) they bring no face event.
         self.live = asyncio.Event()
-        # The start-up's restore (see the module's docstring): journal rows done and in all, what it
-        # does now, and the thread's own connection (interrupted by stop()).
-        self.progress: tuple[int, int] = (0, 0)
-        self.stage = ""
+        # The start-up's restore in its worker thread (see the module's docstring), and its task.
+        self.restore = Restore(config, db_path)
         self._restoring: asyncio.Task[None] | None = None
-        self._abandon = threading.Event()
-        self._restore_conn: sqlite3.Connection | None = None
-        self.held_dropped = 0  # samples polled during a start-up that was stopped before its end
 
     def starting(self) -> str | None:
         """None once the engine runs; else what the start-up does now, for every face to show."""
-        if self.engine is not None:
-            return None
-        done, total = self.progress
-        if self.stage == "restoring" and total:
-            return f"starting ({100 * done // total} %)"
-        return f"starting ({self.stage or 'opening the store'})"
+        return None if self.engine is not None else self.restore.status()
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
-        store = Store.open(self.db_path)
+        self._open_store(check=True)
+        assert self.store is not None
         try:
-            store.quick_check()  # a damaged file is refused here, not met as a traceback later
-            self.notes = [*store.notes, *self._check_anchor(store)]
-            for note in self.notes:
-                log.warning("store: %s", note)
-            engine = rebuild(self.config, store)
+            engine = rebuild(self.config, self.store)
         except BaseException:
-            store.close()
+            self.store.close()
+            self.store = None
             raise
-        self.store = store
-        self.started_at = self.clock()
         self._take(engine)
 
-    def _open_store(self) -> None:
+    def _open_store(self, *, check: bool = False) -> None:
         """The store opened for writing and checked against its anchor; the engine comes later."""
         store = Store.open(self.db_path)
         try:
+            if check:
+                store.quick_check()  # a damaged file is refused here, not met as a traceback later
             self.notes = [*store.notes, *self._check_anchor(store)]
             for note in self.notes:
                 log.warning("store: %s", note)
@@ -181,34 +164,12 @@ class Station:
         for kind in FACE_EVENTS:
             engine.bus.subscribe(kind, self._on_event)
 
-    def _restored_engine(self) -> Engine:
-        """In the worker thread: the quick check and the journal's replay on a connection of its
-        own, into a fresh engine (attached to nothing: the projections are in the file already)."""
-        ro = Store.open_read_only(self.db_path)
-        self._restore_conn = ro.conn
-        try:
-            if self._abandon.is_set():
-                raise _Abandoned
-            self.stage = "checking the store"
-            ro.quick_check()
-            self.stage = "restoring"
-            return from_journal(self.config, ro, progress=self._on_progress)
-        finally:
-            self._restore_conn = None
-            ro.close()
-
-    def _on_progress(self, done: int, total: int) -> None:
-        self.progress = (done, total)
-        if self._abandon.is_set():
-            raise _Abandoned
-
     async def _restore(self) -> None:
-        engine = await asyncio.to_thread(self._restored_engine)
+        engine = await asyncio.to_thread(self.restore.run)
         store = self.store
         assert store is not None
         store.attach(engine)
         self._take(engine)
-        self.stage = ""
 
     def _check_anchor(self, store: Store) -> list[str]:
         """The database against its anchor: a lost tail is said and kept on record, and the
@@ -244,7 +205,7 @@ class Station:
         meanwhile (`restored()` waits for it and raises what it met, a damaged store included)."""
         if self.engine is None:
             self._open_store()
-            self._abandon.clear()
+            self.restore = Restore(self.config, self.db_path)
             self._restoring = asyncio.create_task(self._restore(), name="restore")
         self.runners = [
             ConnectionRunner(
@@ -390,12 +351,8 @@ class Station:
         restoring, self._restoring = self._restoring, None
         if restoring is None:
             return
-        self._abandon.set()
-        conn = self._restore_conn
-        if conn is not None:
-            # Ends a quick check or a journal read in the thread at once (safe from this thread).
-            conn.interrupt()
-        with contextlib.suppress(_Abandoned, Exception, asyncio.CancelledError):
+        self.restore.abandon()
+        with contextlib.suppress(Exception, asyncio.CancelledError):  # Abandoned among them
             await restoring
 
     def _close(self) -> None:
@@ -411,7 +368,6 @@ class Station:
             self.store = None
         if self.engine is None and self._held:
             # Stopped before the restore ended: there was no engine to count them with.
-            self.held_dropped = len(self._held)
             log.warning(
                 "station: stopped during start-up; %d samples polled meanwhile not kept", len(self._held)
             )
