@@ -225,7 +225,10 @@ def _counted(station: Station, start: float) -> int:
 BIG = 600_000  # bare journal rows: a restore of some seconds, so a real process is caught in it
 
 
-def test_sigterm_during_the_restore_ends_ms5_engine_with_exit_0_and_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_sigterm_during_the_restore_ends_ms5_engine_with_exit_0_and_one_line(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
     config = _config(tmp_path)
     cfg = tmp_path / "line.toml"
     db = tmp_path / "station.db"
@@ -238,7 +241,7 @@ def test_sigterm_during_the_restore_ends_ms5_engine_with_exit_0_and_one_line(tmp
     )  # fmt: skip
     try:
         hello = asyncio.run(_hello_while_restoring(socket_path(db)))
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=WAIT_S)
     finally:
         if proc.poll() is None:
