@@ -222,6 +222,46 @@ def _counted(station: Station, start: float) -> int:
     return engine.metrics("FILLER", start - 1, engine.now).total_count
 
 
+def test_what_was_polled_before_a_stop_during_the_restore_is_counted_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _config(tmp_path)
+    db = tmp_path / "station.db"
+    start = time.time() - ROWS - 60
+    write_journal(config, db, ROWS, start=start)
+    paused, go_on = _paused_restore(monkeypatch)
+    tags = tags_by_connection(config)["filler-plc"]
+
+    async def scenario() -> Station:
+        plc = ModbusSimServer(config.connections[0], tags)
+        plc.set(0, 1.0)
+        plc.set(1, float(ROWS - 1))
+        await plc.start()
+        station = Station(config, db)
+        try:
+            await station.start()
+            await asyncio.wait_for(asyncio.to_thread(paused.wait, WAIT_S), WAIT_S)
+            plc.set(1, float(ROWS + 6))  # six parts made while the station was still starting
+            await asyncio.wait_for(_until(_shows(station, "total_count", ROWS + 6)), WAIT_S)
+        finally:
+            go_on.set()  # the restore goes on only to find it is abandoned
+            await station.stop()
+            await plc.stop()
+        return station
+
+    stopped = asyncio.run(scenario())
+    assert stopped.engine is None  # it never ran: the stop came first
+    again = Station(config, db)
+    again.open()
+    try:
+        engine = again.engine
+        assert engine is not None and engine.now is not None
+        assert engine.metrics("FILLER", start - 1, engine.now).total_count == ROWS + 6
+    finally:
+        assert again.store is not None
+        again.store.close()
+
+
 BIG = 600_000  # bare journal rows: a restore of some seconds, so a real process is caught in it
 
 

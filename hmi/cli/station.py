@@ -62,7 +62,8 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
     """Until SIGTERM or SIGINT; with `config_path`, a change of the file is said and SIGHUP applies it.
 
     The socket and the connections start at once; the engine is restored from the journal
-    meanwhile (hmi.station.runtime, hmi.station.restore), and a signal at any moment of that ends the station cleanly.
+    meanwhile (hmi.station.runtime, hmi.station.restore), and a signal at any moment of that
+    ends the station cleanly.
     """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -361,17 +362,33 @@ class Station:
                 self._release_held()  # stopped before every first poll ended: nothing is lost
                 self._release(self.pace.drain())
                 self.engine.tick(self.clock())
+            elif self._held:
+                self._journal_held(self.store, self._held)
             try:
                 self.store.close()
             except StoreError as exc:  # a full disk at the very end: said, not a traceback
                 log.error("store: %s", exc)
             self.store = None
-        if self.engine is None and self._held:
-            # Stopped before the restore ended: there was no engine to count them with.
-            log.warning(
-                "station: stopped during start-up; %d samples polled meanwhile not kept", len(self._held)
-            )
         self._held = None
+
+    def _journal_held(self, store: Store, held: list[Sample]) -> None:
+        """Stopped before the restore ended: what was polled meanwhile goes into the journal as
+        the engine would have taken it (in order, never stamped before the journal's end), so
+        the next start counts it."""
+        since = self.started_at
+        held.sort(key=lambda s: since is None or s.ts > since)
+        row = store.conn.execute("SELECT ts FROM journal ORDER BY id DESC LIMIT 1").fetchone()
+        newest = max(row[0] if row else -math.inf, since if since is not None else -math.inf)
+        kept = []
+        for s in held:
+            if s.ts < newest:
+                s = s._replace(ts=newest)
+            newest = s.ts
+            kept.append(s)
+        store.append_samples(kept)
+        log.warning(
+            "station: stopped during start-up; the %d samples polled meanwhile are journaled", len(kept)
+        )
 
     def diagnostics(self) -> list[Diagnostics]:
         return [r.diagnostics for r in self.runners]
