@@ -286,10 +286,13 @@ class Store:
         args: Mapping[str, Any],
         *,
         also: Callable[[sqlite3.Connection], object] | None = None,
+        durable: bool = True,
     ) -> None:
         """Journal an operator command and commit it durably before returning.
 
-        `also` writes more rows in the same transaction (the command's audit row).
+        `also` writes more rows in the same transaction (the command's audit row). Without
+        `durable` the commit is an ordinary one (an import inside its own transaction, where
+        SQLite refuses to change the safety level).
 
         Everything buffered before it is committed in the same transaction: the journal must keep
         the order in which the engine saw samples and commands, or a rebuild would differ. The
@@ -310,7 +313,8 @@ class Store:
             ) from None
         self._check_open()
         conn = self._db.conn
-        conn.execute("PRAGMA synchronous=FULL")
+        if durable:
+            conn.execute("PRAGMA synchronous=FULL")
         try:
             self._commit(
                 (
@@ -323,7 +327,8 @@ class Store:
                 also,
             )
         finally:
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if durable:
+                conn.execute("PRAGMA synchronous=NORMAL")
         if also is not None:
             self.record_head()
         if command in ("set_reason", "split_stop") and "equipment" in args:

@@ -140,7 +140,7 @@ async def test_a_console_sees_the_same_views_as_the_panel(station: Station) -> N
         assert link.hello["protocol"] == 1
         local = LocalLink(station)
         assert await link.view("users") == ["olga", "sam"]
-        assert link.hello == {"protocol": 1, **await local.view("station")}
+        assert link.hello == {"protocol": 1, "state": "running", **await local.view("station")}
         views = [("overview", {}), ("machine", {"equipment": "FILLER"}), ("config", {}), ("users", {})]
         for name, args in views:
             remote = await link.view(name, **args)

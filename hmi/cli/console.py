@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -70,11 +71,20 @@ async def _run_hosted(station: Station) -> None:
         raise UsageError(str(exc)) from None
     try:
         try:
-            station.open()
+            # The store opens here, its engine is restored meanwhile: the console says
+            # "starting (n %)" on its status line until it runs.
+            await station.start()
         except StoreError as exc:
             raise UsageError(str(exc), located=True) from None
-        await station.start()
-        await run_console(LocalLink(station))
+        console = asyncio.create_task(run_console(LocalLink(station)))
+        failed = asyncio.create_task(station.restored())
+        await asyncio.wait([console, failed], return_when=asyncio.FIRST_COMPLETED)
+        if failed.done() and not failed.cancelled() and isinstance(failed.exception(), StoreError):
+            console.cancel()  # a damaged store: the console goes, the message stays
+            with contextlib.suppress(asyncio.CancelledError):
+                await console
+            raise UsageError(str(failed.exception()), located=True)
+        await console
     finally:
         await server.stop()
         await station.stop()

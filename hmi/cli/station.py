@@ -54,8 +54,23 @@ def _say(text: str) -> None:
     print(f"station: {text}", flush=True)
 
 
+async def _until_failure(station: Station) -> None:
+    """Ends only when the start-up's restore failed (a damaged store), raising what it met."""
+    await station.restored()
+    await asyncio.Event().wait()
+
+
 async def run_station(cfg: Config, db: Path, config_path: Path | None = None) -> None:
-    """Until SIGTERM or SIGINT; with `config_path`, a change of the file is said and SIGHUP applies it."""
+    """Until SIGTERM or SIGINT; with `config_path`, a change of the file is said and SIGHUP applies it.
+
+    The socket and the connections start at once; the engine is restored from the journal
+    meanwhile (hmi.station.runtime, hmi.station.restore), and a signal at any moment of that
+    ends the station cleanly.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     station = Station(cfg, db, on_connection=_status_line, config_path=config_path)
     server = StationServer(station, socket_path(db))
     try:
@@ -63,27 +78,26 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
         await server.start()
     except ServerError as exc:
         raise UsageError(str(exc)) from None
+    tasks: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
+    print(f"station: {len(cfg.connections)} connection(s), store {db}, socket {server.path}", flush=True)
     try:
-        station.open()
+        await station.start()
     except StoreError as exc:
         await server.stop()
         raise UsageError(str(exc), located=True) from None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    tasks: list[asyncio.Task[object]] = [asyncio.create_task(stop.wait())]
+    tasks.append(asyncio.create_task(_until_failure(station)))
     if config_path is not None:
         reloader = ConfigReloader(station, config_path, load_station_config, say=_say)
         loop.add_signal_handler(signal.SIGHUP, reloader.request)
         tasks += [asyncio.create_task(reloader.watch()), asyncio.create_task(reloader.serve())]
-    print(f"station: {len(cfg.connections)} connection(s), store {db}, socket {server.path}", flush=True)
-    await station.start()
+    starting: str | None = None
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        starting = station.starting()
         for task in done:
             failure = None if task.cancelled() else task.exception()
             if isinstance(failure, StoreError):
+                starting = None
                 raise UsageError(str(failure), located=True)
             if failure is not None:
                 raise failure
@@ -93,7 +107,10 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
         await asyncio.gather(*tasks, return_exceptions=True)
         await server.stop()
         await station.stop()
-        print("station: stopped, store closed", flush=True)
+        if starting is not None:
+            print(f"station: stopped while {starting}, store closed", flush=True)
+        else:
+            print("station: stopped, store closed", flush=True)
 
 
 def cmd_engine(args: argparse.Namespace) -> int:

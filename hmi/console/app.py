@@ -28,7 +28,7 @@ from hmi.console.events import EventsScreen
 from hmi.console.oee import OeeScreen
 from hmi.console.prompts import Credentials
 from hmi.console.tags import TagsScreen
-from hmi.station.link import CommandResult, LinkError, StationLink
+from hmi.station.link import CommandResult, LinkError, StationLink, starting_status
 
 REFRESH_S = 1.0
 # Colour systems with 16 colours or fewer: the theme then uses the terminal's own ANSI palette.
@@ -164,7 +164,11 @@ class ConsoleApp(App[None]):
                 screen.refreshed_at = time.monotonic()
                 await screen.refresh_data()
         except LinkError as exc:
-            screen.show_unreachable(str(exc))
+            status = starting_status(exc)
+            if status is not None:
+                screen.show_starting(status)
+            else:
+                screen.show_unreachable(str(exc))
         shown = self.view_screen
         return shown is not None and shown.stale
 

@@ -107,6 +107,9 @@ class ViewScreen(Screen[None]):
     def show_unreachable(self, message: str) -> None:
         self.query_one(StatusBar).show_error(message)
 
+    def show_starting(self, status: str) -> None:
+        self.query_one(StatusBar).show_starting(status)
+
     def on_screen_resume(self) -> None:
         # A screen coming back shows fresh figures at once, not up to a second later.
         self.host.refresh_soon()

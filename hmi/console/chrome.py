@@ -101,3 +101,7 @@ class StatusBar(Horizontal):
     def show_error(self, message: str) -> None:
         text = Text(f"station unreachable: {message}", style="bold reverse red", no_wrap=True)
         self.query_one(".status-info", TextLine).set(text)
+
+    def show_starting(self, status: str) -> None:
+        """The station restores its engine (`starting (42 %)`): no figures yet, nothing wrong."""
+        self.query_one(".status-info", TextLine).set(Text(f"station {status}", style="bold", no_wrap=True))

@@ -77,8 +77,9 @@ def run_panel(
 async def _host(
     config: Config, db: Path, *, demo: bool, config_path: Path | None = None
 ) -> tuple[Station, StationServer, Any, asyncio.Future[None] | None]:
-    """The station open (not started) and served on its socket, with, for `demo`, the simulated
-    line and its start (still under way: the window is built meanwhile, see _serve)."""
+    """The station (not started: it opens its store and restores its engine as it starts, the
+    window saying "starting (n %)" meanwhile) and served on its socket, with, for `demo`, the
+    simulated line and its start (still under way: the window is built meanwhile, see _serve)."""
     sim: Any = None
     serving: asyncio.Future[None] | None = None
     station = Station(config, db, config_path=config_path)
@@ -99,13 +100,12 @@ async def _host(
             await server.stop()
             raise UsageError(str(exc)) from None
         print(*users_lines(), sep="\n", flush=True)
-    try:
-        station.open()
-    except StoreError as exc:
-        await server.stop()
-        if sim is not None:
+        try:
+            station.open()  # the demo's shift so far is shown while its PLCs start: a short journal
+        except StoreError as exc:
+            await server.stop()
             await _stop_demo_line(sim, serving)
-        raise UsageError(str(exc), located=True) from None
+            raise UsageError(str(exc), located=True) from None
     return station, server, sim, serving
 
 
@@ -148,13 +148,19 @@ async def _serve(
 ) -> int:
     station, server, sim, serving = await _host(config, db, demo=demo, config_path=config_path)
     if serving is None:
-        await station.start()
+        try:
+            await station.start()
+        except StoreError as exc:
+            await server.stop()
+            raise UsageError(str(exc), located=True) from None
     window = PanelWindow(await PanelModel.attach(LocalLink(station)))
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     _show(window, kiosk=kiosk, size=size)
     widget_map.start_writing(window)  # only for a test that taps the real window
     live = asyncio.create_task(repaint_when_live(station, window))
+    failed: list[StoreError] = []
+    watch = asyncio.create_task(_close_if_restore_fails(station, window, failed))
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         window.close()
@@ -180,9 +186,21 @@ async def _serve(
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
         live.cancel()
+        watch.cancel()
         dispose(window)
         await server.stop()
         await station.stop()  # also when the demo's PLCs never served: it was open
         if sim is not None:
             await _stop_demo_line(sim, serving)
+    if failed:
+        raise UsageError(str(failed[0]), located=True)
     return 0
+
+
+async def _close_if_restore_fails(station: Station, window: PanelWindow, failed: list[StoreError]) -> None:
+    """A store found damaged while the window said "starting": the panel ends, saying why."""
+    try:
+        await station.restored()
+    except StoreError as exc:
+        failed.append(exc)
+        window.close()

@@ -43,7 +43,7 @@ from hmi.panel.widgets.banner import AndonBanner
 from hmi.panel.widgets.common import button, clock_time, label
 from hmi.panel.widgets.lock import LockOverlay
 from hmi.panel.widgets.sound import AndonSound
-from hmi.station.link import CommandResult, LinkError
+from hmi.station.link import CommandResult, LinkError, starting_status
 
 AnyScreen = OverviewScreen | MachineScreen | DowntimeScreen | AndonScreen | JobsScreen | ReportScreen
 
@@ -63,6 +63,7 @@ class PanelWindow(QMainWindow):
         }
         self._painting = False
         self._again = False
+        self._starting = False  # "station starting (n %)" is shown in the message line
         self.session = PanelSession(
             model,
             self,
@@ -198,10 +199,18 @@ class PanelWindow(QMainWindow):
             try:
                 await self.model.load([OVERVIEW, *(screen.views(now) if screen else [])])
             except LinkError as exc:
+                status = starting_status(exc)
+                if status is not None:  # restoring its engine: said, not "unreachable"
+                    self.show_starting(status)
+                    return
                 self.show_result(
                     CommandResult(False, self.tr("station unreachable: {error}").format(error=exc))
                 )
                 return
+            if self._starting:
+                self._starting = False
+                self.message.setText("")
+                self.message.setStyleSheet("")
             calls = self.model.view("overview")["andon"]
             self.banner.show_calls(calls, now, self.names)
             self.sound.update(calls, now)
@@ -247,6 +256,12 @@ class PanelWindow(QMainWindow):
                     await run(user, pin)
 
             self.session.ask_pin(self.tr("{purpose}: log in").format(purpose=purpose), logged_in)
+
+    def show_starting(self, status: str) -> None:
+        """The station restores its engine: said where results go, plainly, until it runs."""
+        self._starting = True
+        self.message.setText(self.tr("station {status}").format(status=status))
+        self.message.setStyleSheet(f"color: {OK_TEXT};")
 
     def show_result(self, result: CommandResult) -> None:
         self.last_result = result

@@ -29,7 +29,7 @@ from core.events import Event, event_dict
 from core.sqlite_tx import StoreError
 from core.store_files import ensure_data_folder
 from hmi.socket import protocol as wire
-from hmi.station.link import LinkError, compute_view, login, run_command
+from hmi.station.link import LinkError, compute_view, login, refuse_while_starting, run_command, start_state
 from hmi.station.runtime import Station
 from hmi.station.views import station_view
 
@@ -331,10 +331,8 @@ class StationServer:
         station = self.station
         op = request.op
         if op == "hello":
-            return {"protocol": wire.PROTOCOL, **station_view(station)}
+            return {"protocol": wire.PROTOCOL, **station_view(station), **start_state(station)}
         if op in ("view", "snapshot"):
-            if station.engine is None:
-                raise LinkError("the station is still starting")
             name, args = wire.view_args(request)
             return compute_view(station, name, args)
         if op == "subscribe":
@@ -351,5 +349,6 @@ class StationServer:
             return {"ok": outcome.ok, "message": outcome.message, "refused": outcome.refused}
         if op == "login":
             user, pin = str(request.fields["user"]), str(request.fields["pin"])
+            refuse_while_starting(station)
             return {"role": await login(station, user, pin, client.place)}
         raise wire.ProtocolError(f"unknown op {op!r}", request.id)

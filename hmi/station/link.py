@@ -8,6 +8,7 @@ another process. A face is written against `StationLink` and cannot tell them ap
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,6 +21,46 @@ from hmi.station.views import VIEWS
 
 class LinkError(Exception):
     """The station cannot be reached, or answered something this face does not understand."""
+
+
+class StationStarting(LinkError):
+    """Refused while the station restores its engine; `status` is what a face shows meanwhile."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"the station is {status}: this needs it running, try again then")
+        self.status = status
+
+
+_STARTING = re.compile(r"the station is (starting \(.*\)): this needs it running, try again then")
+
+
+def starting_status(error: LinkError) -> str | None:
+    """`starting (42 %)` when `error` is the refusal of a station still starting (in this
+    process, or its text over the socket), else None: what a face shows instead of "unreachable"."""
+    if isinstance(error, StationStarting):
+        return error.status
+    found = _STARTING.fullmatch(str(error))
+    return found.group(1) if found else None
+
+
+# What needs no engine, so a face can show them while the station starts (docs/SOCKET.md).
+VIEWS_WHILE_STARTING = frozenset({"config", "station", "users", "connections", "tags"})
+
+
+def start_state(station: Station) -> dict[str, Any]:
+    """`hello`'s word on the start-up: `starting` with the journal rows restored so far and in
+    all, or `running`."""
+    if station.engine is not None:
+        return {"state": "running"}
+    done, total = station.restore.progress
+    return {"state": "starting", "stage": station.restore.stage, "progress": [done, total]}
+
+
+def refuse_while_starting(station: Station, name: str | None = None) -> None:
+    """StationStarting (`starting (42 %)`) for what needs the engine while it is being restored."""
+    starting = station.starting()
+    if starting is not None and name not in VIEWS_WHILE_STARTING:
+        raise StationStarting(starting)
 
 
 @dataclass(frozen=True)
@@ -62,6 +103,9 @@ async def run_command(
 ) -> CommandResult:
     """The one place both links turn a command into a gate call and its outcome into a result.
     `place`: where the PIN was typed (core.auth), which its lockout counts for."""
+    starting = station.starting()
+    if starting is not None:
+        return CommandResult(False, f"not done: the station is {starting}")
     gate = station.gate
     if gate is None:
         return CommandResult(False, "the station is not open")
@@ -85,6 +129,7 @@ def compute_view(station: Station, name: str, args: Mapping[str, Any]) -> Any:
     view = VIEWS.get(name)
     if view is None:
         raise LinkError(f"unknown view {name!r}")
+    refuse_while_starting(station, name)
     params = list(inspect.signature(view).parameters)[2:]  # after the station and the time
     unknown = sorted(set(args) - set(params))
     if unknown:
@@ -114,6 +159,7 @@ class LocalLink:
         return await run_command(self.station, command, args, user, pin)
 
     async def login(self, user: str, pin: str) -> str:
+        refuse_while_starting(self.station)
         return await login(self.station, user, pin)
 
     def listen(self, callback: Callable[[], None]) -> Callable[[], None]:

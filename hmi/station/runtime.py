@@ -14,6 +14,13 @@ Every time the station stamps comes from one clock (`hmi.station.clock.StationCl
 test gives a plain callable): elapsed time on the monotonic clock, a step of the wall clock
 journaled once and handed to the engine, so that it counts no time that did not pass
 (docs/RELIABILITY.md, "Clock steps").
+
+`start()` on a station not yet open polls from its first second: the store's quick check and the
+replay of its journal run in a worker thread on a read-only connection of their own, into an
+engine nobody else sees, while the connections poll and their samples are held as above. The
+engine is handed over on the loop, ticked at the start, and fed the held samples before anything
+else. Until then `starting()` says how far the restore is, and `stop()` abandons it (the thread
+is interrupted) and closes the store.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -49,6 +57,7 @@ from core.samples import Sample
 from core.store import Store, StoreError
 from hmi.station.clock import StationClock
 from hmi.station.reporter import ShiftReporter
+from hmi.station.restore import Restore
 from hmi.station.upkeep import Upkeep
 
 log = logging.getLogger("ms5.station")
@@ -128,30 +137,65 @@ class Station:
         self.live = asyncio.Event()
         # Retention and the scheduled backups (hmi/station/upkeep.py), from start() to stop().
         self.upkeep: Upkeep | None = None
+        # The start-up's restore in its worker thread (see the module's docstring), and its task.
+        self.restore = Restore(config, db_path)
+        self._restoring: asyncio.Task[None] | None = None
+
+    def starting(self) -> str | None:
+        """None once the engine runs; else what the start-up does now, for every face to show."""
+        return None if self.engine is not None else self.restore.status()
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
+        self._open_store(check=True)
+        assert self.store is not None
+        try:
+            engine = rebuild(self.config, self.store)
+        except BaseException:
+            self.store.close()
+            self.store = None
+            raise
+        self._take(engine)
+
+    def _open_store(self, *, check: bool = False) -> None:
+        """The store opened for writing and checked against its anchor; the engine comes later."""
         store = Store.open(self.db_path)
         try:
-            store.quick_check()  # a damaged file is refused here, not met as a traceback later
+            if check:
+                store.quick_check()  # a damaged file is refused here, not met as a traceback later
             self.notes = [*store.notes, *self._check_anchor(store)]
             for note in self.notes:
                 log.warning("store: %s", note)
-            engine = rebuild(self.config, store)
+            store.flush()  # the loss kept on record is in the journal the restore reads
         except BaseException:
             store.close()
             raise
-        self.store, self.engine = store, engine
+        self.store = store
         if isinstance(self.clock, StationClock):
             # Started after a step back (or on a clock set wrong): the journal and the audit trail
-            # go on from their newest times, never before them.
-            row = store.conn.execute("SELECT max(ts) FROM audit").fetchone()
-            self.clock.not_before(max(engine.now or 0.0, float(row[0] or 0.0)))
-        self.started_at = now = self.clock()
-        self.engine.tick(now)
-        self.gate = CommandGate(self.engine, self.store, self.clock, monotonic=self.monotonic)
+            # go on from their newest times, never before them. Read from the file, not the
+            # engine: the engine is restored later, while the connections already poll.
+            newest = store.conn.execute(
+                "SELECT (SELECT ts FROM journal ORDER BY id DESC LIMIT 1), (SELECT max(ts) FROM audit)"
+            ).fetchone()
+            self.clock.not_before(max(float(newest[0] or 0.0), float(newest[1] or 0.0)))
+        self.started_at = self.clock()
+
+    def _take(self, engine: Engine) -> None:
+        """The engine runs from the station's start on (on the loop, nobody else holds it)."""
+        assert self.store is not None and self.started_at is not None
+        self.engine = engine
+        engine.tick(max(self.started_at, engine.now or self.started_at))
+        self.gate = CommandGate(engine, self.store, self.clock, monotonic=self.monotonic)
         for kind in FACE_EVENTS:
-            self.engine.bus.subscribe(kind, self._on_event)
+            engine.bus.subscribe(kind, self._on_event)
+
+    async def _restore(self) -> None:
+        engine = await asyncio.to_thread(self.restore.run)
+        store = self.store
+        assert store is not None
+        store.attach(engine)
+        self._take(engine)
 
     def _clock_stepped(self, at: float, size: float) -> None:
         """The wall clock was stepped (hmi.station.clock): journaled once, before any time after
@@ -200,27 +244,45 @@ class Station:
         return unlisten
 
     async def start(self) -> None:
+        """Poll from now on; a station not yet open opens its store here and restores its engine
+        meanwhile (`restored()` waits for it and raises what it met, a damaged store included)."""
         if self.engine is None:
-            self.open()
+            self._open_store()
+            self.restore = Restore(self.config, self.db_path)
+            self._restoring = asyncio.create_task(self._restore(), name="restore")
         self.runners = [
             ConnectionRunner(
                 driver, self.ingest, clock=self.clock, on_state=self.on_connection, since=self.started_at
             )
             for driver in build_drivers(self.config)
         ]
-        # Nothing to wait for without connections: the clock runs from the start.
-        self._held = [] if self.runners else None
+        # Nothing to wait for without connections nor a restore: the clock runs from the start.
+        self._held = [] if self.runners or self.engine is None else None
         for runner in self.runners:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"connection {runner.connection.id}"))
         self._tasks.append(asyncio.create_task(self._start_clock(), name="first polls"))
         self._tasks.append(asyncio.create_task(self._tick_loop(), name="tick"))
         if self.reporter is not None:
-            self._tasks.append(asyncio.create_task(self.reporter.run(), name="shift reports"))
+            self._tasks.append(asyncio.create_task(self._report(self.reporter), name="shift reports"))
         self.upkeep = Upkeep(self.config.store, self.db_path, self.clock)
         self._tasks += self.upkeep.tasks()
 
+    async def _report(self, reporter: ShiftReporter) -> None:
+        await self.restored()  # the shift ends it looks for are the engine's
+        await reporter.run()
+
+    async def restored(self) -> None:
+        """Once the engine runs; raises what stopped the restore (StoreError: a damaged store)."""
+        if self._restoring is not None:
+            await asyncio.shield(self._restoring)
+
     async def _start_clock(self) -> None:
-        """Hold the engine until every connection's first poll has ended, then feed it what came."""
+        """Hold the engine until it is restored and every connection's first poll has ended, then
+        feed it what came."""
+        with contextlib.suppress(Exception):  # said by restored(), to whoever hosts the station
+            await self.restored()
+        if self.engine is None:
+            return
         await asyncio.gather(*(runner.first_poll.wait() for runner in self.runners))
         self._release_held()
         self.live.set()
@@ -235,8 +297,6 @@ class Station:
             self.ingest(held)
 
     def ingest(self, samples: list[Sample]) -> None:
-        engine, store = self.engine, self.store
-        assert engine is not None and store is not None
         received = self.clock()
         tags = self.tags
         if self._held is not None:
@@ -244,6 +304,8 @@ class Station:
             for s in samples:  # the tag views show them at once all the same
                 tags[s.equipment, s.signal] = TagValue(s.value, int(s.quality), s.ts, s.received or received)
             return
+        engine, store = self.engine, self.store
+        assert engine is not None and store is not None
         feed = self.pace.feed
         ingest_one, append = engine.ingest_one, store.append_sample
         for s in samples:
@@ -260,10 +322,10 @@ class Station:
             store.append_sample(engine.ingest_one(s))
 
     def tick(self) -> None:
-        engine, store = self.engine, self.store
-        assert engine is not None and store is not None
         if self._held is not None:
             return  # the engine's clock starts with the first polls (see the module's docstring)
+        engine, store = self.engine, self.store
+        assert engine is not None and store is not None
         now = self.clock()
         self._release(self.pace.due(now))
         engine.tick(now)
@@ -305,6 +367,7 @@ class Station:
         """
         if self.store is not None:
             self.store.flush()
+        await self._stop_restore()
         await self._stop_tasks()
         self._close()
         self.config = config
@@ -326,8 +389,18 @@ class Station:
         self._tasks = []
 
     async def stop(self) -> None:
+        await self._stop_restore()
         await self._stop_tasks()
         self._close()
+
+    async def _stop_restore(self) -> None:
+        """Abandon a restore under way and wait for its thread to let go of the file."""
+        restoring, self._restoring = self._restoring, None
+        if restoring is None:
+            return
+        self.restore.abandon()
+        with contextlib.suppress(Exception, asyncio.CancelledError):  # Abandoned among them
+            await restoring
 
     def _close(self) -> None:
         if self.store is not None:
@@ -335,11 +408,33 @@ class Station:
                 self._release_held()  # stopped before every first poll ended: nothing is lost
                 self._release(self.pace.drain())
                 self.engine.tick(self.clock())
+            elif self._held:
+                self._journal_held(self.store, self._held)
             try:
                 self.store.close()
             except StoreError as exc:  # a full disk at the very end: said, not a traceback
                 log.error("store: %s", exc)
             self.store = None
+        self._held = None
+
+    def _journal_held(self, store: Store, held: list[Sample]) -> None:
+        """Stopped before the restore ended: what was polled meanwhile goes into the journal as
+        the engine would have taken it (in order, never stamped before the journal's end), so
+        the next start counts it."""
+        since = self.started_at
+        held.sort(key=lambda s: since is None or s.ts > since)
+        row = store.conn.execute("SELECT ts FROM journal ORDER BY id DESC LIMIT 1").fetchone()
+        newest = max(row[0] if row else -math.inf, since if since is not None else -math.inf)
+        kept = []
+        for s in held:
+            if s.ts < newest:
+                s = s._replace(ts=newest)
+            newest = s.ts
+            kept.append(s)
+        store.append_samples(kept)
+        log.warning(
+            "station: stopped during start-up; the %d samples polled meanwhile are journaled", len(kept)
+        )
 
     def diagnostics(self) -> list[Diagnostics]:
         return [r.diagnostics for r in self.runners]
