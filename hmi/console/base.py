@@ -80,6 +80,8 @@ class ViewScreen(Screen[None]):
         self.host = host
         self.refreshed_at = float("-inf")  # monotonic time of the last refresh_data
         self.stale = False  # fresh figures were asked for (`refresh_soon`) and not fetched yet
+        # Held, not queried: the app's first refresh may come before this screen is composed.
+        self.status_bar = StatusBar()
 
     @property
     def link(self) -> StationLink:
@@ -91,7 +93,7 @@ class ViewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Tabs(self.MODE)
-        yield StatusBar()
+        yield self.status_bar
         yield from self.body()
         yield Footer(show_command_palette=True)
 
@@ -102,13 +104,13 @@ class ViewScreen(Screen[None]):
         """Ask the station for this screen's views and update the widgets in place."""
 
     def show_status(self, overview: dict[str, Any]) -> None:
-        self.query_one(StatusBar).show(overview, self.tz)
+        self.status_bar.show(overview, self.tz)
 
     def show_unreachable(self, message: str) -> None:
-        self.query_one(StatusBar).show_error(message)
+        self.status_bar.show_error(message)
 
     def show_starting(self, status: str) -> None:
-        self.query_one(StatusBar).show_starting(status)
+        self.status_bar.show_starting(status)
 
     def on_screen_resume(self) -> None:
         # A screen coming back shows fresh figures at once, not up to a second later.

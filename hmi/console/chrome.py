@@ -89,19 +89,22 @@ class StatusBar(Horizontal):
 
     def __init__(self) -> None:
         super().__init__(classes="status")
+        # Held, not queried: the first refresh may come before the bar's children are mounted.
+        self._info = TextLine("connecting to the station...", classes="status-info")
+        self._clock = TextLine("", classes="status-clock")
 
     def compose(self) -> ComposeResult:
-        yield TextLine("connecting to the station...", classes="status-info")
-        yield TextLine("", classes="status-clock")
+        yield self._info
+        yield self._clock
 
     def show(self, overview: dict[str, Any], tz: ZoneInfo) -> None:
-        self.query_one(".status-info", TextLine).set(status_text(overview, tz))
-        self.query_one(".status-clock", TextLine).set(clock(overview.get("now"), tz))
+        self._info.set(status_text(overview, tz))
+        self._clock.set(clock(overview.get("now"), tz))
 
     def show_error(self, message: str) -> None:
         text = Text(f"station unreachable: {message}", style="bold reverse red", no_wrap=True)
-        self.query_one(".status-info", TextLine).set(text)
+        self._info.set(text)
 
     def show_starting(self, status: str) -> None:
         """The station restores its engine (`starting (42 %)`): no figures yet, nothing wrong."""
-        self.query_one(".status-info", TextLine).set(Text(f"station {status}", style="bold", no_wrap=True))
+        self._info.set(Text(f"station {status}", style="bold", no_wrap=True))
