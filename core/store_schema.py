@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core import audit, auth, shift_reports
+from core import audit, auth, shift_reports, store_snapshots
 from core.sqlite_tx import StoreError
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "check_ours", "migrate"]
@@ -111,6 +111,12 @@ def _v5_shift_reports(db: sqlite_utils.Database) -> None:
     shift_reports.ensure_schema(db.conn)
 
 
+def _v6_snapshots(db: sqlite_utils.Database) -> None:
+    # The engine's state at a journal position (core.store_snapshots): CREATE ... IF NOT EXISTS.
+    with db.atomic():
+        db.executescript(store_snapshots.SCHEMA)
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
@@ -118,6 +124,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v3_andon,
     _v4_lockouts,
     _v5_shift_reports,
+    _v6_snapshots,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
@@ -132,6 +139,7 @@ _OUR_TABLES = frozenset(
         "audit",
         "andon_events",
         "shift_reports",
+        "snapshots",
     }
 )
 
