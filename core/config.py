@@ -42,6 +42,7 @@ from core.config_models import (
     Shift,
     SignalBinding,
     Site,
+    StoreSection,
     parse_time_of_day,
 )
 from core.toml_locate import locate
@@ -73,6 +74,7 @@ __all__ = [
     "Shift",
     "SignalBinding",
     "Site",
+    "StoreSection",
     "format_error",
     "key_path",
     "load_config",

@@ -180,6 +180,14 @@ class People(_Model):
     simple_pins: bool = False  # all one digit (0000) or a straight run (1234, 4321) are refused
 
 
+class StoreSection(_Model):
+    """The station's store (docs/STORE.md): how often the engine's state is snapshotted."""
+
+    # Minutes of engine time between two snapshots (and one at each shift end); fractions are
+    # allowed for tests and the crash harness.
+    snapshot_every_min: float = Field(default=15.0, gt=0, le=1440)
+
+
 class ReplayUser(_Model):
     name: str
     role: Literal["operator", "maintenance", "supervisor", "admin"]
@@ -313,6 +321,7 @@ class Config(_Model):
     replay: ReplaySection = ReplaySection()
     panel: Panel = Panel()
     people: People = People()
+    store: StoreSection = StoreSection()
     reports: Reports = Reports()
     connections: list[Connection] = []
 
