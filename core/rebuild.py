@@ -14,6 +14,7 @@ from core.engine_snapshot import SnapshotError
 from core.samples import Sample
 from core.store import Store
 from core.store_snapshots import SnapshotRow, newest_first
+from core.store_snapshots import clock as engine_clock
 
 log = logging.getLogger("ms5.store")
 
@@ -74,6 +75,11 @@ def from_journal(
             progress(min(row_id - after, total), total)
     if progress is not None:
         progress(total, total)
+    clock = engine_clock(store.conn)
+    if clock is not None and clock[0] == store.last_id and engine.now is not None and clock[1] > engine.now:
+        # The live engine's ticks had gone on past the last row: what they passed (a threshold,
+        # an escalation) happened then and is not announced again by the first tick after this.
+        engine.tick(clock[1])
     store.restart_note = f"restart: {base} + {done} journal rows"
     store.restart_trouble = None
     if skipped:

@@ -39,7 +39,7 @@ from core.sqlite_tx import StoreError, one_line, write_failure
 from core.store_open import damaged, open_read_only, open_writable, quick_check
 from core.store_projections import Projections
 from core.store_schema import MIGRATIONS, SCHEMA_VERSION
-from core.store_snapshots import KEEP
+from core.store_snapshots import KEEP, record_clock
 from core.store_snapshots import insert as insert_snapshot
 from core.text import writable_text
 
@@ -115,6 +115,8 @@ class Store:
         self.anchor_error: str | None = None
         self._samples: list[_SampleRow] = []
         self._projections = Projections()
+        self._engine: Engine | None = None  # the attached engine, whose clock each commit records
+        self._clock_written: float | None = None
         self._last_flush: float | None = None
         self._closed = False
         self.backlog_max = BACKLOG_MAX
@@ -391,9 +393,11 @@ class Store:
         # Operations of a previous engine must land before the open intervals are read back.
         self.flush()
         self._projections.attach(engine, self._db.conn)
+        self._engine = engine
 
     def detach(self) -> None:
         self._projections.detach()
+        self._engine = None
 
     # ---------------------------------------------------------------- writing
 
@@ -409,14 +413,21 @@ class Store:
         self._check_open()
         projections = self._projections
         projections.settle()
+        engine = self._engine
+        now = engine.now if engine is not None else None
         if command is None and also is None and not (self._samples or projections.pending):
-            return
+            # Nothing but the engine's clock to write: its ticks move it, and a restart must not
+            # announce again what they passed (core.rebuild), so it is written when it moved.
+            if now is None or now == self._clock_written:
+                return
         conn = self._db.conn
         try:
             with self._db.atomic():
                 if self._samples:
                     conn.executemany(_INSERT_SAMPLE, self._samples)
                 projections.write(conn)
+                if now is not None:
+                    record_clock(conn, now)
                 if command is not None:
                     conn.execute(_INSERT_COMMAND, command)
                 if also is not None:
@@ -433,3 +444,4 @@ class Store:
         self.write_error = None
         self._samples = []
         projections.clear()
+        self._clock_written = now

@@ -140,6 +140,7 @@ _OUR_TABLES = frozenset(
         "andon_events",
         "shift_reports",
         "snapshots",
+        "engine_clock",
     }
 )
 

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["KEEP", "SCHEMA", "SnapshotRow", "insert", "newest_first"]
+__all__ = ["KEEP", "SCHEMA", "SnapshotRow", "clock", "insert", "newest_first", "record_clock"]
 
 KEEP = 4  # the newest rows kept; older ones are deleted in the transaction that writes a new one
 
@@ -24,6 +24,14 @@ CREATE TABLE IF NOT EXISTS snapshots(
     version INTEGER NOT NULL,
     checksum TEXT NOT NULL,
     body BLOB NOT NULL
+);
+-- The engine time the attached engine had reached at the last commit, and the journal row it
+-- had then: ticks move the engine's clock without a journal row, and a restart catches up to it,
+-- so the thresholds and escalations that tick had passed are not announced a second time.
+CREATE TABLE IF NOT EXISTS engine_clock(
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    journal_id INTEGER NOT NULL,
+    now REAL NOT NULL
 );
 """
 
@@ -76,3 +84,24 @@ def newest_first(conn: sqlite3.Connection) -> Iterator[SnapshotRow]:
             yield SnapshotRow(sid, journal_id, ts, version, digest, None, f"unreadable ({exc})")
             continue
         yield SnapshotRow(sid, journal_id, ts, version, digest, bytes(body))
+
+
+def record_clock(conn: sqlite3.Connection, now: float) -> None:
+    """Inside the caller's transaction: the attached engine's time at this commit."""
+    conn.execute(
+        "INSERT INTO engine_clock(id, journal_id, now) "
+        "VALUES (1, coalesce((SELECT max(id) FROM journal), 0), ?) "
+        "ON CONFLICT(id) DO UPDATE SET journal_id = excluded.journal_id, now = excluded.now",
+        (now,),
+    )
+
+
+def clock(conn: sqlite3.Connection) -> tuple[int, float] | None:
+    """(journal id, engine time) of the last commit; None when not known."""
+    try:
+        row = conn.execute("SELECT journal_id, now FROM engine_clock WHERE id = 1").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise
+    return None if row is None else (int(row[0]), float(row[1]))
