@@ -415,11 +415,11 @@ class Store:
         projections.settle()
         engine = self._engine
         now = engine.now if engine is not None else None
-        if command is None and also is None and not (self._samples or projections.pending):
-            # Nothing but the engine's clock to write: its ticks move it, and a restart must not
-            # announce again what they passed (core.rebuild), so it is written when it moved.
-            if now is None or now == self._clock_written:
-                return
+        # With nothing else to write, the engine's clock is still written when it moved: its ticks
+        # move it, and a restart must not announce again what they passed (core.rebuild).
+        idle = command is None and also is None and not (self._samples or projections.pending)
+        if idle and (now is None or now == self._clock_written):
+            return
         conn = self._db.conn
         try:
             with self._db.atomic():

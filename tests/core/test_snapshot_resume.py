@@ -4,6 +4,7 @@ on, none repeated and none missing (docs/STORE.md, "Snapshots")."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,10 +129,8 @@ class Run:
                 name, args, actor = step.what
                 ts = engine.effective_time(self.t)
                 store.append_command(ts, actor, name, args)  # journaled first, as core.gate does
-                try:
+                with contextlib.suppress(CommandError):  # refused or failed: the replay skips it too
                     engine.command(name, args, ts, actor)
-                except CommandError:
-                    pass  # refused or failed: the replay skips it the same way
             else:
                 engine.tick(self.t)
             store.maybe_flush(self.t)
@@ -144,8 +143,11 @@ class Run:
 TABLES = {
     "state_intervals": 'SELECT equipment, start, "end", state FROM state_intervals ORDER BY equipment, start',
     "minute_counts": "SELECT * FROM minute_counts ORDER BY equipment, minute",
-    "downtime_events": 'SELECT equipment, start, "end", reason, fault_code FROM downtime_events ORDER BY 1, 2',
-    "andon_events": "SELECT call_id, equipment, action, ts, user, level, state, detail FROM andon_events ORDER BY id",
+    "downtime_events": (
+        'SELECT equipment, start, "end", reason, fault_code FROM downtime_events ORDER BY 1, 2'
+    ),
+    "andon_events": "SELECT call_id, equipment, action, ts, user, level, state, detail FROM andon_events "
+    "ORDER BY id",
 }
 
 
