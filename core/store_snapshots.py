@@ -79,7 +79,7 @@ def newest_first(conn: sqlite3.Connection) -> Iterator[SnapshotRow]:
         raise
     for sid, journal_id, ts, version, digest in heads:
         try:
-            (body,) = conn.execute("SELECT body FROM snapshots WHERE id = ?", (sid,)).fetchone()
+            (body,) = conn.execute("SELECT CAST(body AS BLOB) FROM snapshots WHERE id = ?", (sid,)).fetchone()
         except sqlite3.DatabaseError as exc:
             yield SnapshotRow(sid, journal_id, ts, version, digest, None, f"unreadable ({exc})")
             continue

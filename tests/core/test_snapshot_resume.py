@@ -68,7 +68,7 @@ _FILLER = st.one_of(
     st.tuples(st.just("changeover"), st.sampled_from([0.0, 1.0])),
     st.tuples(st.just("andon"), st.sampled_from([0.0, 1.0])),
     st.tuples(st.just("total_count"), st.integers(1, 400)),  # a rise; past 65535 it rolls over
-    st.tuples(st.just("reject_count"), st.integers(0, 3)),
+    st.tuples(st.just("reject_count"), st.integers(0, 3)),  # a rise of the reject counter
 )
 _CAPPER = st.tuples(st.just("state"), st.sampled_from([6.0, 6.0, 2.0, 17.0, None]))  # PackML
 _COMMANDS = st.sampled_from(
@@ -109,6 +109,7 @@ class Run:
 
     def __init__(self, engine: Engine, store: Store, t: float, count: float, every_s: float) -> None:
         self.engine, self.store, self.t, self.count = engine, store, t, count
+        self.rejects = 0.0
         self.events: list[Event] = []
         engine.bus.subscribe_all(self.events.append)
         self.schedule = SnapshotSchedule(every_s, list(engine.calendars.values()))
@@ -123,6 +124,9 @@ class Run:
                 if signal == "total_count":
                     self.count = (self.count + value) % 65536
                     value = self.count
+                elif signal == "reject_count":
+                    self.rejects += value
+                    value = self.rejects
                 quality = Quality.BAD if value is None else Quality.GOOD
                 store.append_sample(engine.ingest_one(Sample(self.t, eq, signal, value, quality)))
             elif step.kind == "command":
@@ -216,6 +220,7 @@ def test_a_station_resumed_from_any_snapshot_goes_on_as_one_pass(
     damage_newer_than(folder / "split.db", chosen)
     store = Store.open(folder / "split.db")
     resumed = Run(rebuild(config, store, marks=marks), store, split.t, split.count, every_s)
+    resumed.rejects = split.rejects
     used = "a full replay" if chosen is None else f"the snapshot at journal row {chosen}"
     assert store.restart_note is not None and used in store.restart_note
     resumed.feed(steps[k:])
