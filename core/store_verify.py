@@ -78,7 +78,8 @@ def projections(config: Config, store: Store) -> list[Finding]:
     """The journal replayed against the per-minute counts in the file. (Downtime rows are the
     live engine's events, which run on through a break where the engine's figures cut the stop at
     its start, so they are not compared.)"""
-    engine = from_journal(config, store)
+    # The whole journal, not the newest snapshot: this checks the file against its truth.
+    engine = from_journal(config, store, snapshots=False)
     known = set(engine.equipment_ids)
     wrong: list[str] = []
     n_minutes = 0
