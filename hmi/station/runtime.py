@@ -321,9 +321,12 @@ class Station:
                 self._release_held()  # stopped before every first poll ended: nothing is lost
                 self._release(self.pace.drain())
                 self.engine.tick(self.clock())
-            try:
-                if self.engine is not None and self.engine.now is not None:
+            if self.engine is not None and self.engine.now is not None:
+                try:
                     self.write_snapshot()  # the next start replays nothing
+                except StoreError as exc:  # the journal is what counts; the buffer is tried again below
+                    log.error("store: no snapshot at the stop: %s", exc)
+            try:
                 self.store.close()
             except StoreError as exc:  # a full disk at the very end: said, not a traceback
                 log.error("store: %s", exc)
