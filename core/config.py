@@ -44,6 +44,7 @@ from core.config_models import (
     Site,
     parse_time_of_day,
 )
+from core.config_store import StoreSection
 from core.toml_locate import locate
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "Shift",
     "SignalBinding",
     "Site",
+    "StoreSection",
     "format_error",
     "key_path",
     "load_config",

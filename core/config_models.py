@@ -314,8 +314,8 @@ class Config(_Model):
     replay: ReplaySection = ReplaySection()
     panel: Panel = Panel()
     people: People = People()
-    reports: Reports = Reports()
     store: StoreSection = StoreSection()
+    reports: Reports = Reports()
     connections: list[Connection] = []
 
     def reason_category(self, reason: str) -> ReasonCategory:

@@ -1,5 +1,5 @@
-"""`[store]` of the config: how long the journal stays in the database, and the scheduled backups
-(docs/STORE.md, "Retention" and "Backups")."""
+"""`[store]` of the config: how long the journal stays in the database, the scheduled backups and
+how often the engine's state is snapshotted (docs/STORE.md, "Retention", "Backups", "Snapshots")."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ class StoreSection(BaseModel):
     backup_dir: str | None = Field(default=None, min_length=1)  # relative: to the database's folder
     backup_every_h: float = Field(default=24, gt=0, le=8760)
     backup_keep: int = Field(default=7, ge=1, le=1000)
+    # Minutes of engine time between two snapshots of the engine (and one at each shift end);
+    # fractions are allowed for tests and the crash harness.
+    snapshot_every_min: float = Field(default=15.0, gt=0, le=1440)
 
     def backup_folder(self, db: Path) -> Path | None:
         """Where the scheduled backups go; None when there are none."""

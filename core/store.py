@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlite_utils
 
+from core import engine_snapshot
 from core.audit import AuditLog
 from core.audit_anchor import Anchor, Loss, anchor_path, compare, head_of
 from core.auth import Role
@@ -38,6 +39,8 @@ from core.sqlite_tx import StoreError, one_line, write_failure
 from core.store_open import damaged, open_read_only, open_writable, quick_check
 from core.store_projections import Projections
 from core.store_schema import MIGRATIONS, SCHEMA_VERSION
+from core.store_snapshots import KEEP, record_clock
+from core.store_snapshots import insert as insert_snapshot
 from core.text import writable_text
 
 __all__ = [
@@ -131,6 +134,8 @@ class Store:
         self.anchor_error: str | None = None
         self._samples: list[_SampleRow] = []
         self._projections = Projections()
+        self._engine: Engine | None = None  # the attached engine, whose clock each commit records
+        self._clock_written: float | None = None
         self._last_flush: float | None = None
         self._closed = False
         self.backlog_max = BACKLOG_MAX
@@ -138,6 +143,9 @@ class Store:
         self.write_error: str | None = None
         # Samples dropped from the backlog since the store was opened: journal rows lost for good.
         self.dropped_samples = 0
+        # What the last rebuild read (core.rebuild), and a snapshot it had to skip, in one line each.
+        self.restart_note: str | None = None
+        self.restart_trouble: str | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -371,6 +379,26 @@ class Store:
             # Damage the quick check at opening cannot see (a flipped byte inside a row) is met here.
             raise damaged(exc, self.path) from None
 
+    def write_snapshot(
+        self, engine: Engine, *, keep: int = KEEP, before_commit: Callable[[], object] | None = None
+    ) -> int:
+        """Commit what is buffered and a snapshot of `engine` in one transaction; returns the
+        journal id it reflects. `engine` must have been fed exactly this store's journal, buffer
+        included (the station's engine is). `before_commit` runs inside the transaction, after
+        the row is written: the point the crash harness kills the station at."""
+        body = engine_snapshot.dump(engine)
+        digest = engine_snapshot.checksum(body)
+        ts = engine.now if engine.now is not None else 0.0
+        done: list[int] = []
+
+        def write(conn: sqlite3.Connection) -> None:
+            done.append(insert_snapshot(conn, ts, engine_snapshot.FORMAT_VERSION, digest, body, keep))
+            if before_commit is not None:
+                before_commit()
+
+        self._commit(None, write)
+        return done[0]
+
     @property
     def last_id(self) -> int:
         """Id of the last committed journal row, 0 if there is none."""
@@ -385,9 +413,11 @@ class Store:
         # Operations of a previous engine must land before the open intervals are read back.
         self.flush()
         self._projections.attach(engine, self._db.conn)
+        self._engine = engine
 
     def detach(self) -> None:
         self._projections.detach()
+        self._engine = None
 
     # ---------------------------------------------------------------- writing
 
@@ -403,7 +433,12 @@ class Store:
         self._check_open()
         projections = self._projections
         projections.settle()
-        if command is None and not (self._samples or projections.pending):
+        engine = self._engine
+        now = engine.now if engine is not None else None
+        # With nothing else to write, the engine's clock is still written when it moved: its ticks
+        # move it, and a restart must not announce again what they passed (core.rebuild).
+        idle = command is None and also is None and not (self._samples or projections.pending)
+        if idle and (now is None or now == self._clock_written):
             return
         conn = self._db.conn
         try:
@@ -411,10 +446,12 @@ class Store:
                 if self._samples:
                     conn.executemany(_INSERT_SAMPLE, self._samples)
                 projections.write(conn)
+                if now is not None:
+                    record_clock(conn, now)
                 if command is not None:
                     conn.execute(_INSERT_COMMAND, command)
-                    if also is not None:
-                        also(conn)
+                if also is not None:
+                    also(conn)
         except sqlite3.Error as exc:
             # A failed COMMIT (a full disk shows up there, when the WAL grows) can leave the
             # transaction open; the next attempt must start clean.
@@ -427,3 +464,4 @@ class Store:
         self.write_error = None
         self._samples = []
         projections.clear()
+        self._clock_written = now

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core import audit, auth, shift_reports
+from core import audit, auth, shift_reports, store_snapshots
 from core.sqlite_tx import StoreError
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "check_ours", "migrate"]
@@ -133,6 +133,12 @@ def _journal_archives(db: sqlite_utils.Database) -> None:
         db.executescript(_JOURNAL_ARCHIVES)
 
 
+def _v6_snapshots(db: sqlite_utils.Database) -> None:
+    # The engine's state at a journal position (core.store_snapshots): CREATE ... IF NOT EXISTS.
+    with db.atomic():
+        db.executescript(store_snapshots.SCHEMA)
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
@@ -141,6 +147,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v4_lockouts,
     _v5_shift_reports,
     _journal_archives,
+    _v6_snapshots,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
@@ -156,6 +163,8 @@ _OUR_TABLES = frozenset(
         "andon_events",
         "shift_reports",
         "journal_archives",
+        "snapshots",
+        "engine_clock",
     }
 )
 

@@ -23,6 +23,7 @@ from core.audit_anchor import compare
 from core.auth import Role
 from core.config import Config
 from core.engine import CommandError, Engine
+from core.engine_clock import apply_recorded
 from core.journal import JournalError, read_journal
 from core.permissions import Actor
 from core.samples import Sample
@@ -100,6 +101,7 @@ def projections(config: Config, store: Store) -> list[Finding]:
     """The journal replayed against the per-minute counts in the file. (Downtime rows are the
     live engine's events, which run on through a break where the engine's figures cut the stop at
     its start, so they are not compared.)"""
+    # The whole journal (archives included), not the newest snapshot: this checks the file against its truth.
     try:
         engine = _whole_journal(config, store)
     except JournalError as exc:
@@ -161,7 +163,7 @@ def _command(
     actor = Actor(user, Role(str(role))) if user is not None and role is not None else None
     # Refused when it was given, so it changed nothing then either.
     with contextlib.suppress(CommandError):
-        engine.command(command, args, ts, actor)
+        apply_recorded(engine, command, args, ts, actor)  # a recorded clock step too
 
 
 def archives(store: Store) -> list[Finding]:

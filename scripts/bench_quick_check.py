@@ -1,5 +1,6 @@
-"""What the station's start-up check costs: PRAGMA quick_check on a big store, next to the rebuild
-every start does anyway (the whole journal replayed), and the full integrity_check of `ms5 verify`.
+"""What the station's start-up costs: a restart from the newest snapshot next to a full replay of
+the journal (what every start did before snapshots), PRAGMA quick_check on a big store, and the
+full integrity_check of `ms5 verify`.
 
     python -m scripts.bench_quick_check [--hours 24] [--db FILE]
 
@@ -12,13 +13,14 @@ time to read the file once).
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from core.config import load_config
+from core.config import Config, load_config
 from core.rebuild import from_journal
 from core.store import Store
 from scripts.bench_store_growth import DEMO, polls, run_paced
@@ -39,12 +41,48 @@ def measure(db: Path, runs: int) -> None:
         (rows,) = store.conn.execute("SELECT count(*) FROM journal").fetchone()
         quick = best(runs, lambda: store.conn.execute("PRAGMA quick_check").fetchall())
         full = best(runs, lambda: store.conn.execute("PRAGMA integrity_check").fetchall())
-        rebuild = best(1, lambda: from_journal(config, store))
+        rebuild = best(1, lambda: from_journal(config, store, snapshots=False))
+        snapshot = best(runs, lambda: from_journal(config, store))
+        read = store.restart_note
+    older, older_read = _older_snapshot(config, db, runs)
     size = db.stat().st_size / 1e6
     print(f"store {db.name}: {size:.1f} MB, {rows} journal rows")
-    print(f"  rebuild (every start, the baseline): {rebuild:6.2f} s")
-    print(f"  quick_check (added at start):        {quick:6.2f} s  ({quick / rebuild:.0%} of the rebuild)")
-    print(f"  integrity_check (ms5 verify):        {full:6.2f} s")
+    print(f"  rebuild (a full replay, the baseline): {rebuild:6.2f} s")
+    print(
+        f"  restart from the newest snapshot:      {snapshot:6.2f} s  "
+        f"({rebuild / snapshot:.1f}x faster than the full replay; {read})"
+    )
+    if older is not None:
+        print(
+            f"  ... from the snapshot before it:       {older:6.2f} s  "
+            f"({rebuild / older:.1f}x faster; as after a crash before the stop: {older_read})"
+        )
+    print(
+        f"  quick_check (added at start):          {quick:6.2f} s  ({quick / rebuild:.0%} of the full replay)"
+    )
+    print(f"  integrity_check (ms5 verify):          {full:6.2f} s")
+
+
+def _older_snapshot(config: Config, db: Path, runs: int) -> tuple[float | None, str | None]:
+    """The restart from the snapshot before the newest journal position (those deleted from a
+    copy): what a crash costs, with up to `snapshot_every_min` of journal after the snapshot."""
+    with tempfile.TemporaryDirectory(prefix="ms5-older-") as tmp:
+        copy = Path(tmp) / "station.db"
+        src, dst = sqlite3.connect(db), sqlite3.connect(copy)
+        try:
+            src.backup(dst)
+            with dst:
+                newest = "SELECT max(journal_id) FROM snapshots"
+                dst.execute(f"DELETE FROM snapshots WHERE journal_id = ({newest})")
+            left = dst.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+        finally:
+            src.close()
+            dst.close()
+        if not left:
+            return None, None
+        with Store.open_read_only(copy) as store:
+            seconds = best(runs, lambda: from_journal(config, store))
+            return seconds, store.restart_note
 
 
 def main(argv: Sequence[str] | None = None) -> int:

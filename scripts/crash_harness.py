@@ -11,10 +11,14 @@ times faster than real. `ms5 engine CONFIG --db FILE` runs as a child process po
   for the harness);
 - every third right after an acknowledgement: through the station socket (hmi.socket.client), an
   Andon call is raised and acknowledged with a supervisor's PIN, and the station is killed the
-  moment the answer "acknowledged" arrives.
+  moment the answer "acknowledged" arrives;
+- every third, from the second on, inside a snapshot's transaction: the station runs with
+  `MS5_CRASH_POINT=snapshot` and kills itself after writing its next snapshot row, before the
+  commit (the config writes one every 1.2 s, so the random kills land near them too).
 
 After every kill, with the station down: `PRAGMA integrity_check` is "ok"; an engine fed the
-file's journal counts no fewer parts than after the kill before (counts never go backwards);
+file's journal counts no fewer parts than after the kill before (counts never go backwards); the
+restart's engine (newest snapshot + the journal after it) has the figures of a full replay;
 every acknowledgement answered "ok" is in the journal and the audit trail; the audit chain holds.
 At the end the station runs once more and stops cleanly, then the simulator, and the parts the
 station counted are compared with the simulator's own record (LineModel.history and counts_at):
@@ -51,6 +55,7 @@ from core.audit import AuditLog
 from core.auth import Role, UserStore
 from core.config import Config, parse_config
 from core.engine import CommandError, Engine
+from core.rebuild import from_journal
 from core.samples import Sample
 from core.store import Store
 from hmi.paths import socket_path
@@ -65,7 +70,9 @@ CONFIG = loopback_line.line(
     site="Crash harness",
     small_stop_threshold_s=5,
     filler_plc="line-plc",
-    extra='\n[andon.policies.maintenance]\nlevels = [{{ level = 1, after_s = 0, notify = "line lead" }}]\n',
+    # A snapshot every 1.2 s, so that kills land in and near their writes.
+    extra='\n[andon.policies.maintenance]\nlevels = [{{ level = 1, after_s = 0, notify = "line lead" }}]\n'
+    "\n[store]\nsnapshot_every_min = 0.02\n",
     connections=loopback_line.modbus_connection(
         "line-plc", "port", poll_s=0.05, timeout_s=0.5, reconnect_max_s=0.5
     ),
@@ -134,7 +141,27 @@ def total_counts(engine: Engine) -> dict[str, tuple[int, int]]:
     return out
 
 
-def inspect(config: Config, db: Path, acks_shown: set[int]) -> tuple[str, int, Engine, int, set[int], bool]:
+def restart_differs(config: Config, store: Store) -> str | None:
+    """What a restart (the newest valid snapshot and the journal after it) gets otherwise than a
+    full replay of the journal; None when nothing."""
+    restored = from_journal(config, store)
+    full = from_journal(config, store, snapshots=False)
+    now = full.now or 0.0
+    for eq in EQUIPMENT:
+        mine, theirs = restored.metrics(eq, 0.0, now + 1), full.metrics(eq, 0.0, now + 1)
+        if mine != theirs:
+            return (
+                f"{eq}: the restart from a snapshot counts {mine.total_count}, "
+                f"a full replay {theirs.total_count}"
+            )
+        if restored.downtime_events(eq, 0.0, now + 1) != full.downtime_events(eq, 0.0, now + 1):
+            return f"{eq}: the restart from a snapshot has other downtime events than a full replay"
+    return None
+
+
+def inspect(
+    config: Config, db: Path, acks_shown: set[int]
+) -> tuple[str, int, Engine, int, set[int], bool, str | None]:
     conn = sqlite3.connect(db)
     try:
         integrity = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
@@ -142,6 +169,7 @@ def inspect(config: Config, db: Path, acks_shown: set[int]) -> tuple[str, int, E
         conn.close()
     with Store.open(db) as store:
         engine = journal_engine(config, store)
+        differs = restart_differs(config, store)
         rows = int(store.conn.execute("SELECT count(*) FROM journal").fetchone()[0])
         audit = AuditLog(store.conn)
         audit_rows = audit.rows()
@@ -153,7 +181,7 @@ def inspect(config: Config, db: Path, acks_shown: set[int]) -> tuple[str, int, E
         chain_ok = audit.verify() is None
     acked = {c.id for c in engine.andon.calls if c.acknowledged_by == "sam"}
     kept = {n for n in acks_shown if n in acked and n in acked_in_audit}
-    return integrity, rows, engine, len(audit_rows), kept, chain_ok
+    return integrity, rows, engine, len(audit_rows), kept, chain_ok, differs
 
 
 class Station:
@@ -164,8 +192,14 @@ class Station:
         self.db = db
         self.proc: asyncio.subprocess.Process | None = None
 
-    async def start(self) -> None:
+    async def start(self, *, crash_in_snapshot: bool = False) -> None:
+        """Start it and wait until it has connected; with `crash_in_snapshot` it kills itself in
+        its next snapshot's transaction, which may be before it said it connected."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if crash_in_snapshot:
+            env["MS5_CRASH_POINT"] = "snapshot"
+        else:
+            env.pop("MS5_CRASH_POINT", None)
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "hmi.cli", "engine", str(self.cfg), "--db", str(self.db),
             cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -175,6 +209,8 @@ class Station:
             async with asyncio.timeout(START_TIMEOUT_S):
                 while True:
                     line = (await self.proc.stdout.readline()).decode()
+                    if not line and crash_in_snapshot:
+                        return
                     if not line:
                         err = (await self.proc.stderr.read()).decode() if self.proc.stderr else ""
                         raise HarnessError(f"ms5 engine exited: {err.strip().splitlines()[-1:] or '?'}")
@@ -190,6 +226,15 @@ class Station:
         with contextlib.suppress(Exception):
             while await self.proc.stdout.readline():
                 pass
+
+    async def died(self) -> int:
+        """Its exit status once it has killed itself (a signal gives a negative one)."""
+        assert self.proc is not None
+        try:
+            async with asyncio.timeout(START_TIMEOUT_S):
+                return await self.proc.wait()
+        except TimeoutError:
+            raise HarnessError("ms5 engine wrote no snapshot within a minute") from None
 
     async def kill(self) -> None:
         assert self.proc is not None
@@ -260,9 +305,15 @@ async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
     ok = True
     try:
         for k in range(1, kills + 1):
-            await station.start()
+            in_snapshot = k % 3 == 2
+            await station.start(crash_in_snapshot=in_snapshot)
             started = time.monotonic()
-            if k % 3 == 0:
+            if in_snapshot:
+                mode = "in snapshot"
+                code = await station.died()
+                if code != -signal.SIGKILL:
+                    raise HarnessError(f"ms5 engine was to kill itself in a snapshot; it exited {code}")
+            elif k % 3 == 0:
                 mode = "after ack"
                 await asyncio.sleep(rng.uniform(0.2, 1.5))
                 call = await acknowledge(db, rng.choice(EQUIPMENT))
@@ -271,9 +322,10 @@ async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
             else:
                 mode = "random"
                 await asyncio.sleep(rng.uniform(0.2, 3.0))
-            await station.kill()
+            if not in_snapshot:
+                await station.kill()
             ran = time.monotonic() - started
-            integrity, rows, engine, audit_rows, kept, chain_ok = inspect(config, db, acks_shown)
+            integrity, rows, engine, audit_rows, kept, chain_ok, differs = inspect(config, db, acks_shown)
             totals = {eq: t for eq, (t, _r) in total_counts(engine).items()}
             check = Check(
                 k, mode, ran, integrity, rows, totals, audit_rows, len(kept), len(acks_shown), chain_ok
@@ -289,6 +341,8 @@ async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
                 check.problems.append(f"acknowledgements lost: {sorted(acks_shown - kept)}")
             if not chain_ok:
                 check.problems.append("the audit chain is broken")
+            if differs is not None:
+                check.problems.append(differs)
             previous = {eq: max(previous[eq], totals[eq]) for eq in EQUIPMENT}
             previous_audit = max(previous_audit, audit_rows)
             checks.append(check)
@@ -306,11 +360,11 @@ async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
         if station.proc is not None and station.proc.returncode is None:
             await station.kill()
 
-    print(f"{'kill':>4} {'moment':<10} {'ran s':>6} {'integrity':<9} {'journal':>8} "
+    print(f"{'kill':>4} {'moment':<11} {'ran s':>6} {'integrity':<9} {'journal':>8} "
           f"{'FILLER':>7} {'CAPPER':>7} {'audit':>5} {'acks kept':>9}  problems")  # fmt: skip
     for c in checks:
         print(
-            f"{c.kill:>4} {c.mode:<10} {c.ran_s:6.1f} {c.integrity:<9} {c.journal_rows:>8} "
+            f"{c.kill:>4} {c.mode:<11} {c.ran_s:6.1f} {c.integrity:<9} {c.journal_rows:>8} "
             f"{c.totals['FILLER']:>7} {c.totals['CAPPER']:>7} {c.audit_rows:>5} "
             f"{c.acks_kept:>4}/{c.acks_shown:<4}  {'; '.join(c.problems) or '-'}"
         )

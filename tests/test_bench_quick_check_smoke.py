@@ -17,6 +17,12 @@ def test_it_prints_the_check_next_to_the_rebuild(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     match = re.search(r"store station\.db: [\d.]+ MB, (\d+) journal rows", out)
     assert match is not None and int(match.group(1)) > 1000, out
-    assert re.search(r"rebuild \(every start, the baseline\): +[\d.]+ s", out), out
-    assert re.search(r"quick_check \(added at start\): +[\d.]+ s +\(\d+% of the rebuild\)", out), out
+    assert re.search(r"rebuild \(a full replay, the baseline\): +[\d.]+ s", out), out
+    # The paced station wrote snapshots (one at its clean stop): a restart reads the newest.
+    assert re.search(
+        r"restart from the newest snapshot: +[\d.]+ s +\([\d.]+x faster than the full replay; "
+        r"restart: the snapshot at journal row \d+ \+ \d+ journal rows\)",
+        out,
+    ), out
+    assert re.search(r"quick_check \(added at start\): +[\d.]+ s +\(\d+% of the full replay\)", out), out
     assert re.search(r"integrity_check \(ms5 verify\): +[\d.]+ s", out), out

@@ -1,5 +1,6 @@
 """The crash harness at a small size: a station SIGKILLed six times (twice right after an
-acknowledgement given through the station socket) and restarted on the same file; every check
+acknowledgement given through the station socket, twice inside a snapshot's transaction) and
+restarted on the same file; every check
 holds after every kill and the final counts equal the simulator's own record. The 20-kill run's
 figures are in docs/RELIABILITY.md."""
 
@@ -19,8 +20,10 @@ def test_six_kills_lose_no_count_no_acknowledgement_and_no_audit_row(
 ) -> None:
     assert crash_harness.main(["--kills", "6", "--seed", "3"]) == 0
     out = capsys.readouterr().out
-    table = [line for line in out.splitlines() if re.match(r"\s+\d+ (random|after ack)", line)]
+    table = [line for line in out.splitlines() if re.match(r"\s+\d+ (random|after ack|in snapshot)", line)]
     assert len(table) == 6
+    # Two kills came inside a snapshot's transaction; the restarts after them equal a full replay.
+    assert sum(" in snapshot " in line for line in table) == 2, out
     assert all(" ok " in line and line.rstrip().endswith("-") for line in table), out
     # Two kills came right after an acknowledgement the operator saw; both survived.
     assert table[-1].split()[-2] == "2/2", out

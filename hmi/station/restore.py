@@ -30,6 +30,9 @@ class Restore:
         self.stage = "opening the store"
         self._abandon = threading.Event()
         self._conn: sqlite3.Connection | None = None
+        # What the restore read (a snapshot and the rows after it) and a snapshot it had to skip.
+        self.restart_note: str | None = None
+        self.restart_trouble: str | None = None
 
     def status(self) -> str:
         """`starting (42 %)`, or the stage before the journal: what every face shows."""
@@ -49,7 +52,9 @@ class Restore:
             self.stage = "checking the store"
             ro.quick_check()  # a damaged file is refused here, not met as a traceback later
             self.stage = "restoring"
-            return from_journal(self.config, ro, progress=self._on_progress)
+            engine = from_journal(self.config, ro, progress=self._on_progress)
+            self.restart_note, self.restart_trouble = ro.restart_note, ro.restart_trouble
+            return engine
         finally:
             self._conn = None
             ro.close()

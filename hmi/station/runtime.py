@@ -30,6 +30,8 @@ import contextlib
 import dataclasses
 import logging
 import math
+import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable
@@ -54,6 +56,7 @@ from core.events import (
 from core.gate import CommandGate
 from core.rebuild import rebuild
 from core.samples import Sample
+from core.snapshot_schedule import SnapshotSchedule
 from core.store import Store, StoreError
 from hmi.station.clock import StationClock
 from hmi.station.reporter import ShiftReporter
@@ -92,6 +95,14 @@ class TagValue:
     received: float
 
 
+def _crash_point() -> Callable[[], object] | None:
+    """`MS5_CRASH_POINT=snapshot`: the station kills itself inside its next snapshot's transaction
+    (after the row is written, before the commit). For the crash harness; unset in production."""
+    if os.environ.get("MS5_CRASH_POINT") != "snapshot":
+        return None
+    return lambda: os.kill(os.getpid(), signal.SIGKILL)
+
+
 class Station:
     def __init__(
         self,
@@ -125,6 +136,7 @@ class Station:
         # Said on every face from the start on: the database was found behind its anchor.
         self.store_loss: str | None = None
         self.notes: list[str] = []  # what opening the store found, one line each (also logged)
+        self.snapshots = SnapshotSchedule(config.store.snapshot_every_min * 60.0, [])
         self.pace = CounterPace()
         self.started_at: float | None = None
         self.tags: dict[tuple[str, str], TagValue] = {}  # (equipment, signal) -> last value
@@ -155,7 +167,7 @@ class Station:
             self.store.close()
             self.store = None
             raise
-        self._take(engine)
+        self._take(engine, self.store.restart_note, self.store.restart_trouble)
 
     def _open_store(self, *, check: bool = False) -> None:
         """The store opened for writing and checked against its anchor; the engine comes later."""
@@ -181,10 +193,18 @@ class Station:
             self.clock.not_before(max(float(newest[0] or 0.0), float(newest[1] or 0.0)))
         self.started_at = self.clock()
 
-    def _take(self, engine: Engine) -> None:
+    def _take(self, engine: Engine, restart_note: str | None, restart_trouble: str | None) -> None:
         """The engine runs from the station's start on (on the loop, nobody else holds it)."""
         assert self.store is not None and self.started_at is not None
+        log.info("store: %s", restart_note)
+        if restart_trouble is not None:
+            # A snapshot skipped (damaged, of another format): said once, on every face's health.
+            log.warning("store: %s", restart_trouble)
+            self.notes.append(restart_trouble)
         self.engine = engine
+        self.snapshots = SnapshotSchedule(
+            self.config.store.snapshot_every_min * 60.0, list(engine.calendars.values())
+        )
         engine.tick(max(self.started_at, engine.now or self.started_at))
         self.gate = CommandGate(engine, self.store, self.clock, monotonic=self.monotonic)
         for kind in FACE_EVENTS:
@@ -195,7 +215,7 @@ class Station:
         store = self.store
         assert store is not None
         store.attach(engine)
-        self._take(engine)
+        self._take(engine, self.restore.restart_note, self.restore.restart_trouble)
 
     def _clock_stepped(self, at: float, size: float) -> None:
         """The wall clock was stepped (hmi.station.clock): journaled once, before any time after
@@ -331,6 +351,8 @@ class Station:
         engine.tick(now)
         try:
             store.maybe_flush(now)
+            if engine.now is not None and self.snapshots.due(engine.now):
+                self.write_snapshot()
         except Exception as exc:  # a full or read-only disk must not stop counting
             message = self._store_trouble(store, exc)
             if self.store_error is None:
@@ -340,6 +362,13 @@ class Station:
             if self.store_error is not None:
                 log.warning("store: writing again (%d samples were not kept)", store.dropped_samples)
             self.store_error = None
+
+    def write_snapshot(self) -> None:
+        """The engine's state into the store with the journal rows it reflects (core.store)."""
+        engine, store = self.engine, self.store
+        assert engine is not None and store is not None and engine.now is not None
+        store.write_snapshot(engine, before_commit=_crash_point())
+        self.snapshots.written(engine.now)
 
     @staticmethod
     def _store_trouble(store: Store, exc: Exception) -> str:
@@ -410,6 +439,11 @@ class Station:
                 self.engine.tick(self.clock())
             elif self._held:
                 self._journal_held(self.store, self._held)
+            if self.engine is not None and self.engine.now is not None:
+                try:
+                    self.write_snapshot()  # the next start replays nothing
+                except StoreError as exc:  # the journal is what counts; the buffer is tried again below
+                    log.error("store: no snapshot at the stop: %s", exc)
             try:
                 self.store.close()
             except StoreError as exc:  # a full disk at the very end: said, not a traceback

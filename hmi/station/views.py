@@ -61,6 +61,8 @@ def health_view(station: Station) -> dict[str, Any]:
     return {
         "store_error": station.store_error,
         "store_loss": station.store_loss,
+        # What opening the store found, one line each: a mode tightened, a snapshot skipped.
+        "store_notes": list(station.notes),
         # While the database cannot be written: samples held in memory to write when it can,
         # and (ever since the station started) those dropped for good to bound that memory.
         "store_backlog": store.pending if store is not None else 0,
