@@ -77,11 +77,12 @@ def build_store(db: Path, days: float) -> float:
             next_call += 9 * 3600
     asyncio.run(station.stop())
     with sqlite3.connect(db) as conn:
-        # The stand-in for the engine's own snapshots: one reflecting the whole journal.
+        # A snapshot row at the journal's end (a stand-in of format version 0, never restarted
+        # from): retention may then take every whole day, not only those before the station's own.
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS snapshots(id INTEGER PRIMARY KEY, journal_id INTEGER NOT NULL)"
+            "INSERT INTO snapshots(journal_id, ts, version, checksum, body) "
+            "SELECT max(id), 0, 0, '', x'' FROM journal"
         )
-        conn.execute("INSERT INTO snapshots(journal_id) SELECT max(id) FROM journal")
     conn.close()
     return clock.t
 

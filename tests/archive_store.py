@@ -52,17 +52,21 @@ def build_store(db: Path, *, days: float = 3.5, poll_s: float = 20.0, call_every
             station.engine.command("raise_andon", args, t, None)
             next_call += call_every_h * 3600
     asyncio.run(station.stop())
+    # The station wrote its snapshots; the tests say which journal positions they reflect.
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM snapshots")
+    conn.close()
     return clock.t
 
 
 def add_snapshot(db: Path, journal_id: int) -> None:
-    """A snapshots table with one row, as the engine snapshots make it: the journal position a
-    snapshot reflects is all retention reads of it."""
+    """A snapshot row at `journal_id`: the journal position a snapshot reflects is all retention
+    reads of it (its body is a stand-in of format version 0, which a restart would skip)."""
     with sqlite3.connect(db) as conn:
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS snapshots(id INTEGER PRIMARY KEY, journal_id INTEGER NOT NULL)"
+            "INSERT INTO snapshots(journal_id, ts, version, checksum, body) VALUES (?, 0, 0, '', x'')",
+            (journal_id,),
         )
-        conn.execute("INSERT INTO snapshots(journal_id) VALUES (?)", (journal_id,))
     conn.close()
 
 
