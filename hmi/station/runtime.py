@@ -21,6 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
@@ -42,6 +43,9 @@ from core.rebuild import rebuild
 from core.samples import Sample
 from core.store import Store, StoreError
 from hmi.station.reporter import ShiftReporter
+
+if TYPE_CHECKING:
+    from hmi.sparkplug.edge import EdgeNode
 
 log = logging.getLogger("ms5.station")
 
@@ -111,6 +115,8 @@ class Station:
         # Set when every connection's first poll has ended: the values a face shows are live. On
         # a line already running (the demo after its history) they bring no face event.
         self.live = asyncio.Event()
+        # The Sparkplug B edge node on the plant broker ([sparkplug]), a task like the connections.
+        self.uplink: EdgeNode | None = None
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
@@ -177,6 +183,13 @@ class Station:
         self._tasks.append(asyncio.create_task(self._tick_loop(), name="tick"))
         if self.reporter is not None:
             self._tasks.append(asyncio.create_task(self.reporter.run(), name="shift reports"))
+        self.uplink = None
+        if self.config.sparkplug is not None:
+            # Loaded only when configured: a station without a plant broker imports no MQTT.
+            from hmi.sparkplug.edge import EdgeNode
+
+            self.uplink = EdgeNode(self, self.config.sparkplug)
+            self._tasks.append(asyncio.create_task(self.uplink.run(), name="sparkplug"))
 
     async def _start_clock(self) -> None:
         """Hold the engine until every connection's first poll has ended, then feed it what came."""
