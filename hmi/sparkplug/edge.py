@@ -129,6 +129,15 @@ class EdgeNode:
             parts.append(f"{dropped} dropped (buffer full, max_buffer_mb {self.sp.max_buffer_mb:g})")
         return "Sparkplug: " + ", ".join(parts) if parts else None
 
+    @property
+    def online(self) -> bool:
+        """Births sent and the buffer flushed: values go to the broker as they change."""
+        return self._live
+
+    def last_sent(self, device: str | None, name: str) -> Value:
+        """The value of a metric as the broker (or the buffer) last got it."""
+        return self._sent.get(device, {}).get(name)
+
     # -- the task ---------------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -243,7 +252,6 @@ class EdgeNode:
             tls = context
         assert self.buffer is not None
         self.bd_seq = self.buffer.next_session(256)
-        death = Payload(now_ms(), (Metric(BDSEQ, self.bd_seq, NODE_METRICS[0].datatype),))
         return aiomqtt.Client(
             broker.host,
             broker.port,
@@ -251,7 +259,7 @@ class EdgeNode:
             username=sp.username,
             password=password_of(sp),
             keepalive=sp.keepalive_s,
-            will=aiomqtt.Will(topic(self.group, MessageType.NDEATH, self.node), encode(death), qos=1),
+            will=aiomqtt.Will(topic(self.group, MessageType.NDEATH, self.node), self._death_payload(), qos=1),
             tls_context=tls,
             clean_session=True,
             timeout=PUBLISH_TIMEOUT_S,
@@ -285,6 +293,12 @@ class EdgeNode:
                 while True:
                     item = await self._until(self._queue.get(), reader)
                     await self._publish_item(client, item)
+            except (asyncio.CancelledError, _EndSession):
+                # The station stops, or the primary host went away: a clean DISCONNECT sends no
+                # will, so the death is said here.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._death(client), 2.0)
+                raise
             finally:
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError, _EndSession):
@@ -343,6 +357,13 @@ class EdgeNode:
         payload = Payload(ts_ms if ts_ms is not None else now_ms(), metrics, seq=self._seq)
         self._seq = (self._seq + 1) % 256
         await client.publish(topic(self.group, kind, self.node, device), encode(payload), qos=1)
+
+    def _death_payload(self) -> bytes:
+        assert self.bd_seq is not None
+        return encode(Payload(now_ms(), (Metric(BDSEQ, self.bd_seq, NODE_METRICS[0].datatype),)))
+
+    async def _death(self, client: aiomqtt.Client) -> None:
+        await client.publish(topic(self.group, MessageType.NDEATH, self.node), self._death_payload(), qos=1)
 
     async def _births(self, client: aiomqtt.Client) -> None:
         """NBIRTH (seq 0) with every node metric, then a DBIRTH per device whose PLC is up."""
