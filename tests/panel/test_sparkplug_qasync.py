@@ -11,6 +11,7 @@ import qasync
 
 from core.samples import Sample
 from hmi.station.runtime import Station
+from sparkplug.payload import Metric
 from tests.sparkplug.broker import Mosquitto, subscriber
 from tests.sparkplug.test_edge_node import by_name, sparkplug_config
 
@@ -31,11 +32,11 @@ def test_the_edge_node_publishes_from_the_qt_loop(qloop: qasync.QEventLoop, tmp_
                 filler = next(m for m in sub.of("DBIRTH") if m.topic.device_id == "FILLER")
                 alias = by_name(filler)["State/FaultCode"].alias
                 station.ingest([Sample(time.time(), "FILLER", "fault_code", 101.0)])
-                await sub.wait_for(
-                    lambda _: any(
-                        m.alias == alias and m.value == 101 for d in sub.of("DDATA") for m in d.payload.metrics
-                    )
-                )
+
+                def data() -> list[Metric]:
+                    return [m for d in sub.of("DDATA") for m in d.payload.metrics]
+
+                await sub.wait_for(lambda _: any(m.alias == alias and m.value == 101 for m in data()))
             finally:
                 await station.stop()
 
