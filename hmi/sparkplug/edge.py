@@ -20,17 +20,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import ssl
 from collections.abc import Coroutine
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiomqtt
 
-from core.config_sparkplug import SparkplugConfig, broker_address, edge_node_id
+from core.config_sparkplug import SparkplugConfig, edge_node_id
 from core.uplink_buffer import UplinkBuffer
+from hmi.sparkplug.connect import is_rebirth, make_client, refuse
+from hmi.sparkplug.history import flush, keep
 from hmi.sparkplug.metrics import DEVICE_METRICS, NODE_METRICS, Reader, Spec
 from sparkplug.payload import BDSEQ, REBIRTH, Metric, Payload, PayloadError, Value, decode, encode, now_ms
 from sparkplug.topics import (
@@ -52,7 +51,6 @@ log = logging.getLogger("ms5.sparkplug")
 T = TypeVar("T")
 
 RECONNECT_MAX_S = 30.0
-PUBLISH_TIMEOUT_S = 10.0
 
 
 class _EndSession(Exception):
@@ -81,21 +79,6 @@ def _raise_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
-
-
-def password_of(sp: SparkplugConfig) -> str | None:
-    """The broker password from its file or environment variable; ValueError naming what is missing."""
-    if sp.password_env is not None:
-        value = os.environ.get(sp.password_env)
-        if value is None:
-            raise ValueError(f"the broker password: environment variable {sp.password_env} is not set")
-        return value
-    if sp.password_file is not None:
-        try:
-            return Path(sp.password_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise ValueError(f"the broker password: cannot read {sp.password_file}: {exc.strerror}") from None
-    return None
 
 
 class EdgeNode:
@@ -242,41 +225,18 @@ class EdgeNode:
             self._keep(item)
 
     def _keep(self, item: _Data) -> None:
-        """Into the buffer: a device's values with their names, so a later birth's aliases map them."""
         if item.device is None:
             return  # node figures are the line's now; the devices' history is what a historian wants
-        spec = {s.name: s for s in DEVICE_METRICS}
-        metrics = tuple(
-            Metric(name, value, spec[name].datatype, timestamp_ms=item.ts_ms) for name, value in item.values
-        )
         assert self.buffer is not None
-        self.buffer.append(item.ts_ms / 1000, item.device, encode(Payload(item.ts_ms, metrics)))
+        keep(self.buffer, item.device, item.ts_ms, item.values)
 
     # -- the session ------------------------------------------------------------------------------
 
     def _client(self) -> aiomqtt.Client:
-        sp = self.sp
-        broker = broker_address(sp.broker)
-        tls = None
-        if broker.tls:
-            context = ssl.create_default_context(cafile=sp.ca)
-            if sp.cert is not None and sp.key is not None:
-                context.load_cert_chain(sp.cert, sp.key)
-            tls = context
         assert self.buffer is not None
         self.bd_seq = self.buffer.next_session(256)
-        return aiomqtt.Client(
-            broker.host,
-            broker.port,
-            identifier=f"ms5-{self.group}-{self.node}",
-            username=sp.username,
-            password=password_of(sp),
-            keepalive=sp.keepalive_s,
-            will=aiomqtt.Will(topic(self.group, MessageType.NDEATH, self.node), self._death_payload(), qos=1),
-            tls_context=tls,
-            clean_session=True,
-            timeout=PUBLISH_TIMEOUT_S,
-        )
+        will_topic = topic(self.group, MessageType.NDEATH, self.node)
+        return make_client(self.sp, f"ms5-{self.group}-{self.node}", will_topic, self._death_payload())
 
     async def _session(self) -> None:
         self.state = "connecting"
@@ -429,39 +389,14 @@ class EdgeNode:
         )
 
     async def _flush(self, client: aiomqtt.Client) -> None:
-        """The buffered values, oldest first, as historical DDATA of born devices, in batches."""
-        buf = self.buffer
-        assert buf is not None
+        """The buffered values of born devices, oldest first, as historical DDATA (hmi.sparkplug.history)."""
+        assert self.buffer is not None
         self.state = "sending buffered values"
-        while rows := buf.oldest(self.sp.batch_size, sorted(self._born)):
-            runs: list[list[int]] = []
-            device: str | None = None
-            metrics: list[Metric] = []
-            for row in rows:
-                if row.device != device and metrics:
-                    await self._historical(client, device, metrics, runs)
-                    metrics, runs = [], []
-                device = row.device
-                runs.append([row.id])
-                try:
-                    kept = decode(row.body).metrics
-                except PayloadError:
-                    continue  # not ours to send; deleted with its run
-                aliases = self.device_alias.get(row.device, {})
-                metrics.extend(
-                    replace(m, name=None, alias=aliases[m.name], is_historical=True)
-                    for m in kept
-                    if m.name in aliases
-                )
-            await self._historical(client, device, metrics, runs)
 
-    async def _historical(
-        self, client: aiomqtt.Client, device: str | None, metrics: list[Metric], runs: list[list[int]]
-    ) -> None:
-        assert self.buffer is not None and device is not None
-        if metrics:
-            await self._publish(client, MessageType.DDATA, device, tuple(metrics))
-        self.buffer.delete([i for run in runs for i in run])  # acknowledged: the broker has them
+        async def publish(device: str, metrics: tuple[Metric, ...]) -> None:
+            await self._publish(client, MessageType.DDATA, device, metrics)
+
+        await flush(self.buffer, self._born, self.device_alias, self.sp.batch_size, publish)
 
     async def _read(self, client: aiomqtt.Client, host_online: asyncio.Event) -> None:
         async for message in client.messages:
@@ -479,26 +414,9 @@ class EdgeNode:
                 log.warning("sparkplug: ignored a message on %s: %s", text, exc)
 
     def _command(self, where: Topic, body: bytes) -> None:
-        names = [m.name or f"alias {m.alias}" for m in decode(body).metrics]
-        if (
-            where.message_type == MessageType.NCMD
-            and names
-            and all(
-                (m.name == REBIRTH or m.alias == self.node_alias[REBIRTH]) and m.value is True
-                for m in decode(body).metrics
-            )
-        ):
+        payload = decode(body)
+        if is_rebirth(where, payload, self.node_alias[REBIRTH]):
             log.info("sparkplug: rebirth asked for")
             self._queue.put_nowait(None)
-            return
-        if where.message_type not in (MessageType.NCMD, MessageType.DCMD):
-            return
-        target = where.device_id or where.edge_node_id
-        why = "commands from the broker would bypass the PINs: only Node Control/Rebirth is answered"
-        log.warning("sparkplug: refused %s for %s (%s)", where.message_type.value, target, ", ".join(names))
-        gate = self.station.gate
-        if gate is not None:
-            gate.audit.append(
-                self.station.clock(), None, None, f"sparkplug {where.message_type.value}", target, "refused",
-                f"{', '.join(names) or 'no metrics'}: {why}",
-            )  # fmt: skip
+        else:
+            refuse(self.station, where, payload)
