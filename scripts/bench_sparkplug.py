@@ -2,6 +2,7 @@
 
     python -m scripts.bench_sparkplug latency [--changes 40] [--poll 0.1 0.5]
     python -m scripts.bench_sparkplug cpu [--seconds 30]
+    python -m scripts.bench_sparkplug outage [--seconds 60] [--speed 60]
 
 `latency`: one simulated Modbus PLC (connectors.sim.modbus_server) on 127.0.0.1 serves one
 equipment's `running` coil; the real station (connection runner -> engine -> SQLite -> edge node)
@@ -15,6 +16,10 @@ scan of the edge node (`scan_interval_s`, 0.1 s by default) on top; the aim is p
 `cpu`: `ms5 demo --face text` (the simulated demo line and its station in one process) for
 `--seconds`, once without and once with `--broker`; the process's user+system CPU seconds (wait4's
 rusage) for each, and their ratio (aim ≤ 1.2). The simulator's work is in both runs alike.
+`outage`: the demo line and its station in this process, the simulator `--speed` times faster; the
+broker killed for `--seconds` and started again on its port: the messages buffered meanwhile, and
+the time from the broker's start until the edge node is live again (births sent, buffer empty),
+its reconnect backoff (up to 5 s) included and printed apart.
 Figures are printed, never asserted (docs/BENCHMARKS.md).
 """
 
@@ -32,14 +37,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import aiomqtt
 
 from connectors.registry import tags_by_connection
 from connectors.sim.modbus_server import ModbusSimServer
-from core.config import parse_config
+from core.config import load_config, parse_config
+from core.config_sparkplug import SparkplugConfig
+from hmi.paths import DEMO_CONFIG
+from hmi.station.demo_shift import start_demo_line
 from hmi.station.runtime import Station
 from sparkplug.payload import decode
 
@@ -148,6 +156,60 @@ async def latency_run(poll: float, changes: int, folder: Path, broker: int) -> l
     return out
 
 
+async def outage_run(seconds: float, speed: float, folder: Path) -> str:
+    """The demo line's station in this process; its broker killed for `seconds`, then started again:
+    how much was buffered, and how long after the broker's return the buffer is flushed."""
+    port = free_port()
+    conf = folder / "outage.conf"
+    conf.write_text(f"listener {port} {HOST}\nallow_anonymous true\npersistence false\n", encoding="utf-8")
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def until(predicate: Callable[[], bool]) -> None:
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+    cfg = load_config(DEMO_CONFIG)
+    cfg = cfg.model_copy(
+        update={"sparkplug": SparkplugConfig(broker=f"mqtt://{HOST}:{port}", group_id="Bench")}
+    )
+    db = folder / "outage.db"
+    broker = start()
+    sim, _shift = await start_demo_line(cfg, db, speed=speed)
+    station = Station(cfg, db)
+    station.open()
+    await station.start()
+    uplink = station.uplink
+    assert uplink is not None
+    try:
+        await until(lambda: uplink.online)
+        broker.kill()
+        broker.wait()
+        await until(lambda: not uplink.online)
+        await asyncio.sleep(seconds)  # the outage itself: a benchmark, not a test
+        assert uplink.buffer is not None
+        count, size = uplink.buffer.count, uplink.buffer.size_bytes
+        broker = start()
+        back = time.monotonic()
+        await until(lambda: uplink.state == "sending buffered values" or uplink.online)
+        connected = time.monotonic() - back
+        await until(lambda: uplink.online)
+        took = time.monotonic() - back
+        left = uplink.buffer.count
+    finally:
+        await station.stop()
+        await sim.stop()
+        broker.kill()
+        broker.wait()
+    return (
+        f"outage {seconds:.0f} s at speed {speed:g}: {count} messages buffered ({size / 1e3:.0f} kB), "
+        f"live again {took:.2f} s after the broker's return ({connected:.2f} s of it until the births "
+        f"were sent: reconnect backoff), {left} left"
+    )
+
+
 def cpu_run(seconds: float, broker: str | None, folder: Path) -> float:
     env = {**os.environ, "MS5_DATA_DIR": str(folder / ("on" if broker else "off"))}
     argv = [
@@ -175,13 +237,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("latency")
     p.add_argument("--changes", type=int, default=40)
     p.add_argument("--poll", type=float, nargs="+", default=[0.1, 0.5])
+    p = sub.add_parser("outage")
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--speed", type=float, default=60.0)
     p = sub.add_parser("cpu")
     p.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
     random.seed(1)
     with tempfile.TemporaryDirectory() as tmp, mosquitto(Path(tmp)) as broker:
         folder = Path(tmp)
-        if args.what == "latency":
+        if args.what == "outage":
+            print(asyncio.run(outage_run(args.seconds, args.speed, folder)))
+        elif args.what == "latency":
             for poll in args.poll:
                 ms = asyncio.run(latency_run(poll, args.changes, folder, broker))
                 print(

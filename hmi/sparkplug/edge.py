@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ms5.sparkplug")
 T = TypeVar("T")
 
-RECONNECT_MAX_S = 30.0
+RECONNECT_MAX_S = 5.0  # a plant broker back is used within seconds; one attempt per 5 s costs nothing
 
 
 class _EndSession(Exception):

@@ -29,33 +29,24 @@ async def flush(
     batch_size: int,
     publish: Publish,
 ) -> None:
-    """Every buffered message of a born device, oldest first: each run of one device within a batch
-    as one DDATA of historical metrics with their own timestamps, then deleted."""
+    """Every buffered message of a born device, oldest first: the oldest `batch_size` messages at a
+    time, each device's of them as one DDATA of historical metrics in their order with their own
+    timestamps, deleted once acknowledged. (A device's history is its own: across devices the
+    order of the batch is not kept, and one DDATA per device keeps a batch to a few PUBACKs.)"""
     while rows := buffer.oldest(batch_size, sorted(born)):
-        ids: list[int] = []
-        device: str | None = None
-        metrics: list[Metric] = []
+        by_device: dict[str, tuple[list[int], list[Metric]]] = {}
         for row in rows:
-            if row.device != device and device is not None:
-                await _send(buffer, device, metrics, ids, publish)
-                metrics, ids = [], []
-            device = row.device
+            ids, metrics = by_device.setdefault(row.device, ([], []))
             ids.append(row.id)
             try:
                 kept = decode(row.body).metrics
             except PayloadError:
-                continue  # not ours to send: deleted with its run
+                continue  # not ours to send: deleted with its batch
             names = aliases.get(row.device, {})
             for m in kept:
                 if m.name is not None and m.name in names:
                     metrics.append(replace(m, name=None, alias=names[m.name], is_historical=True))
-        if device is not None:
-            await _send(buffer, device, metrics, ids, publish)
-
-
-async def _send(
-    buffer: UplinkBuffer, device: str, metrics: list[Metric], ids: list[int], publish: Publish
-) -> None:
-    if metrics:
-        await publish(device, tuple(metrics))
-    buffer.delete(ids)  # acknowledged: the broker has them
+        for device, (ids, metrics) in by_device.items():
+            if metrics:
+                await publish(device, tuple(metrics))
+            buffer.delete(ids)  # acknowledged: the broker has them
