@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -173,8 +174,16 @@ class EdgeNode:
     # -- scanning ---------------------------------------------------------------------------------
 
     async def _scan_loop(self) -> None:
+        failing = False
         while True:
-            self.scan()
+            try:
+                self.scan()
+                failing = False
+            except (sqlite3.Error, RuntimeError) as exc:
+                # A full or read-only disk stops the buffer, not the station nor the live data.
+                if not failing:
+                    log.error("sparkplug: cannot keep values for later: %s", exc)
+                failing = True
             await asyncio.sleep(self.sp.scan_interval_s)
 
     def scan(self) -> None:

@@ -15,6 +15,7 @@ import pytest
 from core.samples import Sample
 from hmi.station.runtime import Station
 from hmi.station.views import health_view
+from tests.ports import free_port
 from tests.sparkplug.broker import Mosquitto, Subscriber, subscriber
 from tests.sparkplug.test_edge_node import by_name, sparkplug_config, started
 
@@ -107,3 +108,22 @@ async def test_an_outage_is_flushed_in_order_after_the_births_with_nothing_lost(
         if station is not None:
             await station.stop()
         broker.kill()
+
+
+async def test_a_store_that_cannot_write_stops_the_buffer_not_the_edge_node(tmp_path: Path) -> None:
+    nobody = f"mqtt://127.0.0.1:{free_port()}"  # no broker: everything goes to the buffer
+    station = await started(sparkplug_config(nobody), tmp_path / "s.db")
+    try:
+        uplink, store = station.uplink, station.store
+        assert uplink is not None and store is not None
+        await until(lambda: uplink.buffer is not None and uplink.last_sent("FILLER", "State/FaultCode") == 0)
+        assert uplink.buffer is not None
+        store.conn.execute("PRAGMA query_only = 1")
+        station.ingest([Sample(time.time(), "FILLER", "fault_code", 101.0)])
+        await until(lambda: uplink.last_sent("FILLER", "State/FaultCode") == 101)
+        kept = uplink.buffer.count
+        store.conn.execute("PRAGMA query_only = 0")
+        station.ingest([Sample(time.time(), "FILLER", "fault_code", 205.0)])
+        await until(lambda: uplink.buffer is not None and uplink.buffer.count > kept)  # it scans on
+    finally:
+        await station.stop()
