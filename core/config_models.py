@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.config_reports import Reports
+from core.config_sparkplug import SparkplugConfig
 from core.config_store import StoreSection
 
 COMMS_LOSS_REASON = "Communication loss"
@@ -316,6 +317,7 @@ class Config(_Model):
     people: People = People()
     store: StoreSection = StoreSection()
     reports: Reports = Reports()
+    sparkplug: SparkplugConfig | None = None  # the station as a Sparkplug B edge node (docs/SPARKPLUG.md)
     connections: list[Connection] = []
 
     def reason_category(self, reason: str) -> ReasonCategory:

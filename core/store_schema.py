@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core import audit, auth, shift_reports, store_snapshots
+from core import audit, auth, shift_reports, store_snapshots, uplink_buffer
 from core.sqlite_tx import StoreError
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "check_ours", "migrate"]
@@ -128,15 +128,21 @@ CREATE TABLE IF NOT EXISTS journal_archives(
 """
 
 
-def _journal_archives(db: sqlite_utils.Database) -> None:
+def _v6_journal_archives(db: sqlite_utils.Database) -> None:
     with db.atomic():
         db.executescript(_JOURNAL_ARCHIVES)
 
 
-def _v6_snapshots(db: sqlite_utils.Database) -> None:
+def _v7_snapshots(db: sqlite_utils.Database) -> None:
     # The engine's state at a journal position (core.store_snapshots): CREATE ... IF NOT EXISTS.
     with db.atomic():
         db.executescript(store_snapshots.SCHEMA)
+
+
+def _v8_uplink_buffer(db: sqlite_utils.Database) -> None:
+    # The Sparkplug edge node's store-and-forward rows and its bdSeq (core.uplink_buffer); commits
+    # on its own and only creates IF NOT EXISTS, so it is safe to run twice.
+    uplink_buffer.ensure_schema(db.conn)
 
 
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
@@ -146,8 +152,9 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v3_andon,
     _v4_lockouts,
     _v5_shift_reports,
-    _journal_archives,
-    _v6_snapshots,
+    _v6_journal_archives,
+    _v7_snapshots,
+    _v8_uplink_buffer,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
@@ -165,6 +172,8 @@ _OUR_TABLES = frozenset(
         "journal_archives",
         "snapshots",
         "engine_clock",
+        "uplink_buffer",
+        "uplink_state",
     }
 )
 

@@ -81,6 +81,9 @@ def status_text(overview: dict[str, Any], tz: ZoneInfo) -> Text:
     if health.get("clock_step"):
         text.append("  ")
         text.append(f" CLOCK: {health['clock_step']} ", style="bold reverse yellow")
+    if health.get("uplink_problem"):
+        text.append("  ")
+        text.append(f" {health['uplink_problem']} ", style="bold reverse yellow")
     return text
 
 

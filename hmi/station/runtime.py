@@ -36,6 +36,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
@@ -62,6 +63,9 @@ from hmi.station.clock import StationClock
 from hmi.station.reporter import ShiftReporter
 from hmi.station.restore import Restore
 from hmi.station.upkeep import Upkeep
+
+if TYPE_CHECKING:
+    from hmi.sparkplug.edge import EdgeNode
 
 log = logging.getLogger("ms5.station")
 
@@ -152,6 +156,8 @@ class Station:
         # The start-up's restore in its worker thread (see the module's docstring), and its task.
         self.restore = Restore(config, db_path)
         self._restoring: asyncio.Task[None] | None = None
+        # The Sparkplug B edge node on the plant broker ([sparkplug]), a task like the connections.
+        self.uplink: EdgeNode | None = None
 
     def starting(self) -> str | None:
         """None once the engine runs; else what the start-up does now, for every face to show."""
@@ -286,10 +292,21 @@ class Station:
             self._tasks.append(asyncio.create_task(self._report(self.reporter), name="shift reports"))
         self.upkeep = Upkeep(self.config.store, self.db_path, self.clock)
         self._tasks += self.upkeep.tasks()
+        self.uplink = None
+        if self.config.sparkplug is not None:
+            # Loaded only when configured: a station without a plant broker imports no MQTT.
+            from hmi.sparkplug.edge import EdgeNode
+
+            self.uplink = EdgeNode(self, self.config.sparkplug)
+            self._tasks.append(asyncio.create_task(self._publish(self.uplink), name="sparkplug"))
 
     async def _report(self, reporter: ShiftReporter) -> None:
         await self.restored()  # the shift ends it looks for are the engine's
         await reporter.run()
+
+    async def _publish(self, uplink: EdgeNode) -> None:
+        await self.restored()  # its births describe the engine's equipment and figures
+        await uplink.run()
 
     async def restored(self) -> None:
         """Once the engine runs; raises what stopped the restore (StoreError: a damaged store)."""

@@ -211,6 +211,8 @@ class OverviewScreen(QWidget):
             problems.append(self.tr("Reports: {problem}").format(problem=health["reports_error"]))
         if health.get("clock_step"):
             problems.append(self.tr("Clock: {problem}").format(problem=health["clock_step"]))
+        if health.get("uplink_problem"):
+            problems.append(str(health["uplink_problem"]))
         if problems:
             # Loud only when something is wrong.
             self.health.setText(" · ".join(problems))
