@@ -76,8 +76,14 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
         loop.add_signal_handler(signal.SIGHUP, reloader.request)
         tasks += [asyncio.create_task(reloader.watch()), asyncio.create_task(reloader.serve())]
     print(f"station: {len(cfg.connections)} connection(s), store {db}, socket {server.path}", flush=True)
-    await station.start()
     try:
+        await station.start()
+        if station.metrics is not None:
+            host = station.metrics.address[0]
+            where = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+            print(
+                f"station: metrics on http://{where}:{station.metrics.port}/metrics and /healthz", flush=True
+            )
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             failure = None if task.cancelled() else task.exception()

@@ -21,6 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
@@ -41,7 +42,11 @@ from core.gate import CommandGate
 from core.rebuild import rebuild
 from core.samples import Sample
 from core.store import Store, StoreError
+from hmi.station.metrics_http import MetricsServer
 from hmi.station.reporter import ShiftReporter
+
+if TYPE_CHECKING:
+    from hmi.station.metrics_collector import SparkplugFigures
 
 log = logging.getLogger("ms5.station")
 
@@ -111,6 +116,14 @@ class Station:
         # Set when every connection's first poll has ended: the values a face shows are live. On
         # a line already running (the demo after its history) they bring no face event.
         self.live = asyncio.Event()
+        # Read by the metrics endpoint when scraped (hmi/station/metrics_collector.py): counted
+        # once per batch or tick, never per sample.
+        self.samples_in = 0  # values read from the PLCs since start
+        self.store_write_errors = 0  # failed commits since start
+        self.ticked_at: float | None = None  # time.monotonic() of the engine's last tick
+        # The Sparkplug edge node's buffer figures, once one runs (metrics_collector.SparkplugFigures).
+        self.sparkplug: SparkplugFigures | None = None
+        self.metrics: MetricsServer | None = None
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
@@ -163,6 +176,7 @@ class Station:
     async def start(self) -> None:
         if self.engine is None:
             self.open()
+        await self._serve_metrics()  # first: a port taken is refused before a PLC is polled
         self.runners = [
             ConnectionRunner(
                 driver, self.ingest, clock=self.clock, on_state=self.on_connection, since=self.started_at
@@ -177,6 +191,22 @@ class Station:
         self._tasks.append(asyncio.create_task(self._tick_loop(), name="tick"))
         if self.reporter is not None:
             self._tasks.append(asyncio.create_task(self.reporter.run(), name="shift reports"))
+
+    async def _serve_metrics(self) -> None:
+        """Serve `[metrics] listen`; a reload with another address moves it."""
+        address = self.config.metrics.address
+        if self.metrics is not None and self.metrics.address == address:
+            return
+        await self._stop_metrics()
+        if address is not None:
+            server = MetricsServer(self, *address)
+            await server.start()
+            self.metrics = server
+
+    async def _stop_metrics(self) -> None:
+        if self.metrics is not None:
+            await self.metrics.stop()
+            self.metrics = None
 
     async def _start_clock(self) -> None:
         """Hold the engine until every connection's first poll has ended, then feed it what came."""
@@ -198,6 +228,7 @@ class Station:
         assert engine is not None and store is not None
         received = self.clock()
         tags = self.tags
+        self.samples_in += len(samples)
         if self._held is not None:
             self._held.extend(samples)
             for s in samples:  # the tag views show them at once all the same
@@ -226,9 +257,11 @@ class Station:
         now = self.clock()
         self._release(self.pace.due(now))
         engine.tick(now)
+        self.ticked_at = time.monotonic()
         try:
             store.maybe_flush(now)
         except Exception as exc:  # a full or read-only disk must not stop counting
+            self.store_write_errors += 1
             message = self._store_trouble(store, exc)
             if self.store_error is None:
                 log.error("store: %s", message)
@@ -284,6 +317,7 @@ class Station:
 
     async def stop(self) -> None:
         await self._stop_tasks()
+        await self._stop_metrics()
         self._close()
 
     def _close(self) -> None:
