@@ -78,6 +78,8 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
     print(f"station: {len(cfg.connections)} connection(s), store {db}, socket {server.path}", flush=True)
     try:
         await station.start()
+        if station.notifier is not None:  # systemd's Type=notify: serving now (hmi/station/sd_notify.py)
+            station.notifier.send("READY=1")
         if station.metrics is not None:
             host = station.metrics.address[0]
             where = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
@@ -92,6 +94,8 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
             if failure is not None:
                 raise failure
     finally:
+        if station.notifier is not None:
+            station.notifier.send("STOPPING=1")
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

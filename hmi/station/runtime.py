@@ -44,6 +44,7 @@ from core.samples import Sample
 from core.store import Store, StoreError
 from hmi.station.metrics_http import MetricsServer
 from hmi.station.reporter import ShiftReporter
+from hmi.station.sd_notify import Notifier
 
 if TYPE_CHECKING:
     from hmi.station.metrics_collector import SparkplugFigures
@@ -124,6 +125,8 @@ class Station:
         # The Sparkplug edge node's buffer figures, once one runs (metrics_collector.SparkplugFigures).
         self.sparkplug: SparkplugFigures | None = None
         self.metrics: MetricsServer | None = None
+        # systemd's watchdog, pinged from the tick loop (hmi/station/sd_notify.py).
+        self.notifier = Notifier.from_env()
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
@@ -283,6 +286,8 @@ class Station:
         while True:
             await asyncio.sleep(TICK_S)
             self.tick()
+            if self.notifier is not None:
+                self.notifier.ping()
 
     async def reload(self, config: Config) -> None:
         """Run on `config` from now on: a restart inside the process, so that it gives what a
