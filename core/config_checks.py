@@ -2,7 +2,7 @@
 name something, shifts of a line that do not overlap, breaks inside their shift.
 
 Each problem is (key path, message); `core.config` turns it into `file:line: key.path: message`.
-Problems come in the order of the file: products, connections, line by line, then [reports].
+Problems come in the order of the file: products, connections, line by line, then [reports] and [sparkplug].
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Protocol
 
 from core.config_models import WEEKDAYS, Config, Equipment, Line, Shift
 from core.config_reports import reports_errors
+from core.config_sparkplug import sparkplug_errors
 
 __all__ = ["Problem", "semantic_errors"]
 
@@ -47,6 +48,13 @@ def semantic_errors(cfg: Config) -> list[Problem]:
         errors.extend(_shift_overlaps(line, at))
         errors.extend(_breaks_outside_their_shift(line, at))
     errors.extend(reports_errors(cfg.reports))
+    errors.extend(
+        sparkplug_errors(
+            cfg.sparkplug,
+            [line.id for line in cfg.lines],
+            [eq.id for line in cfg.lines for eq in line.equipment],
+        )
+    )
     return errors
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.config_reports import Reports
+from core.config_sparkplug import SparkplugConfig
 
 COMMS_LOSS_REASON = "Communication loss"
 UNASSIGNED_REASON = "Unassigned"
@@ -343,6 +344,7 @@ class Config(_Model):
     people: People = People()
     reports: Reports = Reports()
     metrics: MetricsEndpoint = MetricsEndpoint()
+    sparkplug: SparkplugConfig | None = None  # the station as a Sparkplug B edge node (docs/SPARKPLUG.md)
     connections: list[Connection] = []
 
     def reason_category(self, reason: str) -> ReasonCategory:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core import audit, auth, shift_reports
+from core import audit, auth, shift_reports, uplink_buffer
 from core.sqlite_tx import StoreError
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "check_ours", "migrate"]
@@ -111,6 +111,12 @@ def _v5_shift_reports(db: sqlite_utils.Database) -> None:
     shift_reports.ensure_schema(db.conn)
 
 
+def _v6_uplink_buffer(db: sqlite_utils.Database) -> None:
+    # The Sparkplug edge node's store-and-forward rows and its bdSeq (core.uplink_buffer); commits
+    # on its own and only creates IF NOT EXISTS, so it is safe to run twice.
+    uplink_buffer.ensure_schema(db.conn)
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
@@ -118,6 +124,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v3_andon,
     _v4_lockouts,
     _v5_shift_reports,
+    _v6_uplink_buffer,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
@@ -132,6 +139,8 @@ _OUR_TABLES = frozenset(
         "audit",
         "andon_events",
         "shift_reports",
+        "uplink_buffer",
+        "uplink_state",
     }
 )
 

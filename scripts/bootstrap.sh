@@ -13,7 +13,8 @@ py_version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 # xvfb, xdotool, imagemagick and the xcb libraries: tests/panel/test_real_window.py taps the panel
 # in a real X window (Xvfb), not only offscreen, and takes a screenshot of it; `make demo` on a
 # screen needs the xcb libraries too.
-test_tools=(tmux binutils "libpython$py_version" xvfb xdotool imagemagick)
+# mosquitto (and its clients): the Sparkplug B tests start a real broker of their own on 127.0.0.1.
+test_tools=(tmux binutils "libpython$py_version" xvfb xdotool imagemagick mosquitto mosquitto-clients)
 xcb_libs=(libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0)
 missing=()
 for pkg in "${qt_libs[@]}" "${test_tools[@]}" "${xcb_libs[@]}"; do

@@ -447,3 +447,32 @@ def test_the_panel_language_defaults_to_the_systems_and_takes_a_region(tmp_path:
     assert load_config(REFERENCE).panel.language == ""
     path = write(tmp_path, REFERENCE_TEXT + '\n[panel]\nlanguage = "de_AT"\n')
     assert load_config(path).panel.language == "de_AT"
+
+
+SPARKPLUG_OK = '[sparkplug]\nbroker = "mqtt://broker.plant:1883"\ngroup_id = "Plant1"\n'
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        (
+            'broker = "mqtt://u:secret@broker:1883"\ngroup_id = "P"\n',
+            "a password does not belong in the config",
+        ),
+        ('broker = "http://broker"\ngroup_id = "P"\n', "starts mqtt:// or mqtts://"),
+        ('broker = "mqtt://broker"\ngroup_id = "Plant/1"\n', "cannot be part of a topic"),
+        ('broker = "mqtt://broker"\ngroup_id = "P"\nca = "ca.pem"\n', "ca is for TLS"),
+        ('broker = "mqtt://broker"\ngroup_id = "P"\npassword_env = "PW"\n', "a password needs a username"),
+        ('broker = "mqtt://broker"\ngroup_id = "P"\npassword = "x"\n', "password"),
+    ],
+)
+def test_sparkplug_section_is_checked(tmp_path: Path, section: str, expected: str) -> None:
+    path = write(tmp_path, REFERENCE_TEXT + "\n[sparkplug]\n" + section)
+    assert any(expected in line for line in load_errors(path))
+    outcome = run_check(path)
+    assert outcome.returncode == 2 and expected in outcome.stderr
+
+
+def test_a_good_sparkplug_section_loads_with_its_defaults(tmp_path: Path) -> None:
+    sp = load_config(write(tmp_path, REFERENCE_TEXT + "\n" + SPARKPLUG_OK)).sparkplug
+    assert sp is not None and sp.group_id == "Plant1" and sp.keepalive_s == 30 and sp.max_buffer_mb == 64

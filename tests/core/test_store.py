@@ -214,7 +214,7 @@ def test_a_file_at_version_1_keeps_its_journal_and_gains_users_and_audit(tmp_pat
     assert "users" not in tables(path)
 
     with Store.open(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         assert [rec for _, rec in store.journal()] == [filler(0, "running", 1)]
     assert {"users", "audit", "shift_reports"} <= tables(path)
 
