@@ -8,7 +8,6 @@ is computed here, only formatted (a ratio as a percentage, an age in minutes).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.text import Text
@@ -105,17 +104,38 @@ def machine_row(device: Device) -> list[str | Text]:
     return cells
 
 
-def _fill(table: DataTable[str | Text], rows: Iterable[tuple[str, list[str | Text]]]) -> None:
-    """Replace the rows, keeping the cursor on the same key."""
-    keep = None
-    if table.row_count:
-        keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if keep is not None:
-        with contextlib.suppress(RowDoesNotExist):  # the row is gone: the cursor stays at the top
-            table.move_cursor(row=table.get_row_index(keep))
+class RowTable(DataTable[str | Text]):
+    """A table refreshed by rows: a cell is redrawn only when its text changed, the rows are
+    rebuilt only when lines come or go, and the cursor stays on its line."""
+
+    def __init__(self, columns: tuple[str, ...], *, id: str) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, id=id)
+        self.column_ids = self.add_columns(*columns)
+        self._shown: dict[str, list[str | Text]] = {}
+
+    def show(self, rows: list[tuple[str, list[str | Text]]]) -> None:
+        if [key for key, _ in rows] != list(self._shown):
+            self._rebuild(rows)
+            return
+        for key, cells in rows:
+            before = self._shown[key]
+            for i, (old, new) in enumerate(zip(before, cells, strict=True)):
+                if old != new:
+                    self.update_cell(key, self.column_ids[i], new, update_width=True)
+            self._shown[key] = cells
+
+    def _rebuild(self, rows: list[tuple[str, list[str | Text]]]) -> None:
+        keep = None
+        if self.row_count:
+            keep = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        self.clear()
+        self._shown = {}
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+            self._shown[key] = cells
+        if keep is not None:
+            with contextlib.suppress(RowDoesNotExist):  # the row is gone: the cursor stays at the top
+                self.move_cursor(row=self.get_row_index(keep))
 
 
 class LinesScreen(Screen[None]):
@@ -127,9 +147,7 @@ class LinesScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True, id="lines")
-        table.add_columns(*LINE_COLUMNS)
-        yield table
+        yield RowTable(LINE_COLUMNS, id="lines")
         yield Static(id="status")
         yield Footer()
 
@@ -142,7 +160,7 @@ class LinesScreen(Screen[None]):
 
     def refresh_rows(self) -> None:
         nodes = self.nodes()
-        _fill(self.query_one(DataTable), (("/".join(n.key), line_row(self.plant, n)) for n in nodes))
+        self.query_one(RowTable).show([("/".join(n.key), line_row(self.plant, n)) for n in nodes])
         stale = sum(1 for n in nodes if self.plant.stale(n))
         broker = self.host.status if self.host is not None else "no broker"
         self.query_one("#status", Static).update(
@@ -176,9 +194,7 @@ class MachinesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="line")
-        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=True, id="machines")
-        table.add_columns(*MACHINE_COLUMNS)
-        yield table
+        yield RowTable(MACHINE_COLUMNS, id="machines")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -191,7 +207,7 @@ class MachinesScreen(Screen[None]):
         title = f"{text(node.values.get(names.LINE_ID, node.edge_node_id))} ({'/'.join(self.key)})"
         self.query_one("#line", Static).update(f"{title}: STALE {stale}" if stale else title)
         devices = sorted(node.devices.values(), key=lambda d: d.id)
-        _fill(self.query_one(DataTable), ((d.id, machine_row(d)) for d in devices))
+        self.query_one(RowTable).show([(d.id, machine_row(d)) for d in devices])
 
 
 class PlantApp(App[None]):

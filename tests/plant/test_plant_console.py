@@ -16,8 +16,8 @@ from core.config_sparkplug import broker_address
 from hmi.plant.app import MachinesScreen, PlantApp
 from hmi.plant.host import PlantHost
 from hmi.plant.model import PlantModel
+from scripts.plant_stations import Mosquitto, StationPublisher
 from sparkplug.payload import REBIRTH, Value
-from tests.plant.broker import Mosquitto, StationPublisher
 
 pytestmark = pytest.mark.slow  # a broker and a Textual app
 

@@ -1,6 +1,7 @@
 """A real Mosquitto on a free port of 127.0.0.1, and a station as the plant console meets it on the
-broker: an aiomqtt client publishing NBIRTH, DBIRTH, DDATA and NDEATH with the project's codec,
-under the metric names of docs/SPARKPLUG.md, and keeping the NCMDs it is sent."""
+broker (for tests/plant/ and scripts/bench_plant.py): an aiomqtt client publishing NBIRTH, DBIRTH,
+DDATA and NDEATH with the project's codec, under the metric names of docs/SPARKPLUG.md, and
+keeping the NCMDs it is sent."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import aiomqtt
 
 from sparkplug.payload import BDSEQ, REBIRTH, DataType, Metric, Payload, Value, decode, encode, now_ms
 from sparkplug.topics import MessageType, topic
-from tests.ports import free_port
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 START_WAIT_S = 30.0  # a guard against a broker that never listens, not a limit on speed
@@ -58,6 +58,13 @@ class Mosquitto:
         self.proc = None
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
 def _datatype(value: Value) -> DataType:
     if isinstance(value, bool):
         return DataType.Boolean
@@ -79,6 +86,8 @@ class StationPublisher:
         line: Mapping[str, Value],
         devices: Mapping[str, Mapping[str, Value]],
         bd_seq: int = 0,
+        *,
+        answer_rebirths: bool = False,
     ) -> None:
         self.port, self.group, self.node = port, group, node
         self.line, self.devices = dict(line), {d: dict(v) for d, v in devices.items()}
@@ -87,6 +96,9 @@ class StationPublisher:
         self.aliases: dict[tuple[str | None, str], int] = {}
         self.commands: list[Payload] = []  # the NCMDs the broker delivered
         self.command = asyncio.Event()
+        self.answer_rebirths = answer_rebirths  # as an edge node does: a new birth for an NCMD rebirth
+        self._lock = asyncio.Lock()  # a birth's messages are not interleaved with data
+        self._births: set[asyncio.Task[None]] = set()
         self._client: aiomqtt.Client | None = None
         self._reader: asyncio.Task[None] | None = None
 
@@ -106,6 +118,10 @@ class StationPublisher:
             assert isinstance(message.payload, bytes)
             self.commands.append(decode(message.payload))
             self.command.set()
+            if self.answer_rebirths:
+                task = asyncio.create_task(self.birth())
+                self._births.add(task)
+                task.add_done_callback(self._births.discard)
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -135,11 +151,12 @@ class StationPublisher:
 
     async def birth(self) -> None:
         """NBIRTH (seq 0, bdSeq, Node Control/Rebirth) and a DBIRTH per machine."""
-        self.seq = -1
-        metrics = [Metric(BDSEQ, self.bd_seq, DataType.Int64), Metric(REBIRTH, False, DataType.Boolean)]
-        await self._publish(MessageType.NBIRTH, metrics + self._birth_metrics(None, self.line))
-        for device, values in self.devices.items():
-            await self._publish(MessageType.DBIRTH, self._birth_metrics(device, values), device)
+        async with self._lock:
+            self.seq = -1
+            metrics = [Metric(BDSEQ, self.bd_seq, DataType.Int64), Metric(REBIRTH, False, DataType.Boolean)]
+            await self._publish(MessageType.NBIRTH, metrics + self._birth_metrics(None, self.line))
+            for device, values in self.devices.items():
+                await self._publish(MessageType.DBIRTH, self._birth_metrics(device, values), device)
 
     async def data(self, device: str, values: Mapping[str, Value]) -> None:
         """DDATA by alias, as a station sends it."""
@@ -147,7 +164,17 @@ class StationPublisher:
         metrics = [
             Metric(None, v, _datatype(v), alias=self.aliases[device, name]) for name, v in values.items()
         ]
-        await self._publish(MessageType.DDATA, metrics, device)
+        async with self._lock:
+            await self._publish(MessageType.DDATA, metrics, device)
+
+    async def node_data(self, values: Mapping[str, Value]) -> None:
+        """NDATA by alias: the line's figures."""
+        self.line.update(values)
+        metrics = [
+            Metric(None, v, _datatype(v), alias=self.aliases[None, name]) for name, v in values.items()
+        ]
+        async with self._lock:
+            await self._publish(MessageType.NDATA, metrics)
 
     def lose(self, messages: int) -> None:
         """As if `messages` of this node's messages never reached the console: a gap in seq."""
