@@ -75,6 +75,9 @@ def status_text(overview: dict[str, Any], tz: ZoneInfo) -> Text:
     if health.get("reports_error"):
         text.append("  ")
         text.append(f" REPORTS: {health['reports_error']} ", style="bold reverse yellow")
+    if health.get("uplink_problem"):
+        text.append("  ")
+        text.append(f" {health['uplink_problem']} ", style="bold reverse yellow")
     return text
 
 

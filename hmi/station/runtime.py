@@ -47,6 +47,7 @@ from hmi.station.reporter import ShiftReporter
 from hmi.station.sd_notify import Notifier
 
 if TYPE_CHECKING:
+    from hmi.sparkplug.edge import EdgeNode
     from hmi.station.metrics_collector import SparkplugFigures
 
 log = logging.getLogger("ms5.station")
@@ -127,6 +128,8 @@ class Station:
         self.metrics: MetricsServer | None = None
         # systemd's watchdog, pinged from the tick loop (hmi/station/sd_notify.py).
         self.notifier = Notifier.from_env()
+        # The Sparkplug B edge node on the plant broker ([sparkplug]), a task like the connections.
+        self.uplink: EdgeNode | None = None
 
     def open(self) -> None:
         """Open the store and rebuild the engine from its journal (nothing is counted twice)."""
@@ -194,6 +197,13 @@ class Station:
         self._tasks.append(asyncio.create_task(self._tick_loop(), name="tick"))
         if self.reporter is not None:
             self._tasks.append(asyncio.create_task(self.reporter.run(), name="shift reports"))
+        self.uplink = None
+        if self.config.sparkplug is not None:
+            # Loaded only when configured: a station without a plant broker imports no MQTT.
+            from hmi.sparkplug.edge import EdgeNode
+
+            self.uplink = EdgeNode(self, self.config.sparkplug)
+            self._tasks.append(asyncio.create_task(self.uplink.run(), name="sparkplug"))
 
     async def _serve_metrics(self) -> None:
         """Serve `[metrics] listen`; a reload with another address moves it."""

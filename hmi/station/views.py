@@ -68,6 +68,10 @@ def health_view(station: Station) -> dict[str, Any]:
         "connections_driver_error": broken,
         # A shift report not written, or its mail waiting in the outbox (hmi/station/reporter.py).
         "reports_error": station.reporter.problem() if station.reporter is not None else None,
+        # The plant broker away, values waiting in the store-and-forward buffer, or dropped from it.
+        "uplink_problem": station.uplink.problem() if station.uplink is not None else None,
+        "uplink_buffered": station.uplink.buffer.count if station.uplink and station.uplink.buffer else 0,
+        "uplink_dropped": station.uplink.buffer.dropped if station.uplink and station.uplink.buffer else 0,
     }
 
 

@@ -207,6 +207,8 @@ class OverviewScreen(QWidget):
             problems.append(self.tr("Store: {problem}").format(problem=health["store_loss"]))
         if health.get("reports_error"):
             problems.append(self.tr("Reports: {problem}").format(problem=health["reports_error"]))
+        if health.get("uplink_problem"):
+            problems.append(str(health["uplink_problem"]))
         if problems:
             # Loud only when something is wrong.
             self.health.setText(" · ".join(problems))

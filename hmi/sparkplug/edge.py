@@ -1,0 +1,485 @@
+"""The edge node: the station's Sparkplug B 3.0 session with the plant broker, a task of the station.
+
+Per MQTT connection: a new `bdSeq` (kept in the store, `core.uplink_buffer`), the NDEATH with it
+as the will (QoS 1); the subscriptions to the node's NCMD and its devices' DCMD (and to the
+primary host's STATE, whose online the node waits for); NBIRTH (seq 0) and a DBIRTH per
+equipment whose PLC connections are up; then the buffered values, oldest first, as historical
+DDATA in batches, each row deleted once the broker acknowledged it; then live DDATA by exception,
+aliases only. Every message but NDEATH carries `seq`, 0-255.
+
+DDATA is published with QoS 1 (Sparkplug asks for 0) so that the broker's PUBACK says when a value
+may be forgotten: a value whose publish is not acknowledged goes to the buffer, and while there is
+no session everything does. An equipment whose PLC connection is lost gets its DDEATH, and its
+DBIRTH when the connection is back. NCMD `Node Control/Rebirth` is answered with a new birth
+sequence; every other command is refused and audited, since a command from the broker would
+bypass the PINs of the gate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import ssl
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import aiomqtt
+
+from core.config_sparkplug import SparkplugConfig, broker_address, edge_node_id
+from core.uplink_buffer import UplinkBuffer
+from hmi.sparkplug.metrics import DEVICE_METRICS, NODE_METRICS, Reader, Spec
+from sparkplug.payload import BDSEQ, REBIRTH, Metric, Payload, PayloadError, Value, decode, encode, now_ms
+from sparkplug.topics import (
+    MessageType,
+    Topic,
+    TopicError,
+    decode_state,
+    node_subscription,
+    parse_state_topic,
+    parse_topic,
+    state_topic,
+    topic,
+)
+
+if TYPE_CHECKING:
+    from hmi.station.runtime import Station
+
+log = logging.getLogger("ms5.sparkplug")
+T = TypeVar("T")
+
+RECONNECT_MAX_S = 30.0
+PUBLISH_TIMEOUT_S = 10.0
+
+
+class _EndSession(Exception):
+    """The session ends on purpose (the primary host went offline)."""
+
+
+@dataclass(frozen=True)
+class _Data:
+    device: str | None  # None: node metrics (NDATA)
+    ts_ms: int
+    values: tuple[tuple[str, Value], ...]
+
+
+@dataclass(frozen=True)
+class _Life:
+    device: str
+    alive: bool
+
+
+_Item = _Data | _Life | None  # None: a rebirth was asked for
+
+
+def password_of(sp: SparkplugConfig) -> str | None:
+    """The broker password from its file or environment variable; ValueError naming what is missing."""
+    if sp.password_env is not None:
+        value = os.environ.get(sp.password_env)
+        if value is None:
+            raise ValueError(f"the broker password: environment variable {sp.password_env} is not set")
+        return value
+    if sp.password_file is not None:
+        try:
+            return Path(sp.password_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise ValueError(f"the broker password: cannot read {sp.password_file}: {exc.strerror}") from None
+    return None
+
+
+class EdgeNode:
+    def __init__(self, station: Station, sp: SparkplugConfig) -> None:
+        self.station = station
+        self.sp = sp
+        self.group = sp.group_id
+        self.node = edge_node_id(sp, [line.id for line in station.config.lines])
+        self.devices = [eq.id for line in station.config.lines for eq in line.equipment]
+        self.reader = Reader(station)
+        self.buffer: UplinkBuffer | None = None
+        self.bd_seq: int | None = None
+        self.state = "starting"  # said on the faces' health while it is not "online"
+        self._seq = 0
+        self._live = False
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._sent: dict[str | None, dict[str, Value]] = {}  # what the broker (or buffer) has of each
+        self._alive: dict[str, bool] = {}  # each device's PLC connections up, at the last scan
+        self._born: set[str] = set()  # devices with a DBIRTH in this session
+        self._figures_at = float("-inf")
+        aliases = iter(range(1, 1 + len(NODE_METRICS) + len(DEVICE_METRICS) * len(self.devices)))
+        # Unique across the node, and the same for a given config: a host may keep them.
+        self.node_alias = {s.name: next(aliases) for s in NODE_METRICS}
+        self.device_alias = {d: {s.name: next(aliases) for s in DEVICE_METRICS} for d in self.devices}
+
+    # -- what the faces say ---------------------------------------------------------------------
+
+    def problem(self) -> str | None:
+        """One line for the faces' health while values wait or were dropped; None when all is sent."""
+        buf = self.buffer
+        if buf is None:
+            return None
+        parts = []
+        if not self._live:
+            parts.append(f"plant broker {self.state}")
+        if buf.count:
+            parts.append(f"{buf.count} messages buffered ({buf.size_bytes / 1e6:.1f} MB)")
+        if dropped := buf.dropped:
+            parts.append(f"{dropped} dropped (buffer full, max_buffer_mb {self.sp.max_buffer_mb:g})")
+        return "Sparkplug: " + ", ".join(parts) if parts else None
+
+    @property
+    def online(self) -> bool:
+        """Births sent and the buffer flushed: values go to the broker as they change."""
+        return self._live
+
+    def last_sent(self, device: str | None, name: str) -> Value:
+        """The value of a metric as the broker (or the buffer) last got it."""
+        return self._sent.get(device, {}).get(name)
+
+    # -- the task ---------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        store = self.station.store
+        assert store is not None
+        self.buffer = UplinkBuffer(store.conn, int(self.sp.max_buffer_mb * 1_000_000))
+        await self.station.live.wait()
+        scanner = asyncio.create_task(self._scan_loop(), name="sparkplug scan")
+        delay = 1.0
+        try:
+            while True:
+                try:
+                    await self._session()
+                    delay = 1.0
+                except (aiomqtt.MqttError, OSError, ValueError, _EndSession) as exc:
+                    why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    if self._live:
+                        log.warning("sparkplug: session ended: %s", why)
+                    self.state = f"offline ({why})"
+                finally:
+                    self._end_session()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RECONNECT_MAX_S)
+        finally:
+            scanner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scanner
+
+    def _end_session(self) -> None:
+        self._live = False
+        self._born.clear()
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if isinstance(item, _Data):
+                self._keep(item)
+
+    # -- scanning ---------------------------------------------------------------------------------
+
+    async def _scan_loop(self) -> None:
+        while True:
+            self.scan()
+            await asyncio.sleep(self.sp.scan_interval_s)
+
+    def scan(self) -> None:
+        """Compare every metric with what was sent; queue (or buffer) what changed."""
+        now = self.station.clock()
+        figures = now - self._figures_at >= self.sp.figures_interval_s
+        if figures:
+            self._figures_at = now
+        ts = round(now * 1000)
+        lost = {d.connection for d in self.station.diagnostics() if d.state == "failed"}
+        eq_of = self.station.config.equipment_by_id()
+        for device in self.devices:
+            alive = not any(b.connection in lost for b in eq_of[device][1].signals)
+            if self._alive.get(device, True) != alive:
+                self._alive[device] = alive
+                self._send(_Life(device, alive))
+            if alive:
+                self._diff(
+                    device, self.reader.device(device, now, figures=figures), DEVICE_METRICS, ts, figures
+                )
+        buf = self.buffer
+        assert buf is not None
+        node = self.reader.node(now, figures=figures, buffered=buf.count, dropped=buf.dropped)
+        self._diff(None, node, NODE_METRICS, ts, figures)
+
+    def _diff(
+        self, device: str | None, values: dict[str, Value], specs: tuple[Spec, ...], ts: int, figures: bool
+    ) -> None:
+        sent = self._sent.get(device)
+        if sent is None:  # the first look: a birth carries these, they are no change
+            self._sent[device] = dict(values)
+            return
+        changed = tuple(
+            (s.name, values[s.name])
+            for s in specs
+            if s.name in values
+            and (s.fast or figures)
+            and (s.name not in sent or sent[s.name] != values[s.name])
+        )
+        if changed:
+            sent.update(changed)
+            self._send(_Data(device, ts, changed))
+
+    def _send(self, item: _Item) -> None:
+        if self._live:
+            self._queue.put_nowait(item)
+        elif isinstance(item, _Data):
+            self._keep(item)
+
+    def _keep(self, item: _Data) -> None:
+        """Into the buffer: a device's values with their names, so a later birth's aliases map them."""
+        if item.device is None:
+            return  # node figures are the line's now; the devices' history is what a historian wants
+        spec = {s.name: s for s in DEVICE_METRICS}
+        metrics = tuple(
+            Metric(name, value, spec[name].datatype, timestamp_ms=item.ts_ms) for name, value in item.values
+        )
+        assert self.buffer is not None
+        self.buffer.append(item.ts_ms / 1000, item.device, encode(Payload(item.ts_ms, metrics)))
+
+    # -- the session ------------------------------------------------------------------------------
+
+    def _client(self) -> aiomqtt.Client:
+        sp = self.sp
+        broker = broker_address(sp.broker)
+        tls = None
+        if broker.tls:
+            context = ssl.create_default_context(cafile=sp.ca)
+            if sp.cert is not None and sp.key is not None:
+                context.load_cert_chain(sp.cert, sp.key)
+            tls = context
+        assert self.buffer is not None
+        self.bd_seq = self.buffer.next_session(256)
+        return aiomqtt.Client(
+            broker.host,
+            broker.port,
+            identifier=f"ms5-{self.group}-{self.node}",
+            username=sp.username,
+            password=password_of(sp),
+            keepalive=sp.keepalive_s,
+            will=aiomqtt.Will(topic(self.group, MessageType.NDEATH, self.node), self._death_payload(), qos=1),
+            tls_context=tls,
+            clean_session=True,
+            timeout=PUBLISH_TIMEOUT_S,
+        )
+
+    async def _session(self) -> None:
+        self.state = "connecting"
+        host_online = asyncio.Event()
+        async with self._client() as client:
+            for filt in node_subscription(self.group, self.node):
+                await client.subscribe(filt, qos=1)
+            if self.sp.primary_host_id is not None:
+                await client.subscribe(state_topic(self.sp.primary_host_id), qos=1)
+            else:
+                host_online.set()
+            reader = asyncio.create_task(self._read(client, host_online), name="sparkplug commands")
+            try:
+                if not host_online.is_set():
+                    self.state = f"waiting for primary host {self.sp.primary_host_id}"
+                await self._until(host_online.wait(), reader)
+                await self._births(client)
+                await self._flush(client)
+                self._live, self.state = True, "online"
+                log.info(
+                    "sparkplug: online at %s as %s/%s, bdSeq %s",
+                    self.sp.broker,
+                    self.group,
+                    self.node,
+                    self.bd_seq,
+                )
+                while True:
+                    item = await self._until(self._queue.get(), reader)
+                    await self._publish_item(client, item)
+            except (asyncio.CancelledError, _EndSession):
+                # The station stops, or the primary host went away: a clean DISCONNECT sends no
+                # will, so the death is said here.
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._death(client), 2.0)
+                raise
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError, _EndSession):
+                    await reader
+
+    @staticmethod
+    async def _until(awaitable: Coroutine[Any, Any, T], reader: asyncio.Task[None]) -> T:
+        """`awaitable`'s result, or the reader's exception if the session ends first."""
+        waiter: asyncio.Task[T] = asyncio.ensure_future(awaitable)
+        done, _ = await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if waiter in done:
+            return waiter.result()
+        waiter.cancel()
+        reader.result()
+        raise aiomqtt.MqttError("the broker connection ended")
+
+    async def _publish_item(self, client: aiomqtt.Client, item: _Item) -> None:
+        if item is None:
+            await self._births(client)
+        elif isinstance(item, _Life):
+            if item.alive:
+                await self._device_birth(client, item.device)
+            elif item.device in self._born:
+                self._born.discard(item.device)
+                await self._publish(client, MessageType.DDEATH, item.device, ())
+        else:
+            try:
+                await self._publish_data(client, item)
+            except aiomqtt.MqttError:
+                self._keep(item)  # not acknowledged: it stays to be sent as history
+                raise
+
+    async def _publish_data(self, client: aiomqtt.Client, item: _Data) -> None:
+        if item.device is None:
+            aliases, specs, kind = self.node_alias, NODE_METRICS, MessageType.NDATA
+        elif item.device in self._born:
+            aliases, specs, kind = self.device_alias[item.device], DEVICE_METRICS, MessageType.DDATA
+        else:
+            return  # a dead device's values: its next DBIRTH carries them
+        types = {s.name: s.datatype for s in specs}
+        metrics = tuple(
+            Metric(None, value, types[name], alias=aliases[name], timestamp_ms=item.ts_ms)
+            for name, value in item.values
+        )
+        await self._publish(client, kind, item.device, metrics, ts_ms=item.ts_ms)
+
+    async def _publish(
+        self,
+        client: aiomqtt.Client,
+        kind: MessageType,
+        device: str | None,
+        metrics: tuple[Metric, ...],
+        *,
+        ts_ms: int | None = None,
+    ) -> None:
+        payload = Payload(ts_ms if ts_ms is not None else now_ms(), metrics, seq=self._seq)
+        self._seq = (self._seq + 1) % 256
+        await client.publish(topic(self.group, kind, self.node, device), encode(payload), qos=1)
+
+    def _death_payload(self) -> bytes:
+        assert self.bd_seq is not None
+        return encode(Payload(now_ms(), (Metric(BDSEQ, self.bd_seq, NODE_METRICS[0].datatype),)))
+
+    async def _death(self, client: aiomqtt.Client) -> None:
+        await client.publish(topic(self.group, MessageType.NDEATH, self.node), self._death_payload(), qos=1)
+
+    async def _births(self, client: aiomqtt.Client) -> None:
+        """NBIRTH (seq 0) with every node metric, then a DBIRTH per device whose PLC is up."""
+        now = self.station.clock()
+        self._seq, self._born = 0, set()
+        buf = self.buffer
+        assert buf is not None and self.bd_seq is not None
+        values = self.reader.node(now, figures=True, buffered=buf.count, dropped=buf.dropped)
+        values |= {BDSEQ: self.bd_seq, REBIRTH: False}
+        self._sent[None] = dict(values)
+        await self._publish(
+            client, MessageType.NBIRTH, None, self._birth_metrics(values, NODE_METRICS, self.node_alias)
+        )
+        for device in self.devices:
+            if self._alive.get(device, True):
+                await self._device_birth(client, device)
+
+    async def _device_birth(self, client: aiomqtt.Client, device: str) -> None:
+        values = self.reader.device(device, self.station.clock(), figures=True)
+        self._sent[device] = dict(values)
+        await self._publish(
+            client,
+            MessageType.DBIRTH,
+            device,
+            self._birth_metrics(values, DEVICE_METRICS, self.device_alias[device]),
+        )
+        self._born.add(device)
+
+    @staticmethod
+    def _birth_metrics(
+        values: dict[str, Value], specs: tuple[Spec, ...], aliases: dict[str, int]
+    ) -> tuple[Metric, ...]:
+        ts = now_ms()
+        return tuple(
+            Metric(
+                s.name,
+                values.get(s.name),
+                s.datatype,
+                alias=aliases[s.name],
+                timestamp_ms=ts,
+                properties={"engUnit": s.unit} if s.unit else {},
+            )
+            for s in specs
+        )
+
+    async def _flush(self, client: aiomqtt.Client) -> None:
+        """The buffered values, oldest first, as historical DDATA of born devices, in batches."""
+        buf = self.buffer
+        assert buf is not None
+        self.state = "sending buffered values"
+        while rows := buf.oldest(self.sp.batch_size, sorted(self._born)):
+            runs: list[list[int]] = []
+            device: str | None = None
+            metrics: list[Metric] = []
+            for row in rows:
+                if row.device != device and metrics:
+                    await self._historical(client, device, metrics, runs)
+                    metrics, runs = [], []
+                device = row.device
+                runs.append([row.id])
+                try:
+                    kept = decode(row.body).metrics
+                except PayloadError:
+                    continue  # not ours to send; deleted with its run
+                aliases = self.device_alias.get(row.device, {})
+                metrics.extend(
+                    replace(m, name=None, alias=aliases[m.name], is_historical=True)
+                    for m in kept
+                    if m.name in aliases
+                )
+            await self._historical(client, device, metrics, runs)
+
+    async def _historical(
+        self, client: aiomqtt.Client, device: str | None, metrics: list[Metric], runs: list[list[int]]
+    ) -> None:
+        assert self.buffer is not None and device is not None
+        if metrics:
+            await self._publish(client, MessageType.DDATA, device, tuple(metrics))
+        self.buffer.delete([i for run in runs for i in run])  # acknowledged: the broker has them
+
+    async def _read(self, client: aiomqtt.Client, host_online: asyncio.Event) -> None:
+        async for message in client.messages:
+            text = str(message.topic)
+            try:
+                if self.sp.primary_host_id is not None and text.startswith("spBv1.0/STATE/"):
+                    if parse_state_topic(text) == self.sp.primary_host_id:
+                        if decode_state(bytes(message.payload)).online:
+                            host_online.set()
+                        elif host_online.is_set():
+                            raise _EndSession(f"primary host {self.sp.primary_host_id} offline")
+                    continue
+                self._command(parse_topic(text), bytes(message.payload))
+            except (TopicError, PayloadError) as exc:
+                log.warning("sparkplug: ignored a message on %s: %s", text, exc)
+
+    def _command(self, where: Topic, body: bytes) -> None:
+        names = [m.name or f"alias {m.alias}" for m in decode(body).metrics]
+        if (
+            where.message_type == MessageType.NCMD
+            and names
+            and all(
+                (m.name == REBIRTH or m.alias == self.node_alias[REBIRTH]) and m.value is True
+                for m in decode(body).metrics
+            )
+        ):
+            log.info("sparkplug: rebirth asked for")
+            self._queue.put_nowait(None)
+            return
+        if where.message_type not in (MessageType.NCMD, MessageType.DCMD):
+            return
+        target = where.device_id or where.edge_node_id
+        why = "commands from the broker would bypass the PINs: only Node Control/Rebirth is answered"
+        log.warning("sparkplug: refused %s for %s (%s)", where.message_type.value, target, ", ".join(names))
+        gate = self.station.gate
+        if gate is not None:
+            gate.audit.append(
+                self.station.clock(), None, None, f"sparkplug {where.message_type.value}", target, "refused",
+                f"{', '.join(names) or 'no metrics'}: {why}",
+            )  # fmt: skip
