@@ -248,6 +248,45 @@ def test_the_sparkplug_buffer_as_the_edge_node_reports_it(tmp_path: Path) -> Non
     asyncio.run(scenario())
 
 
+def test_the_edge_nodes_buffer_while_the_plant_broker_is_away(tmp_path: Path) -> None:
+    """`[sparkplug]` with nobody listening at the broker's address: the values wait in the
+    station's file, and the endpoint counts them as the edge node does."""
+    text = LINE.format(metrics=free_port()) + (
+        f'\n[sparkplug]\nbroker = "mqtt://127.0.0.1:{free_port()}"\ngroup_id = "Plant1"\n'
+    )
+    cfg = parse_config(text, tmp_path / "line.toml")
+    now = [T0]
+
+    async def scenario() -> tuple[int, int, dict[tuple[str, tuple[tuple[str, str], ...]], float]]:
+        station = Station(cfg, tmp_path / "station.db", clock=lambda: now[0])
+        try:
+            await station.start()
+            uplink = station.uplink
+            assert uplink is not None
+            made = [0]
+
+            def one_more_part() -> bool:
+                """A part a look: the edge node sends changes only, from its first scan on."""
+                made[0] += 1
+                now[0] = T0 + made[0]
+                station.ingest([Sample(now[0], "FILLER", "total_count", float(made[0]))])
+                station.tick()
+                return uplink.buffer is not None and uplink.buffer.count > 0
+
+            station.ingest([Sample(T0, "FILLER", "running", 1.0)])
+            await until(one_more_part, "values buffered")
+            assert uplink.buffer is not None
+            count, size = uplink.buffer.count, uplink.buffer.size_bytes
+            return count, size, await scrape(port_of(station))
+        finally:
+            await station.stop()
+
+    count, size, scraped = asyncio.run(scenario())
+    assert value(scraped, "ms5_sparkplug_buffer_messages") >= count > 0
+    assert value(scraped, "ms5_sparkplug_buffer_bytes") >= size > 0
+    assert value(scraped, "ms5_sparkplug_dropped_total") == 0
+
+
 def test_unhealthy_while_the_plcs_first_poll_has_not_ended(tmp_path: Path) -> None:
     """A PLC that accepts the connection and never answers: the engine's clock waits for it."""
 

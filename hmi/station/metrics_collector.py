@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
@@ -27,9 +28,9 @@ RATE_WINDOW_S = 10.0  # samples per second: over the last ten seconds, steady en
 
 
 class SparkplugFigures(Protocol):
-    """The hook for the Sparkplug B edge node (docs/SPARKPLUG.md): the station's `sparkplug`
-    attribute set to an object with these three figures, the collector reports them; while it is
-    None (no edge node, or `[sparkplug]` not configured) they read 0."""
+    """What the collector reports of the Sparkplug B edge node's store-and-forward buffer: the
+    station's `sparkplug` attribute when set, else the edge node's own buffer (`station.uplink`,
+    hmi/sparkplug/edge.py) read through `_UplinkFigures`; 0 without an edge node."""
 
     @property
     def buffered_messages(self) -> int:
@@ -43,6 +44,22 @@ class SparkplugFigures(Protocol):
     def dropped_messages(self) -> int:
         """Messages dropped, oldest first, to keep the buffer within its bound, ever since start."""
         ...
+
+
+@dataclass(frozen=True)
+class _UplinkFigures:
+    buffered_messages: int
+    buffered_bytes: int
+    dropped_messages: int
+
+
+def sparkplug_figures(station: Station) -> SparkplugFigures | None:
+    if station.sparkplug is not None:
+        return station.sparkplug
+    buffer = station.uplink.buffer if station.uplink is not None else None
+    if buffer is None:  # no [sparkplug], or the edge node has not opened its buffer yet
+        return None
+    return _UplinkFigures(buffer.count, buffer.size_bytes, buffer.dropped)
 
 
 class SampleRate:
@@ -135,7 +152,7 @@ class StationCollector(Collector):
             )
 
     def _sparkplug(self) -> Iterator[Metric]:
-        node = self.station.sparkplug
+        node = sparkplug_figures(self.station)
         yield GaugeMetricFamily(
             "ms5_sparkplug_buffer_messages",
             "Sparkplug messages kept for the broker, not yet acknowledged",
