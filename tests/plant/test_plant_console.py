@@ -165,3 +165,66 @@ def test_a_broken_broker_address_is_one_line(capsys: pytest.CaptureFixture[str])
     )
     assert main(["plant", "--broker", "mqtt://127.0.0.1", "--group", "a/b"]) == 2
     assert "is no Sparkplug id" in capsys.readouterr().err
+
+
+STATION = """
+[site]
+name = "Plant"
+
+[[lines]]
+id = "L1"
+name = "Bottling 1"
+timezone = "UTC"
+
+[[lines.shifts]]
+name = "Day"
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "00:00"
+end = "12:00"
+
+[[lines.shifts]]
+name = "Night"
+days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+start = "12:00"
+end = "00:00"
+
+[[lines.equipment]]
+id = "FILLER"
+ideal_cycle_time_s = 1
+
+[sparkplug]
+broker = "{url}"
+group_id = "Plant1"
+figures_interval_s = 0.5
+"""
+
+
+def test_a_real_station_as_its_edge_node_publishes_it_and_its_death(tmp_path: Path) -> None:
+    """The station's own edge node (hmi/sparkplug/), not a stand-in: the names agree."""
+    from core.config import parse_config
+    from core.samples import Sample
+    from hmi.station.runtime import Station
+
+    broker = Mosquitto(tmp_path)
+    broker.start()
+
+    async def scenario() -> None:
+        cfg = parse_config(STATION.format(url=broker.url), tmp_path / "line.toml")
+        station = Station(cfg, tmp_path / "station.db")
+        plant = PlantModel()
+        host = PlantHost(plant, broker_address(broker.url), group=GROUP)
+        app = PlantApp(plant, host)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await asyncio.wait_for(host.connected.wait(), WAIT_S)
+            await station.start()
+            now = station.clock()
+            station.ingest([Sample(now, "FILLER", "running", 1.0), Sample(now, "FILLER", "total_count", 0.0)])
+            await until(pilot, lambda: rows(pilot).get("Plant1/L1", [""])[0] == "L1", "the station's line")
+            await until(pilot, lambda: rows(pilot)["Plant1/L1"][1] == "running", "its state")
+            await station.stop()  # a clean stop publishes the NDEATH
+            await until(pilot, lambda: rows(pilot)["Plant1/L1"][6] == "STALE dead (NDEATH)", "its death")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        broker.stop()
