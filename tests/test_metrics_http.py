@@ -5,6 +5,7 @@ IT"). A real station on a SQLite file; the PLC a real Modbus server where polls 
 from __future__ import annotations
 
 import asyncio
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from core.config import Config, ConfigError, parse_config
 from core.samples import Sample
 from hmi.station.metrics_http import MetricsError
 from hmi.station.runtime import Station
-from tests.cli_runs import run_in_process
+from tests.cli_runs import run_in_process, run_process
 from tests.ports import free_port
 
 pytestmark = pytest.mark.slow  # an HTTP server (and a Modbus one) on 127.0.0.1
@@ -378,3 +379,17 @@ def test_listen_takes_an_ipv6_address_and_defaults_to_none(tmp_path: Path) -> No
     )
     without = LINE.replace('[metrics]\nlisten = "127.0.0.1:{metrics}"\n', "")
     assert parse_config(without, tmp_path / "b.toml").metrics.address is None
+
+
+def test_ms5_engine_on_a_taken_metrics_port_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        (tmp_path / "line.toml").write_text(LINE.format(metrics=port), encoding="utf-8")
+        result = run_process("engine", str(tmp_path / "line.toml"), "--db", str(tmp_path / "station.db"))
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"ms5 engine: metrics.listen 127.0.0.1:{port}: cannot listen: Address already in use\n"
+    )

@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 from typing import TYPE_CHECKING
 
@@ -89,9 +91,13 @@ class MetricsServer:
         try:
             self._server = await asyncio.start_server(self._serve, host, port, limit=REQUEST_MAX_BYTES)
         except OSError as exc:
-            raise MetricsError(
-                f"metrics.listen {host}:{port}: cannot listen: {exc.strerror or exc}".rstrip()
-            ) from None
+            # asyncio words a failed bind itself ("error while attempting to bind on address ..."):
+            # the system's words for the errno say it in the config's terms.
+            if isinstance(exc, socket.gaierror):  # a host name that does not resolve
+                why = f"unknown host ({exc.strerror})"
+            else:
+                why = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise MetricsError(f"metrics.listen {host}:{port}: cannot listen: {why}") from None
         self.rate.look()
         self._rate_task = asyncio.create_task(self._watch_rate(), name="metrics rate")
 
