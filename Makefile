@@ -14,8 +14,8 @@ demo: setup
 	$(VENV)/bin/ms5 demo
 
 lint: setup
-	$(VENV)/bin/ruff check core connectors hmi tests scripts
-	$(VENV)/bin/ruff format --check core connectors hmi tests scripts
+	$(VENV)/bin/ruff check core connectors hmi sparkplug tests scripts
+	$(VENV)/bin/ruff format --check core connectors hmi sparkplug tests scripts
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
@@ -25,7 +25,7 @@ test: lint
 # The inner loop: ruff and the tests not marked slow (engine, config, store, views, permissions,
 # socket protocol; no servers, no Qt, no PyInstaller), in under two minutes. `make test` runs all.
 check: setup
-	$(VENV)/bin/ruff check core connectors hmi tests scripts
+	$(VENV)/bin/ruff check core connectors hmi sparkplug tests scripts
 	$(VENV)/bin/pytest -m "not slow"
 
 bench: setup

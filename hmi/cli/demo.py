@@ -83,6 +83,9 @@ async def run_demo(config: Config, *, seconds: float | None, every: float, speed
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     print(f"station: store {db}, socket {server.path}; Ctrl-C stops", flush=True)
+    if station.uplink is not None:
+        sp = station.uplink
+        print(f"sparkplug: edge node {sp.group}/{sp.node} on {sp.sp.broker}", flush=True)
     started = time.monotonic()
     since = shift.start
     try:

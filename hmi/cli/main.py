@@ -107,6 +107,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return cmd_replay(ns)
     face = args.face if args.face != "auto" else demo_face()
     cfg = cli_station.load_station_config(args.config or str(DEMO_CONFIG))
+    if args.broker is not None:
+        cfg = demo_on_broker(cfg, args.broker, args.group)
     if face == "panel":
         from hmi.panel.app import run_panel  # Qt loads only for the panel
 
@@ -118,6 +120,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     asyncio.run(run_demo(cfg, seconds=args.seconds, every=args.every, speed=args.speed, seed=args.seed))
     return 0
+
+
+def demo_on_broker(cfg: Config, url: str, group: str) -> Config:
+    """The demo line's config, its station an edge node on the broker at `url` (docs/SPARKPLUG.md)."""
+    from core.config_sparkplug import SparkplugConfig, sparkplug_errors
+
+    try:
+        sp = SparkplugConfig(broker=url, group_id=group)
+    except ValueError as exc:
+        raise UsageError(f"--broker: {exc}") from None
+    problems = list(
+        sparkplug_errors(
+            sp, [line.id for line in cfg.lines], [e.id for li in cfg.lines for e in li.equipment]
+        )
+    )
+    if problems:
+        raise UsageError(f"--broker/--group: {problems[0][1]}")
+    return cfg.model_copy(update={"sparkplug": sp})
 
 
 def demo_face() -> str:
@@ -174,6 +194,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--speed", type=float, default=1.0, metavar="X", help="run the machines X times faster")
     p.add_argument("--seed", type=int, default=1, help="the simulated line's seed")
+    p.add_argument(
+        "--broker",
+        metavar="URL",
+        help="also publish the line as a Sparkplug B edge node on this MQTT broker (mqtt://host:1883)",
+    )
+    p.add_argument(
+        "--group", default="demo", metavar="G", help="the Sparkplug group id with --broker (default: demo)"
+    )
     p.add_argument(
         "--face",
         choices=("auto", "panel", "console", "text"),

@@ -75,6 +75,14 @@ class _Life:
 _Item = _Data | _Life | None  # None: a rebirth was asked for
 
 
+def _raise_if_cancelled() -> None:
+    """Python 3.11's wait_for (inside aiomqtt's publish) can swallow a cancellation that comes as
+    the PUBACK does; the task still says it is being cancelled, so the stop is honoured here."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 def password_of(sp: SparkplugConfig) -> str | None:
     """The broker password from its file or environment variable; ValueError naming what is missing."""
     if sp.password_env is not None:
@@ -153,6 +161,11 @@ class EdgeNode:
                     await self._session()
                     delay = 1.0
                 except (aiomqtt.MqttError, OSError, ValueError, _EndSession) as exc:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        # Cancelled (the station stops) while the client closed: an error of the
+                        # closing must not swallow the stop, or the station waits for this forever.
+                        raise asyncio.CancelledError from exc
                     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                     if self._live:
                         log.warning("sparkplug: session ended: %s", why)
@@ -293,6 +306,7 @@ class EdgeNode:
                 while True:
                     item = await self._until(self._queue.get(), reader)
                     await self._publish_item(client, item)
+                    _raise_if_cancelled()
             except (asyncio.CancelledError, _EndSession):
                 # The station stops, or the primary host went away: a clean DISCONNECT sends no
                 # will, so the death is said here.
@@ -308,7 +322,11 @@ class EdgeNode:
     async def _until(awaitable: Coroutine[Any, Any, T], reader: asyncio.Task[None]) -> T:
         """`awaitable`'s result, or the reader's exception if the session ends first."""
         waiter: asyncio.Task[T] = asyncio.ensure_future(awaitable)
-        done, _ = await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            done, _ = await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            waiter.cancel()
+            raise
         if waiter in done:
             return waiter.result()
         waiter.cancel()
@@ -357,6 +375,7 @@ class EdgeNode:
         payload = Payload(ts_ms if ts_ms is not None else now_ms(), metrics, seq=self._seq)
         self._seq = (self._seq + 1) % 256
         await client.publish(topic(self.group, kind, self.node, device), encode(payload), qos=1)
+        _raise_if_cancelled()
 
     def _death_payload(self) -> bytes:
         assert self.bd_seq is not None

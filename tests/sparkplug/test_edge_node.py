@@ -15,6 +15,7 @@ from core.config import Config, parse_config
 from core.samples import Sample
 from hmi.station.runtime import Station
 from sparkplug.payload import BDSEQ, REBIRTH, DataType, Metric, Payload, encode
+from sparkplug.topics import State, encode_state
 from tests.sparkplug.broker import Mosquitto, Received, Subscriber, subscriber
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio]
@@ -136,5 +137,31 @@ async def test_rebirth_on_ncmd_and_every_other_command_refused_and_audited(
         row = next(r for r in gate.audit.rows() if r.command == "sparkplug DCMD")
         assert row.target == "FILLER" and "Counts/Good" in str(row.detail) and "PIN" in str(row.detail)
         assert station.engine is not None and len(sub.of("NBIRTH")) == 2  # and nothing else happened
+    finally:
+        await station.stop()
+
+
+async def test_with_a_primary_host_the_node_waits_for_its_state_online(
+    tmp_path: Path, broker: Mosquitto, sub: Subscriber
+) -> None:
+    config = sparkplug_config(broker.url, 'primary_host_id = "scada"\n')
+    station = await started(config, tmp_path / "s.db")
+    try:
+        uplink = station.uplink
+        assert uplink is not None and sub.client is not None
+
+        async def until_waiting() -> None:
+            while uplink.state != "waiting for primary host scada":
+                await asyncio.sleep(0.02)  # polls the state itself
+
+        await asyncio.wait_for(until_waiting(), 30)
+        assert sub.of("NBIRTH") == []  # subscribed, and silent until the host is there
+        online = encode_state(State(True, int(time.time() * 1000)))
+        await sub.client.publish("spBv1.0/STATE/scada", online, qos=1, retain=True)
+        await sub.wait_for(lambda _: len(sub.of("NBIRTH")) == 1)
+        offline = encode_state(State(False, int(time.time() * 1000)))
+        await sub.client.publish("spBv1.0/STATE/scada", offline, qos=1, retain=True)
+        await sub.wait_for(lambda _: len(sub.of("NDEATH")) == 1)  # the host went away: so does the node
+        assert by_name(sub.of("NDEATH")[0])[BDSEQ].value == by_name(sub.of("NBIRTH")[0])[BDSEQ].value
     finally:
         await station.stop()

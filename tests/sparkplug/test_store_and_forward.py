@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,9 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio]
 WAIT_S = 60.0
 
 
-async def until(predicate: object, timeout: float = WAIT_S) -> None:
-    assert callable(predicate)
-
+async def until(predicate: Callable[[], bool], timeout: float = WAIT_S) -> None:
     async def loop() -> None:
         while not predicate():
             await asyncio.sleep(0.02)  # polls the condition itself
@@ -69,7 +69,7 @@ async def test_an_outage_is_flushed_in_order_after_the_births_with_nothing_lost(
             assert alias is not None
             for code in (101, 0):  # live, before the outage
                 station.ingest([Sample(time.time(), "FILLER", "fault_code", float(code))])
-                await sub.wait_for(lambda _, c=code: any(v == c for v, _h, _t in faults_seen(sub, alias)))
+                await until(partial(lambda c: any(v == c for v, _h, _t in faults_seen(sub, alias)), code))
             before = faults_seen(sub, alias)
         broker.kill()
 
@@ -77,7 +77,7 @@ async def test_an_outage_is_flushed_in_order_after_the_births_with_nothing_lost(
         for code in outage:
             station.ingest([Sample(time.time(), "FILLER", "fault_code", float(code))])
             # Each change seen by a scan before the next: a scan sends the value it sees.
-            await until(lambda c=code: uplink.last_sent("FILLER", "State/FaultCode") == c)
+            await until(partial(lambda c: uplink.last_sent("FILLER", "State/FaultCode") == c, code))
         await until(lambda: not uplink.online)
         health = health_view(station)
         assert health["uplink_buffered"] >= len(outage) and "buffered" in str(health["uplink_problem"])
@@ -93,7 +93,8 @@ async def test_an_outage_is_flushed_in_order_after_the_births_with_nothing_lost(
             assert all(h for _v, h, _t in flushed)
             stamps = [t for _v, _h, t in flushed]
             assert stamps == sorted(stamps) and stamps[0] > before[-1][2]
-            station.ingest([Sample(time.time(), "FILLER", "fault_code", 205.0)])  # then live again
+            await until(lambda: uplink.online)  # the buffer flushed: then live again
+            station.ingest([Sample(time.time(), "FILLER", "fault_code", 205.0)])
             await sub.wait_for(lambda _: len(faults_seen(sub, alias)) == len(outage) + 1)
             assert faults_seen(sub, alias)[-1][:2] == (205, False)
             assert station.store is not None
