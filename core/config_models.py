@@ -182,6 +182,34 @@ class People(_Model):
     simple_pins: bool = False  # all one digit (0000) or a straight run (1234, 4321) are refused
 
 
+def parse_listen(value: str) -> tuple[str, int]:
+    """`host:port` (`[::1]:9108` for IPv6) as (host, port); ValueError saying what is wrong."""
+    host, sep, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f'{value!r} is not host:port (e.g. "127.0.0.1:9108"; the port 1 to 65535)')
+    return host, int(port)
+
+
+class MetricsEndpoint(_Model):
+    """`[metrics]`: where the station serves Prometheus text and /healthz for plant IT
+    (hmi/station/metrics_http.py). Left out, nothing listens."""
+
+    listen: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_listen(value)
+        return value
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        return None if self.listen is None else parse_listen(self.listen)
+
+
 class ReplayUser(_Model):
     name: str
     role: Literal["operator", "maintenance", "supervisor", "admin"]
@@ -317,6 +345,7 @@ class Config(_Model):
     people: People = People()
     store: StoreSection = StoreSection()
     reports: Reports = Reports()
+    metrics: MetricsEndpoint = MetricsEndpoint()
     sparkplug: SparkplugConfig | None = None  # the station as a Sparkplug B edge node (docs/SPARKPLUG.md)
     connections: list[Connection] = []
 

@@ -23,6 +23,7 @@ from hmi.cli import console as cli_console
 from hmi.cli import import_journal as cli_import
 from hmi.cli import panel as cli_panel
 from hmi.cli import people as cli_people
+from hmi.cli import plant as cli_plant
 from hmi.cli import sim as cli_sim
 from hmi.cli import station as cli_station
 from hmi.cli import verify as cli_verify
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_verify.register(sub)
     cli_panel.register(sub)
     cli_console.register(sub)
+    cli_plant.register(sub)
     cli_sim.register(sub)
     cli_commissioning.register(sub)
     p = add(

@@ -85,6 +85,16 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
     except StoreError as exc:
         await server.stop()
         raise UsageError(str(exc), located=True) from None
+    except UsageError:  # `[metrics] listen` that cannot be served: its one line
+        await server.stop()
+        await station.stop()
+        raise
+    if station.notifier is not None:  # systemd's Type=notify: serving now (hmi/station/sd_notify.py)
+        station.notifier.send("READY=1")
+    if station.metrics is not None:
+        host = station.metrics.address[0]
+        where = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
+        print(f"station: metrics on http://{where}:{station.metrics.port}/metrics and /healthz", flush=True)
     tasks.append(asyncio.create_task(_until_failure(station)))
     if config_path is not None:
         reloader = ConfigReloader(station, config_path, load_station_config, say=_say)
@@ -102,6 +112,8 @@ async def run_station(cfg: Config, db: Path, config_path: Path | None = None) ->
             if failure is not None:
                 raise failure
     finally:
+        if station.notifier is not None:
+            station.notifier.send("STOPPING=1")
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -60,12 +60,15 @@ from core.samples import Sample
 from core.snapshot_schedule import SnapshotSchedule
 from core.store import Store, StoreError
 from hmi.station.clock import StationClock
+from hmi.station.metrics_http import MetricsServer
 from hmi.station.reporter import ShiftReporter
 from hmi.station.restore import Restore
+from hmi.station.sd_notify import Notifier
 from hmi.station.upkeep import Upkeep
 
 if TYPE_CHECKING:
     from hmi.sparkplug.edge import EdgeNode
+    from hmi.station.metrics_collector import SparkplugFigures
 
 log = logging.getLogger("ms5.station")
 
@@ -156,6 +159,16 @@ class Station:
         # The start-up's restore in its worker thread (see the module's docstring), and its task.
         self.restore = Restore(config, db_path)
         self._restoring: asyncio.Task[None] | None = None
+        # Read by the metrics endpoint when scraped (hmi/station/metrics_collector.py): counted
+        # once per batch or tick, never per sample.
+        self.samples_in = 0  # values read from the PLCs since start
+        self.store_write_errors = 0  # failed commits since start
+        self.ticked_at: float | None = None  # time.monotonic() of the engine's last tick
+        # The Sparkplug edge node's buffer figures, once one runs (metrics_collector.SparkplugFigures).
+        self.sparkplug: SparkplugFigures | None = None
+        self.metrics: MetricsServer | None = None
+        # systemd's watchdog, pinged from the tick loop (hmi/station/sd_notify.py).
+        self.notifier = Notifier.from_env()
         # The Sparkplug B edge node on the plant broker ([sparkplug]), a task like the connections.
         self.uplink: EdgeNode | None = None
 
@@ -276,6 +289,7 @@ class Station:
             self._open_store()
             self.restore = Restore(self.config, self.db_path)
             self._restoring = asyncio.create_task(self._restore(), name="restore")
+        await self._serve_metrics()  # first: a port taken is refused before a PLC is polled
         self.runners = [
             ConnectionRunner(
                 driver, self.ingest, clock=self.clock, on_state=self.on_connection, since=self.started_at
@@ -313,6 +327,22 @@ class Station:
         if self._restoring is not None:
             await asyncio.shield(self._restoring)
 
+    async def _serve_metrics(self) -> None:
+        """Serve `[metrics] listen`; a reload with another address moves it."""
+        address = self.config.metrics.address
+        if self.metrics is not None and self.metrics.address == address:
+            return
+        await self._stop_metrics()
+        if address is not None:
+            server = MetricsServer(self, *address)
+            await server.start()
+            self.metrics = server
+
+    async def _stop_metrics(self) -> None:
+        if self.metrics is not None:
+            await self.metrics.stop()
+            self.metrics = None
+
     async def _start_clock(self) -> None:
         """Hold the engine until it is restored and every connection's first poll has ended, then
         feed it what came."""
@@ -336,6 +366,7 @@ class Station:
     def ingest(self, samples: list[Sample]) -> None:
         received = self.clock()
         tags = self.tags
+        self.samples_in += len(samples)
         if self._held is not None:
             self._held.extend(samples)
             for s in samples:  # the tag views show them at once all the same
@@ -366,11 +397,13 @@ class Station:
         now = self.clock()
         self._release(self.pace.due(now))
         engine.tick(now)
+        self.ticked_at = time.monotonic()
         try:
             store.maybe_flush(now)
             if engine.now is not None and self.snapshots.due(engine.now):
                 self.write_snapshot()
         except Exception as exc:  # a full or read-only disk must not stop counting
+            self.store_write_errors += 1
             message = self._store_trouble(store, exc)
             if self.store_error is None:
                 log.error("store: %s", message)
@@ -399,6 +432,8 @@ class Station:
         while True:
             await asyncio.sleep(TICK_S)
             self.tick()
+            if self.notifier is not None:
+                self.notifier.ping()
 
     async def reload(self, config: Config) -> None:
         """Run on `config` from now on: a restart inside the process, so that it gives what a
@@ -437,6 +472,7 @@ class Station:
     async def stop(self) -> None:
         await self._stop_restore()
         await self._stop_tasks()
+        await self._stop_metrics()
         self._close()
 
     async def _stop_restore(self) -> None:
