@@ -22,7 +22,8 @@ from typing import Any
 from core.calendar import ShiftOccurrence
 from core.engine_commands import NOTE_MAX, CommandError, EngineCommands, Refused
 from core.engine_counts import EngineCounting
-from core.engine_figures import DowntimeEvent, EngineFigures
+from core.engine_figures import DowntimeEvent
+from core.engine_slices import EngineSlices
 from core.engine_state import COMMS, COND_NAMES, SIGNAL_SLOT, STOP, EquipmentState, Job, Segment
 from core.events import OeeUpdate
 from core.samples import PACKML_EXECUTE, SIGNALS, Sample
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 
-class Engine(EngineCommands, EngineFigures, EngineCounting):
+class Engine(EngineCommands, EngineSlices, EngineCounting):
     """`Engine(config, marks=..., bus=...)`: see `core.engine_state.EngineState` for the arguments."""
 
     # ---------------------------------------------------------------- inputs

@@ -225,10 +225,14 @@ class EngineFigures(EngineState):
 
     def downtime_events(self, equipment: str, a: float, b: float) -> list[DowntimeEvent]:
         """One event per contiguous down period inside [a, b), clipped to the window."""
+        return [ev for ev, _seg in self._downtime(equipment, a, b)]
+
+    def _downtime(self, equipment: str, a: float, b: float) -> list[tuple[DowntimeEvent, Segment | None]]:
+        """`downtime_events` with the segment of each (None before the first segment)."""
         st = self._eq[equipment]
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
-        events: list[DowntimeEvent] = []
+        events: list[tuple[DowntimeEvent, Segment | None]] = []
         current: tuple[float, float, Segment | None] | None = None
 
         def flush() -> None:
@@ -241,7 +245,7 @@ class EngineFigures(EngineState):
                 reason, fault = stop_reason(st, seg), (seg.fault_code or None)
             is_open = seg is not None and seg.end is None and e >= now
             note = seg.note if seg is not None else None
-            events.append(DowntimeEvent(equipment, s, e, reason, fault, is_open, note))
+            events.append((DowntimeEvent(equipment, s, e, reason, fault, is_open, note), seg))
 
         for s, e, _kind, seg, category, _inferred in self._pieces(st, a, b, now):
             is_down = category in ("no_data", "down")

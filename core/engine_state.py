@@ -164,6 +164,7 @@ class EngineState:
         self.config = config
         self.bus = bus or EventBus()
         self.now: float | None = None
+        self.started: float | None = None  # the engine's first time: figure slices begin there
         self._marks = sorted(marks)
         self.calendars = {line.id: ShiftCalendar(line) for line in config.lines}
         self.jobs: dict[str, Job] = {}
