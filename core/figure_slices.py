@@ -102,9 +102,8 @@ class SliceWriter:
             for eq in line.equipment:
                 if engine.now <= self._due.get(eq.id, float("-inf")):
                     continue  # this runs at every flush: most of the time no slice has ended
-                start = self._next.get(eq.id)
-                if start is None:
-                    start = edge_at_or_before(calendar, engine.started)
+                # The first slice begins with the engine: no slice holds time before its data.
+                start = self._next.get(eq.id, engine.started)
                 while True:
                     end = next_edge(calendar, start)
                     if not engine.settled(eq.id, start, end):
@@ -123,7 +122,7 @@ class SliceWriter:
         if span is None or written_until is None:
             return
         calendar = engine.calendars[engine.line_of(equipment)]
-        start = edge_at_or_before(calendar, span[0])
+        start = max(edge_at_or_before(calendar, span[0]), engine.started or span[0])
         while start < min(span[1], written_until):
             end = next_edge(calendar, start)
             self._rows[(equipment, start)] = (end, slice_body(engine, equipment, start, end))

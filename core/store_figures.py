@@ -24,7 +24,7 @@ from core.figure_slices import SUM_FIELDS
 from core.metrics import Metrics
 from core.store_calls import read_calls
 
-__all__ = ["NotProjected", "StoreFigures"]
+__all__ = ["NotProjected", "StoreFigures", "closed_slices", "journal_end"]
 
 
 class NotProjected(ValueError):
@@ -127,3 +127,22 @@ class StoreFigures:
         if len(ends) < len(self._slices):
             return None
         return min(ends)
+
+
+def closed_slices(conn: sqlite3.Connection) -> tuple[float, float] | None:
+    """(start of the first slice, end of the last slice every equipment has closed), or None
+    when the store has none (or is older than the slices)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'figure_slices'").fetchone() is None:
+        return None
+    row = conn.execute(
+        'SELECT max(first), min(last) FROM (SELECT min(start) AS first, max("end") AS last '
+        "FROM figure_slices GROUP BY equipment)"
+    ).fetchone()
+    if row[0] is None:
+        return None
+    return float(row[0]), float(row[1])
+
+
+def journal_end(conn: sqlite3.Connection) -> float | None:
+    row = conn.execute("SELECT max(ts) FROM journal").fetchone()
+    return None if row[0] is None else float(row[0])
