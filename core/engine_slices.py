@@ -16,11 +16,12 @@ from core.engine_state import COMMS, STOP, EquipmentState, Segment
 @dataclass(frozen=True, slots=True)
 class SliceParts:
     """Of a window: the starts of the segments it has small stops of, the signals with a good
-    value in it, the counters counts are derived from, and its downtime events each with the
+    value in it (and at its first instant), the counters counts are derived from, and its downtime events each with the
     start of its segment (None before the first one), so events over a slice edge join up."""
 
     small_stops: tuple[float, ...]
     present: tuple[str, ...]
+    good_at_start: tuple[str, ...]  # so the window that ends where this one starts has them too
     derived_from: tuple[str, ...]
     downtime: tuple[tuple[DowntimeEvent, float | None], ...]
 
@@ -75,10 +76,13 @@ class EngineSlices(EngineFigures):
             }
         )
         present = sorted(signal for signal, turns in st.validity.items() if had_good_value(turns, a, b))
+        at_start = sorted(signal for signal, turns in st.validity.items() if had_good_value(turns, a, a))
         downtime = tuple(
             (ev, None if seg is None else seg.start) for ev, seg in self._downtime(equipment, a, b)
         )
-        return SliceParts(tuple(small), tuple(present), tuple(sorted(derived_from(st))), downtime)
+        return SliceParts(
+            tuple(small), tuple(present), tuple(at_start), tuple(sorted(derived_from(st))), downtime
+        )
 
     def stop_span(self, equipment: str, at: float) -> tuple[float, float] | None:
         """[start, end) of the stop covering `at` and of the stop just before it when that one

@@ -65,6 +65,7 @@ def slice_body(engine: Engine, equipment: str, a: float, b: float) -> str:
         "sums": {name: getattr(m, name) for name in SUM_FIELDS},
         "small_stops": list(parts.small_stops),
         "present": list(parts.present),
+        "good_at_start": list(parts.good_at_start),
         "derived_from": list(parts.derived_from),
         "downtime": [[ev.start, ev.end, ev.reason, ev.fault_code, key] for ev, key in parts.downtime],
     }

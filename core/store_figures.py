@@ -17,14 +17,14 @@ from itertools import pairwise
 from typing import Any
 
 from core.andon import AndonCall
-from core.calendar import ShiftCalendar, ShiftOccurrence
-from core.config import Config
+from core.calendar import Sched, ShiftCalendar, ShiftOccurrence
+from core.config import COMMS_LOSS_REASON, Config
 from core.engine_figures import QUALITY_SIGNALS, DowntimeEvent
-from core.figure_slices import SUM_FIELDS
+from core.figure_slices import SUM_FIELDS, next_edge
 from core.metrics import Metrics
 from core.store_calls import read_calls
 
-__all__ = ["NotProjected", "StoreFigures", "closed_slices", "journal_end"]
+__all__ = ["NotProjected", "StoreFigures", "closed_slices", "journal_end", "sliced_equipment"]
 
 
 class NotProjected(ValueError):
@@ -38,6 +38,7 @@ class _Slice:
     sums: dict[str, float]
     small_stops: list[float]
     present: list[str]
+    good_at_start: list[str]
     derived_from: list[str]
     downtime: list[list[Any]]
 
@@ -45,6 +46,37 @@ class _Slice:
 @dataclass
 class _Board:
     calls: list[AndonCall] = field(default_factory=list)
+
+
+def _before_data(calendar: ShiftCalendar, a: float, b: float) -> list[_Slice]:
+    """The slices of [a, b), before the station's first time."""
+    out = []
+    while a < b:
+        end = min(next_edge(calendar, a), b)
+        out.append(_no_data(calendar, a, end))
+        a = end
+    return out
+
+
+def _no_data(calendar: ShiftCalendar, a: float, b: float) -> _Slice:
+    """[a, b) before the station's first time, as an engine sees it: no data (down, a
+    communication loss) where scheduled, planned stop in a break, and unscheduled."""
+    sums = dict.fromkeys(SUM_FIELDS, 0.0)
+    sums["all_time_s"] = b - a
+    downtime: list[list[Any]] = []
+    for s, e, kind in calendar.pieces(a, b):
+        if kind == Sched.UNSCHEDULED:
+            sums["unscheduled_time_s"] += e - s
+        elif kind == Sched.BREAK:
+            sums["planned_stop_time_s"] += e - s
+        else:
+            sums["down_time_s"] += e - s
+            sums["comms_loss_time_s"] += e - s
+            downtime.append([s, e, COMMS_LOSS_REASON, None, None])
+    for name in ("total_count", "good_count", "reject_count", "counter_resets", "counter_jitter_events"):
+        sums[name] = 0  # whole numbers, as the engine's
+    sums["counts_while_down"] = sums["clock_steps"] = 0
+    return _Slice(a, b, sums, [], [], [], [], downtime)
 
 
 class StoreFigures:
@@ -71,10 +103,22 @@ class StoreFigures:
                         b["sums"],
                         b["small_stops"],
                         b["present"],
+                        b["good_at_start"],
                         b["derived_from"],
                         b["downtime"],
                     )
                 )
+        for line in config.lines:
+            for eq in line.equipment:
+                slices = self._slices[eq.id]
+                if slices and lo < slices[0].start:
+                    first = slices[0]
+                    before = _before_data(self.calendars[line.id], lo, first.start)
+                    # A window [a, b] holds its instant b: the signals good when the data began.
+                    before[-1].present = list(first.good_at_start)
+                    for piece in before:
+                        piece.derived_from = first.derived_from
+                    slices[:0] = before
         self._starts = {eq: [s.start for s in slices] for eq, slices in self._slices.items()}
         self.andon = _Board(list(read_calls(conn, lo, hi)))
 
@@ -146,3 +190,7 @@ def closed_slices(conn: sqlite3.Connection) -> tuple[float, float] | None:
 def journal_end(conn: sqlite3.Connection) -> float | None:
     row = conn.execute("SELECT max(ts) FROM journal").fetchone()
     return None if row[0] is None else float(row[0])
+
+
+def sliced_equipment(conn: sqlite3.Connection) -> list[str]:
+    return [eq for (eq,) in conn.execute("SELECT DISTINCT equipment FROM figure_slices")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -26,7 +27,8 @@ from core.figure_source import FigureSource
 from core.journal import not_in_config
 from core.replay import Rejected, Window, replay_result, run_engine
 from core.store import Store
-from core.store_figures import NotProjected, StoreFigures, closed_slices, journal_end
+from core.store_figures import NotProjected, StoreFigures, closed_slices, journal_end, sliced_equipment
+from core.store_open import damaged
 from core.timefmt import iso, parse_time
 from hmi.cli.people import read_store
 from hmi.errors import UsageError
@@ -141,25 +143,34 @@ def _replayed(
 
 def _projected(
     args: argparse.Namespace, cfg: Config, lines: list[Line], store: Store
-) -> tuple[FigureSource, Window]:
-    """The figure slices of the window, rounded to whole closed slices (docs/REPORTS.md)."""
+) -> tuple[FigureSource, Window] | None:
+    """The figure slices of the window, rounded to whole closed slices (docs/REPORTS.md); None
+    when no closed slice lies in it (a young store, or the hour under way)."""
+    try:
+        return _from_slices(args, cfg, lines, store)
+    except sqlite3.DatabaseError as exc:
+        raise damaged(exc, store.path) from None
+
+
+def _from_slices(
+    args: argparse.Namespace, cfg: Config, lines: list[Line], store: Store
+) -> tuple[FigureSource, Window] | None:
     conn = store.conn
     held = closed_slices(conn)
     if held is None:
-        raise UsageError(
-            "the store holds no closed figure slices yet (a station of this version writes them "
-            "as each hour closes): use --replay"
-        )
+        return None
+    known = {eq.id for line in cfg.lines for eq in line.equipment}
+    gone = next((eq for eq in sliced_equipment(conn) if eq not in known), None)
+    if gone is not None:
+        raise UsageError(f"{store.path}: {not_in_config(gone)}", located=True)
     first, closed = held
     asked = _window(args, cfg, lines, [first, journal_end(conn) or closed])
     calendar = ShiftCalendar(lines[0])
-    start = max(edge_at_or_before(calendar, asked.start), first)
+    # Before the first slice the station had no data yet: an engine counts that time so too.
+    start = edge_at_or_before(calendar, asked.start)
     end = min(edge_at_or_before(calendar, asked.end), closed)
     if end <= start:
-        raise UsageError(
-            f"no closed figure slice lies in the window (the store's slices go from {_at(cfg, first)} "
-            f"to {_at(cfg, closed)}): use --replay for the hour under way"
-        )
+        return None
     window = Window(start, end)
     if window != asked:
         print(
@@ -182,10 +193,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     lines = _lines(cfg, args.line)
     rejected: list[Rejected] = []
     with read_store(args.db) as store:
-        if args.replay:
+        projected = None if args.replay else _projected(args, cfg, lines, store)
+        if projected is None:
+            # No closed slice in the window: the journal of the hour under way is at hand.
             source, window, rejected = _replayed(args, cfg, lines, store)
             return _write(args, cfg, lines, source, window, rejected)
-        source, window = _projected(args, cfg, lines, store)
+        source, window = projected
         try:
             return _write(args, cfg, lines, source, window, rejected)
         except NotProjected as exc:

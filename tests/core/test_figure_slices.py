@@ -126,11 +126,14 @@ WINDOWS = [
     Window(T0 + 8 * 3600, T0 + 16 * 3600),  # the Late shift
     Window(T0 + 4 * 3600, T0 + 5 * 3600),  # the hour of Early's lunch break
     Window(T0 + 16 * 3600, T0 + 19 * 3600),  # Night, over midnight
+    Window(T0 - 2 * 3600, T0 + 3600),  # from before the station's first sample: no data
 ]
 
 
-@pytest.mark.parametrize("window", WINDOWS, ids=["three-shifts", "late", "lunch-hour", "midnight"])
-def test_the_report_from_the_slices_is_the_report_of_a_replay(config: Config, db: Path, window: Window) -> None:
+@pytest.mark.parametrize("window", WINDOWS, ids=["three-shifts", "late", "lunch-hour", "midnight", "before"])
+def test_the_report_from_the_slices_is_the_report_of_a_replay(
+    config: Config, db: Path, window: Window
+) -> None:
     engine = replayed(config, db, window)
     source = projected(config, db, window)
     from_slices = replay_result(source, window, [])
@@ -167,7 +170,9 @@ def test_a_window_off_the_slice_edges_or_not_closed_is_refused(config: Config, d
 
 def slices(path: Path) -> list[tuple[Any, ...]]:
     with Store.open_read_only(path) as store:
-        return list(store.conn.execute('SELECT equipment, start, "end", body FROM figure_slices ORDER BY 1, 2'))
+        return list(
+            store.conn.execute('SELECT equipment, start, "end", body FROM figure_slices ORDER BY 1, 2')
+        )
 
 
 @pytest.mark.slow  # two more passes of the journal
