@@ -16,8 +16,9 @@ from core.engine_state import COMMS, STOP, EquipmentState, Segment
 @dataclass(frozen=True, slots=True)
 class SliceParts:
     """Of a window: the starts of the segments it has small stops of, the signals with a good
-    value in it (and at its first instant), the counters counts are derived from, and its downtime events each with the
-    start of its segment (None before the first one), so events over a slice edge join up."""
+    value in it (and at its first instant), the counters counts are derived from, and its
+    downtime events each with the start of its segment (None before the first one), so events
+    over a slice edge join up."""
 
     small_stops: tuple[float, ...]
     present: tuple[str, ...]
