@@ -129,6 +129,7 @@ class EngineFigures(EngineState):
         return max(0.0, min(end - seg.start, derive(st, seg.gap_ideal)[0]))
 
     def metrics(self, equipment: str, a: float, b: float) -> Metrics:
+        self.check_kept(a)
         st = self._eq[equipment]
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
@@ -184,6 +185,7 @@ class EngineFigures(EngineState):
     def timeline(self, equipment: str, a: float, b: float) -> list[tuple[float, float, str]]:
         """(start, end, time category) pieces of [a, b), the categories of docs/OEE.md ("Time
         categories"; no_data is down for lack of data); adjacent pieces of one category merged."""
+        self.check_kept(a)
         st = self._eq[equipment]
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
@@ -197,6 +199,7 @@ class EngineFigures(EngineState):
 
     def counts_per_bucket(self, equipment: str, a: float, b: float) -> list[tuple[float, int, int, int]]:
         """(bucket end, total, good, reject) of every one-minute count bucket ending in (a, b]."""
+        self.check_kept(a)
         st = self._eq[equipment]
         keys, counts = st.bucket_keys, st.counts
         out = []
@@ -229,6 +232,7 @@ class EngineFigures(EngineState):
 
     def _downtime(self, equipment: str, a: float, b: float) -> list[tuple[DowntimeEvent, Segment | None]]:
         """`downtime_events` with the segment of each (None before the first segment)."""
+        self.check_kept(a)
         st = self._eq[equipment]
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
