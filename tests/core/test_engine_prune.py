@@ -26,8 +26,9 @@ def config() -> Config:
 def engines(config: Config) -> tuple[Engine, Engine, list[dict[str, int]]]:
     """(pruned at each shift end to the previous shift's start, unpruned, sizes after each prune)."""
     calendar = ShiftCalendar(config.lines[0])
-    shifts = calendar.occurrences(T0, T0 + SHIFTS * 8 * 3600)
-    rows = sorted(generate(config, T0, SHIFTS * 8 + 2, seed=5).samples(), key=lambda s: s.ts)
+    hours = SHIFTS * 8 + 2  # two hours into the shift after them
+    shifts = calendar.occurrences(T0, T0 + hours * 3600)
+    rows = sorted(generate(config, T0, hours, seed=5).samples(), key=lambda s: s.ts)
     pruned, whole = Engine(config), Engine(config)
     sizes = []
     k, last = 1, T0
@@ -50,7 +51,7 @@ def test_after_many_shifts_the_pruned_engine_holds_about_two_of_them(
     engines: tuple[Engine, Engine, list[dict[str, int]]],
 ) -> None:
     pruned, whole, sizes = engines
-    assert len(sizes) == SHIFTS - 1
+    assert len(sizes) == SHIFTS
     kept, everything = pruned.kept_sizes(), whole.kept_sizes()
     # Four machines, a count bucket a minute: two shifts and a bit are at most 4 x 17 h x 60.
     assert kept["buckets"] <= 4 * 17 * 60
@@ -73,6 +74,8 @@ def test_its_figures_of_this_shift_and_the_previous_one_are_those_of_an_engine_k
     (previous,) = [
         o for o in calendar.occurrences(current.start - 3600, current.start) if o.end == current.start
     ]
+    # The previous shift begins where the engine was pruned: its first minute is kept too.
+    assert pruned.pruned_before == previous.start
     windows = [(previous.start, previous.end), (current.start, pruned.now), (previous.start, pruned.now)]
     for eq in pruned.equipment_ids:
         for a, b in windows:
