@@ -85,6 +85,11 @@ class SliceWriter:
     def pending(self) -> bool:
         return bool(self._rows or self._recheck)
 
+    @property
+    def owed_from(self) -> float | None:
+        """The start of the oldest slice not yet written, None before the engine had a time."""
+        return min(self._next.values(), default=None)
+
     def attach(self, conn: sqlite3.Connection) -> None:
         self._next = {
             eq: float(end)

@@ -369,6 +369,11 @@ class Store:
     def detach(self) -> None:
         self._projections.detach()
 
+    @property
+    def slices_owed_from(self) -> float | None:
+        """The start of the oldest figure slice not yet written: the engine must keep it."""
+        return self._projections.slices_owed_from
+
     # ---------------------------------------------------------------- writing
 
     def _check_open(self) -> None:

@@ -79,6 +79,10 @@ class Projections:
         )
 
     @property
+    def slices_owed_from(self) -> float | None:
+        return self._slices.owed_from
+
+    @property
     def andon_pending(self) -> bool:
         """Andon events waiting: they are committed at the next flush, whatever the interval."""
         return bool(self._andon)

@@ -41,6 +41,7 @@ from core.gate import CommandGate
 from core.rebuild import rebuild
 from core.samples import Sample
 from core.store import Store, StoreError
+from hmi.station.memory import Pruner
 from hmi.station.reporter import ShiftReporter
 
 log = logging.getLogger("ms5.station")
@@ -102,6 +103,7 @@ class Station:
         self.store_loss: str | None = None
         self.notes: list[str] = []  # what opening the store found, one line each (also logged)
         self.pace = CounterPace()
+        self.pruner = Pruner()  # bounded memory: the engine keeps two shifts and open items
         self.started_at: float | None = None
         self.tags: dict[tuple[str, str], TagValue] = {}  # (equipment, signal) -> last value
         self.events: deque[Event] = deque(maxlen=EVENT_TAIL)
@@ -228,6 +230,8 @@ class Station:
         engine.tick(now)
         try:
             store.maybe_flush(now)
+            # After the flush: the slices it wrote need no longer be kept.
+            self.pruner.step(self.config, engine, store, now)
         except Exception as exc:  # a full or read-only disk must not stop counting
             message = self._store_trouble(store, exc)
             if self.store_error is None:
