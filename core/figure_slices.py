@@ -129,6 +129,8 @@ class SliceWriter:
             return
         calendar = engine.calendars[engine.line_of(equipment)]
         start = max(edge_at_or_before(calendar, span[0]), engine.started or span[0])
+        if start < engine.pruned_before:
+            return  # the engine no longer has that stop (nor would it take a command about it)
         while start < min(span[1], written_until):
             end = next_edge(calendar, start)
             self._rows[(equipment, start)] = (end, slice_body(engine, equipment, start, end))

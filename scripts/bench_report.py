@@ -1,6 +1,6 @@
 """`ms5 report` from the figure slices against `ms5 report --replay` of the same window.
 
-    python -m scripts.bench_report [--hours 48] [--poll 1] [--seed 1]
+    python -m scripts.bench_report [--hours 48] [--poll 1] [--seed 1] [--synthetic-days 90]
 
 The demo line (assets/demo-line.toml, four machines) is simulated by the product's own line model
 for `--hours` (as scripts/bench_store_growth does) and fed, polled every `--poll` seconds, to an
@@ -9,6 +9,8 @@ engine and its store on a manual clock, so the store holds its journal and its p
 history (every closed slice), once from the figure slices and once with --replay (the journal
 through an engine, as `ms5 report` did before the slices); printed: the seconds each took, their
 ratio, and whether the two JSON objects are the same figures. The exit status is 1 if they differ.
+With `--synthetic-days N` the first whole day's slices are then copied day after day and a report
+over the N days is timed (figures not compared: the journal is not copied).
 """
 
 from __future__ import annotations
@@ -51,9 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--hours", type=float, default=48.0, help="simulated hours of history (default 48)")
     p.add_argument("--poll", type=float, default=1.0, help="poll interval in seconds (default 1)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--synthetic-days",
+        type=int,
+        default=0,
+        help="then time a report over this many days of slices made by copying the first day",
+    )
     args = p.parse_args(argv)
-    if args.hours < 10 or args.poll <= 0:
-        p.error("--hours must be at least 10 (a whole shift closed) and --poll positive")
+    if args.hours < 10 or args.poll <= 0 or args.synthetic_days < 0:
+        p.error("--hours must be at least 10 (a whole shift closed), --poll positive")
+    if args.synthetic_days and args.hours < 25:
+        p.error("--synthetic-days needs --hours 25 or more (a whole first day to copy)")
     config = load_config(DEMO)
     line = config.lines[0]
     print(
@@ -92,7 +102,41 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"replay {replay_s:6.3f} s | "
                 f"replay/slices {replay_s / sliced_s:6.1f}x | same figures: {'yes' if same else 'NO'}"
             )
+        if args.synthetic_days:
+            synthetic_s = synthetic(db, args.synthetic_days)
+            print(
+                f"  {args.synthetic_days} synthetic days of slices (each day the measured store's first "
+                f"whole day again; figures not compared): slices {synthetic_s:6.3f} s"
+            )
     return 0 if ok else 1
+
+
+def synthetic(db: Path, days: int) -> float:
+    """`ms5 report` over `days` days of figure slices: the first whole day's slices and calls
+    copied day after day, to time a long report (the journal is not copied; no replay)."""
+    day = 86400.0
+    with Store.open(db) as store:
+        conn = store.conn
+        rows = conn.execute(
+            'SELECT equipment, start, "end", body FROM figure_slices WHERE start >= ? AND "end" <= ?',
+            (T0, T0 + day),
+        ).fetchall()
+        firsts = {eq: min(s for e, s, _end, _b in rows if e == eq) for eq, _s, _e, _b in rows}
+        with conn:
+            conn.execute("DELETE FROM figure_slices")
+            for k in range(days):
+                conn.executemany(
+                    'INSERT INTO figure_slices(equipment, start, "end", body) VALUES (?, ?, ?, ?)',
+                    # The first slice starts at the first poll: stretched back to the day's start.
+                    [
+                        (eq, (T0 if s == firsts[eq] else s) + k * day, e + k * day, body)
+                        for eq, s, e, body in rows
+                    ],
+                )
+    line = load_config(DEMO).lines[0]
+    window = ("--from", iso(T0, line.tz), "--to", iso(T0 + days * day, line.tz))
+    seconds, _result = timed_report(str(DEMO), "--db", str(db), *window)
+    return seconds
 
 
 if __name__ == "__main__":
