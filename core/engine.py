@@ -23,8 +23,10 @@ from core.calendar import ShiftOccurrence
 from core.engine_clock import EngineClockSteps
 from core.engine_commands import NOTE_MAX, CommandError, EngineCommands, Refused
 from core.engine_counts import EngineCounting
-from core.engine_figures import DowntimeEvent, EngineFigures
-from core.engine_state import COMMS, COND_NAMES, SIGNAL_SLOT, STOP, EquipmentState, Job, Segment
+from core.engine_figures import DowntimeEvent
+from core.engine_prune import EnginePrune
+from core.engine_slices import EngineSlices
+from core.engine_state import COMMS, COND_NAMES, SIGNAL_SLOT, STOP, EquipmentState, Job, PrunedWindow, Segment
 from core.events import OeeUpdate
 from core.samples import PACKML_EXECUTE, SIGNALS, Sample
 
@@ -35,12 +37,13 @@ __all__ = [
     "DowntimeEvent",
     "Engine",
     "Job",
+    "PrunedWindow",
     "Refused",
     "Segment",
 ]
 
 
-class Engine(EngineCommands, EngineClockSteps, EngineFigures, EngineCounting):
+class Engine(EngineCommands, EngineClockSteps, EngineSlices, EngineCounting, EnginePrune):
     """`Engine(config, marks=..., bus=...)`: see `core.engine_state.EngineState` for the arguments."""
 
     # ---------------------------------------------------------------- inputs

@@ -144,6 +144,7 @@ class EngineFigures(EngineState):
         return max(0.0, min(end - seg.start, derive(st, seg.gap_ideal)[0]))
 
     def metrics(self, equipment: str, a: float, b: float) -> Metrics:
+        self.check_kept(a)
         st = self._eq[equipment]
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
@@ -201,6 +202,7 @@ class EngineFigures(EngineState):
     def timeline(self, equipment: str, a: float, b: float) -> list[tuple[float, float, str]]:
         """(start, end, time category) pieces of [a, b), the categories of docs/OEE.md ("Time
         categories"; no_data is down for lack of data); adjacent pieces of one category merged."""
+        self.check_kept(a)
         st = self._eq[equipment]
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
@@ -214,6 +216,7 @@ class EngineFigures(EngineState):
 
     def counts_per_bucket(self, equipment: str, a: float, b: float) -> list[tuple[float, int, int, int]]:
         """(bucket end, total, good, reject) of every one-minute count bucket ending in (a, b]."""
+        self.check_kept(a)
         st = self._eq[equipment]
         keys, counts = st.bucket_keys, st.counts
         out = []
@@ -242,10 +245,15 @@ class EngineFigures(EngineState):
 
     def downtime_events(self, equipment: str, a: float, b: float) -> list[DowntimeEvent]:
         """One event per contiguous down period inside [a, b), clipped to the window."""
+        return [ev for ev, _seg in self._downtime(equipment, a, b)]
+
+    def _downtime(self, equipment: str, a: float, b: float) -> list[tuple[DowntimeEvent, Segment | None]]:
+        """`downtime_events` with the segment of each (None before the first segment)."""
+        self.check_kept(a)
         st = self._eq[equipment]
         now = self.now if self.now is not None else b
         b = min(b, max(now, a))
-        events: list[DowntimeEvent] = []
+        events: list[tuple[DowntimeEvent, Segment | None]] = []
         current: tuple[float, float, Segment | None] | None = None
         gaps = self.clock_gaps
 
@@ -260,7 +268,7 @@ class EngineFigures(EngineState):
             is_open = seg is not None and seg.end is None and e >= now
             note = seg.note if seg is not None else None
             skipped = gap_seconds(gaps, s, e) if gaps else 0.0
-            events.append(DowntimeEvent(equipment, s, e, reason, fault, is_open, note, skipped))
+            events.append((DowntimeEvent(equipment, s, e, reason, fault, is_open, note, skipped), seg))
 
         for s, e, _kind, seg, category, _inferred in self._pieces(st, a, b, now):
             is_down = category in ("no_data", "down")

@@ -23,7 +23,7 @@ class EngineSegments(EngineState):
     """The clock every input goes through, and the segments a change of condition cuts."""
 
     def _start(self, ts: float) -> None:
-        self.now = ts
+        self.now = self.started = ts
         for st in self._eq.values():
             self._open_segment(st, ts, COMMS)
 

@@ -84,7 +84,19 @@ STORED_FIELDS = _SCALARS | _STR_SETS | _DICTS | _ARRAYS | _SPECIAL
 # Segment fields written as they are; `continued_by` is written as a reference.
 SEGMENT_FIELDS = tuple(f.name for f in fields(Segment) if f.name != "continued_by")
 # The engine's own attributes: stored, or given by the config and the caller.
-ENGINE_STORED = frozenset({"now", "jobs", "andon", "_eq", "ignored_samples", "clock_steps", "clock_gaps"})
+ENGINE_STORED = frozenset(
+    {
+        "now",
+        "started",
+        "pruned_before",
+        "jobs",
+        "andon",
+        "_eq",
+        "ignored_samples",
+        "clock_steps",
+        "clock_gaps",
+    }
+)
 ENGINE_GIVEN = frozenset({"config", "bus", "_marks", "calendars"})
 
 
@@ -195,6 +207,8 @@ def dump(engine: Engine, *, config: Config | None = None) -> bytes:
         "config": config_fingerprint(config or engine.config),
         "marks": list(engine._marks),
         "now": engine.now,
+        "started": engine.started,  # where the figure slices begin
+        "pruned_before": engine.pruned_before,  # figures before it are the slices' (bounded memory)
         "ignored_samples": engine.ignored_samples,
         "jobs": {line: [j.line, j.product, j.quantity, j.started] for line, j in engine.jobs.items()},
         "equipment": {eq: _equipment(st, blob) for eq, st in engine._eq.items()},
@@ -323,6 +337,9 @@ def _load(config: Config, body: bytes, marks: tuple[float, ...]) -> Engine:
         raise SnapshotError("of other equipment")
     now = doc["now"]
     engine.now = None if now is None else float(now)
+    started = doc["started"]
+    engine.started = None if started is None else float(started)
+    engine.pruned_before = float(doc["pruned_before"])
     engine.ignored_samples = int(doc["ignored_samples"])
     engine.jobs = {str(k): Job(str(a), str(p), q, float(t)) for k, (a, p, q, t) in doc["jobs"].items()}
     for eq, d in doc["equipment"].items():

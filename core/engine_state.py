@@ -155,6 +155,10 @@ class Job:
     started: float
 
 
+class PrunedWindow(ValueError):
+    """A figure asked of time the engine no longer keeps (`core.engine_prune`)."""
+
+
 class EngineState:
     """The engine's state, built from the config; the methods over it are in the other parts."""
 
@@ -164,6 +168,9 @@ class EngineState:
         self.config = config
         self.bus = bus or EventBus()
         self.now: float | None = None
+        self.started: float | None = None  # the engine's first time: figure slices begin there
+        # What `core.engine_prune` forgot lies before this: older windows raise PrunedWindow.
+        self.pruned_before = float("-inf")
         self._marks = sorted(marks)
         self.calendars = {line.id: ShiftCalendar(line) for line in config.lines}
         self.jobs: dict[str, Job] = {}
@@ -196,3 +203,11 @@ class EngineState:
     def effective_time(self, ts: float) -> float:
         """The time the engine will use for an input stamped `ts`: never before its newest time."""
         return ts if self.now is None or ts > self.now else self.now
+
+    def check_kept(self, a: float) -> None:
+        """`PrunedWindow` if a window starting at `a` reaches before what the engine keeps."""
+        if a < self.pruned_before:
+            raise PrunedWindow(
+                f"the engine keeps figures from {self.pruned_before} on, not from {a}: "
+                "older windows come from the store's figure slices"
+            )

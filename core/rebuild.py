@@ -77,10 +77,14 @@ def from_journal(
     if progress is not None:
         progress(total, total)
     clock = engine_clock(store.conn)
-    if clock is not None and clock[0] == store.last_id and engine.now is not None and clock[1] > engine.now:
-        # The live engine's ticks had gone on past the last row: what they passed (a threshold,
-        # an escalation) happened then and is not announced again by the first tick after this.
-        engine.tick(clock[1])
+    if clock is not None and clock[0] == store.last_id:
+        at, started = clock[1], clock[2]
+        if engine.now is None and started is not None:
+            engine.tick(started)  # the live engine began with a tick, before any journal row
+        if engine.now is not None and at > engine.now:
+            # The live engine's ticks had gone on past the last row: what they passed (a threshold,
+            # an escalation) happened then and is not announced again by the first tick after this.
+            engine.tick(at)
     store.restart_note = f"restart: {base} + {done} journal rows"
     store.restart_trouble = None
     if skipped:

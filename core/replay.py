@@ -13,6 +13,7 @@ from core.auth import Role
 from core.config import Config
 from core.engine import CommandError, Engine
 from core.engine_clock import apply_recorded
+from core.figure_source import FigureSource
 from core.gcpause import gc_paused
 from core.permissions import Actor
 from core.samples import Sample
@@ -101,7 +102,7 @@ def _andon_event(call: AndonCall, tz: tzinfo) -> dict[str, Any]:
     }
 
 
-def report(engine: Engine, window: Window) -> dict[str, Any]:
+def report(engine: FigureSource, window: Window) -> dict[str, Any]:
     """The replay object of the foundation issue: equipment, lines and shifts over the window."""
     config = engine.config
     a, b = window.start, window.end
@@ -163,7 +164,7 @@ def replay(
     return replay_result(engine, window, rejected)
 
 
-def replay_result(engine: Engine, window: Window, rejected: Sequence[Rejected]) -> dict[str, Any]:
+def replay_result(engine: FigureSource, window: Window, rejected: Sequence[Rejected]) -> dict[str, Any]:
     """The replay object of an engine `run_engine` fed: the window's figures, the refused commands."""
     out = report(engine, window)
     tz = engine.config.lines[0].tz

@@ -419,6 +419,11 @@ class Store:
         self._projections.detach()
         self._engine = None
 
+    @property
+    def slices_owed_from(self) -> float | None:
+        """The start of the oldest figure slice not yet written: the engine must keep it."""
+        return self._projections.slices_owed_from
+
     # ---------------------------------------------------------------- writing
 
     def _check_open(self) -> None:
@@ -447,7 +452,7 @@ class Store:
                     conn.executemany(_INSERT_SAMPLE, self._samples)
                 projections.write(conn)
                 if now is not None:
-                    record_clock(conn, now)
+                    record_clock(conn, now, engine.started if engine is not None else None)
                 if command is not None:
                     conn.execute(_INSERT_COMMAND, command)
                 if also is not None:

@@ -15,6 +15,8 @@ from core.andon import AndonChanged
 from core.clock_steps import gap_seconds
 from core.engine import Engine
 from core.events import DowntimeEnded, DowntimeRevised, ProductionUpdate, StateChanged
+from core.figure_slices import SliceWriter
+from core.store_calls import CallWriter
 
 __all__ = ["Projections"]
 
@@ -58,6 +60,8 @@ class Projections:
         self._revisions: list[tuple[str, float, float]] = []
         # What the projection says each equipment is doing now, buffered operations included.
         self._open: dict[str, tuple[str, float]] = {}
+        self._slices = SliceWriter()
+        self._calls = CallWriter()
         self._engine: Engine | None = None
         self._unsubscribe: list[Callable[[], None]] = []
 
@@ -71,7 +75,13 @@ class Projections:
             or self._reason_checks
             or self._andon
             or self._revisions
+            or self._slices.pending
+            or self._calls.pending
         )
+
+    @property
+    def slices_owed_from(self) -> float | None:
+        return self._slices.owed_from
 
     @property
     def andon_pending(self) -> bool:
@@ -86,6 +96,8 @@ class Projections:
                 'SELECT equipment, state, start FROM state_intervals WHERE "end" IS NULL'
             )
         }
+        self._slices.attach(conn)
+        self._calls.attach(conn, engine.andon)
         self._engine = engine
         bus = engine.bus
         self._unsubscribe = [
@@ -107,6 +119,7 @@ class Projections:
     def check_reason(self, equipment: str, at: float) -> None:
         """At the next commit, bring the downtime event covering `at` in line with the engine."""
         self._reason_checks.append((equipment, at))
+        self._slices.recheck(equipment, at)
 
     def _on_state(self, ev: StateChanged) -> None:
         current = self._open.get(ev.equipment)
@@ -129,6 +142,7 @@ class Projections:
         self._revisions.append((ev.equipment, ev.start, ev.end))
 
     def _on_andon(self, ev: AndonChanged) -> None:
+        self._calls.changed(ev.call_id)
         # Committed at the next maybe_flush whatever the interval (or with the command that caused it).
         self._andon.append(
             (ev.call_id, ev.equipment, ev.action, ev.ts, ev.user, ev.level, ev.state, ev.detail)
@@ -150,6 +164,8 @@ class Projections:
             m = engine.metrics(eq, minute, end)
             self._minutes[(eq, minute)] = (m.total_count, m.good_count, m.reject_count)
         self._dirty_minutes.clear()
+        self._slices.settle(engine)
+        self._calls.settle(engine.andon)
         # Equipment without data since the engine started has had no event yet.
         for eq in engine.equipment_ids:
             state, since, _fault = engine.state_of(eq)
@@ -167,6 +183,8 @@ class Projections:
             conn.executemany(_INSERT_DOWNTIME, self._downtime)
         if self._andon:
             conn.executemany(_INSERT_ANDON, self._andon)
+        self._slices.write(conn)
+        self._calls.write(conn)
         for eq, at in self._reason_checks:
             self._refresh_reason(conn, eq, at)
         for eq, start, end in self._revisions:
@@ -181,6 +199,8 @@ class Projections:
         self._andon = []
         self._reason_checks = []
         self._revisions = []
+        self._slices.clear()
+        self._calls.clear()
 
     @staticmethod
     def _write_interval(conn: sqlite3.Connection, op: _IntervalOp) -> None:

@@ -145,6 +145,34 @@ def _v8_uplink_buffer(db: sqlite_utils.Database) -> None:
     uplink_buffer.ensure_schema(db.conn)
 
 
+_FIGURE_SLICES_AND_ANDON_CALLS = """
+-- core.figure_slices: per equipment and slice (an hour cut at shift edges) the engine's final
+-- figures as JSON; a report sums them instead of replaying the journal.
+CREATE TABLE IF NOT EXISTS figure_slices(
+    equipment TEXT NOT NULL,
+    start REAL NOT NULL,
+    "end" REAL NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY(equipment, start)
+);
+-- core.store_calls: each Andon call as the board last held it.
+CREATE TABLE IF NOT EXISTS andon_calls(
+    call_id INTEGER PRIMARY KEY,
+    equipment TEXT NOT NULL,
+    raised_at REAL NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS andon_calls_raised_at ON andon_calls(raised_at);
+"""
+
+
+def _v9_figure_slices_and_andon_calls(db: sqlite_utils.Database) -> None:
+    # Only CREATE ... IF NOT EXISTS: safe to run twice. An older store gets its slices and calls
+    # from the first station run after the upgrade (its rebuild replays the whole journal).
+    with db.atomic():
+        db.executescript(_FIGURE_SLICES_AND_ANDON_CALLS)
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
@@ -155,6 +183,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v6_journal_archives,
     _v7_snapshots,
     _v8_uplink_buffer,
+    _v9_figure_slices_and_andon_calls,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
@@ -174,6 +203,8 @@ _OUR_TABLES = frozenset(
         "engine_clock",
         "uplink_buffer",
         "uplink_state",
+        "figure_slices",
+        "andon_calls",
     }
 )
 

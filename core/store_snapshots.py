@@ -31,7 +31,9 @@ CREATE TABLE IF NOT EXISTS snapshots(
 CREATE TABLE IF NOT EXISTS engine_clock(
     id INTEGER PRIMARY KEY CHECK (id = 1),
     journal_id INTEGER NOT NULL,
-    now REAL NOT NULL
+    now REAL NOT NULL,
+    -- the engine's first time: an engine that met no journal row yet began with its first tick
+    started REAL
 );
 """
 
@@ -86,22 +88,23 @@ def newest_first(conn: sqlite3.Connection) -> Iterator[SnapshotRow]:
         yield SnapshotRow(sid, journal_id, ts, version, digest, bytes(body))
 
 
-def record_clock(conn: sqlite3.Connection, now: float) -> None:
-    """Inside the caller's transaction: the attached engine's time at this commit."""
+def record_clock(conn: sqlite3.Connection, now: float, started: float | None) -> None:
+    """Inside the caller's transaction: the attached engine's time at this commit, and its first."""
     conn.execute(
-        "INSERT INTO engine_clock(id, journal_id, now) "
-        "VALUES (1, coalesce((SELECT max(id) FROM journal), 0), ?) "
-        "ON CONFLICT(id) DO UPDATE SET journal_id = excluded.journal_id, now = excluded.now",
-        (now,),
+        "INSERT INTO engine_clock(id, journal_id, now, started) "
+        "VALUES (1, coalesce((SELECT max(id) FROM journal), 0), ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET journal_id = excluded.journal_id, now = excluded.now, "
+        "started = excluded.started",
+        (now, started),
     )
 
 
-def clock(conn: sqlite3.Connection) -> tuple[int, float] | None:
-    """(journal id, engine time) of the last commit; None when not known."""
+def clock(conn: sqlite3.Connection) -> tuple[int, float, float | None] | None:
+    """(journal id, engine time, the engine's first time) of the last commit; None when not known."""
     try:
-        row = conn.execute("SELECT journal_id, now FROM engine_clock WHERE id = 1").fetchone()
+        row = conn.execute("SELECT journal_id, now, started FROM engine_clock WHERE id = 1").fetchone()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             return None
         raise
-    return None if row is None else (int(row[0]), float(row[1]))
+    return None if row is None else (int(row[0]), float(row[1]), None if row[2] is None else float(row[2]))

@@ -71,17 +71,31 @@ def test_report_equals_replay_of_the_exported_journal(tmp_path: Path) -> None:
     cfg, db = make_store(tmp_path)
     report = ms5("report", str(cfg), "--db", str(db), "--json")
     assert report.returncode == 0, report.stderr
+    # The figure slices closed so far: from the station's start to 07:00 (08:00 has not passed).
+    assert report.stderr == (
+        "ms5 report: window rounded to whole closed slices, 2026-03-02T06:00:00+01:00 to "
+        "2026-03-02T07:00:00+01:00 (hours from each shift's start; --replay for the exact window)\n"
+    )
+    from_store: dict[str, Any] = json.loads(report.stdout)
     journal, actions = tmp_path / "journal.csv", tmp_path / "actions.jsonl"
     exported = ms5("export-journal", "--db", str(db), "-o", str(journal), "--actions", str(actions))
     assert exported.returncode == 0, exported.stderr
     assert "3 commands" in exported.stdout
-    replayed = ms5("replay", str(cfg), str(journal), "--actions", str(actions), "--json")
+    window = ("--from", "2026-03-02T06:00", "--to", "2026-03-02T07:00")
+    replayed = ms5("replay", str(cfg), str(journal), "--actions", str(actions), "--json", *window)
     assert replayed.returncode == 0, replayed.stderr
-    from_store: dict[str, Any] = json.loads(report.stdout)
     assert from_store == json.loads(replayed.stdout)
+    # --replay: the whole journal's window, exactly.
+    exact = ms5("report", str(cfg), "--db", str(db), "--json", "--replay")
+    assert exact.returncode == 0 and exact.stderr == "", exact.stderr
+    whole = ms5("replay", str(cfg), str(journal), "--actions", str(actions), "--json")
+    assert json.loads(exact.stdout) == json.loads(whole.stdout)
     filler = from_store["equipment"]["FILLER"]
     assert filler["down_time_s"] >= 600
-    assert filler["downtime_events"][0]["reason"] == "Changeover/Format"
+    # The quarter second before the first sample is no data, the station's clock began at 06:00.
+    first, stop = filler["downtime_events"][:2]
+    assert (first["reason"], first["duration_s"]) == ("Communication loss", 0.25)
+    assert stop["reason"] == "Changeover/Format"
     (call,) = filler["andon_events"]
     assert call["acknowledged_by"] == "sam"
     assert from_store["rejected_commands"] == []
@@ -102,6 +116,19 @@ def test_report_window_and_errors(tmp_path: Path) -> None:
     )
     assert narrow.returncode == 0, narrow.stderr
     assert json.loads(narrow.stdout)["equipment"]["FILLER"]["all_time_s"] == 3600
+    assert narrow.stderr == ""  # on the slice edges: nothing rounded
+    odd = ("--from", "2026-03-02T06:10", "--to", "2026-03-02T07:50")
+    rounded = ms5("report", str(cfg), "--db", str(db), "--json", *odd)
+    assert json.loads(rounded.stdout) == json.loads(narrow.stdout)
+    assert "window rounded to whole closed slices" in rounded.stderr
+    exact = ms5("report", str(cfg), "--db", str(db), "--json", "--replay", *odd)
+    assert json.loads(exact.stdout)["equipment"]["FILLER"]["all_time_s"] == 6000
+    # Inside the hour under way no slice is closed: the journal is replayed for it.
+    unclosed = ("--from", "2026-03-02T07:10", "--to", "2026-03-02T07:50")
+    recent = ms5("report", str(cfg), "--db", str(db), "--json", *unclosed)
+    assert recent.returncode == 0 and recent.stderr == "", recent.stderr
+    assert recent.stdout == ms5("report", str(cfg), "--db", str(db), "--json", "--replay", *unclosed).stdout
+    assert json.loads(recent.stdout)["equipment"]["FILLER"]["all_time_s"] == 2400
     missing = ms5("report", str(cfg), "--db", str(tmp_path / "nope.db"))
     assert missing.returncode == 2
     assert "no such database" in missing.stderr and "Traceback" not in missing.stderr

@@ -1,8 +1,10 @@
-"""`ms5 report`: a station's store replayed into figures (--json, or the printed table), and the
-panel's shift report of any window or shift as PDF and CSV (offscreen Qt, no display needed).
+"""`ms5 report`: a station's figures (--json, or the printed table), and the panel's shift report
+of any window or shift as PDF and CSV (offscreen Qt, no display needed).
 
-The PDF, the CSV and `--json` come from one engine fed the store's journal, so the figures of the
-paper are those of the JSON object for the same window.
+The figures are the store's closed hourly figure slices added up (core.store_figures), the window
+rounded to whole slices; `--replay` feeds the journal to an engine for the exact window instead.
+The PDF, the CSV and `--json` come from one source, so the figures of the paper are those of the
+JSON object for the same window.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sqlite3
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +22,14 @@ from typing import Any
 from core.calendar import ShiftCalendar
 from core.config import Config, ConfigError, Line, load_config
 from core.export import recorded
+from core.figure_slices import edge_at_or_before
+from core.figure_source import FigureSource
 from core.journal import not_in_config
-from core.replay import Window, replay_result, run_engine
-from core.timefmt import parse_time
+from core.replay import Rejected, Window, replay_result, run_engine
+from core.store import Store
+from core.store_figures import NotProjected, StoreFigures, closed_slices, journal_end, sliced_equipment
+from core.store_open import damaged
+from core.timefmt import iso, parse_time
 from hmi.cli.people import read_store
 from hmi.errors import UsageError
 from hmi.paths import default_db
@@ -114,27 +123,101 @@ def _write_pdf(report: dict[str, Any], path: Path) -> None:
     write_atomically(path, lambda tmp: write_pdf(report, tmp))
 
 
+def _replayed(
+    args: argparse.Namespace, cfg: Config, lines: list[Line], store: Store
+) -> tuple[FigureSource, Window, list[Rejected]]:
+    """`--replay`: the journal through an engine, for the window exactly as asked."""
+    samples, actions = recorded(store)
+    # As `ms5 replay` of the exported journal does: a report that left it out would look complete.
+    known = {eq.id for line in cfg.lines for eq in line.equipment}
+    gone = next((s.equipment for s in samples if s.equipment not in known), None)
+    if gone is not None:
+        raise UsageError(f"{store.path}: {not_in_config(gone)}", located=True)
+    times = [s.ts for s in samples] + [a.ts for a in actions]
+    if not times:
+        raise UsageError("the store holds no journal yet")
+    window = _window(args, cfg, lines, times)
+    engine, rejected = run_engine(cfg, samples, window, actions, marks=_hour_marks(window))
+    return engine, window, rejected
+
+
+def _projected(
+    args: argparse.Namespace, cfg: Config, lines: list[Line], store: Store
+) -> tuple[FigureSource, Window] | None:
+    """The figure slices of the window, rounded to whole closed slices (docs/REPORTS.md); None
+    when no closed slice lies in it (a young store, or the hour under way)."""
+    try:
+        return _from_slices(args, cfg, lines, store)
+    except sqlite3.DatabaseError as exc:
+        raise damaged(exc, store.path) from None
+
+
+def _from_slices(
+    args: argparse.Namespace, cfg: Config, lines: list[Line], store: Store
+) -> tuple[FigureSource, Window] | None:
+    conn = store.conn
+    held = closed_slices(conn)
+    if held is None:
+        return None
+    known = {eq.id for line in cfg.lines for eq in line.equipment}
+    gone = next((eq for eq in sliced_equipment(conn) if eq not in known), None)
+    if gone is not None:
+        raise UsageError(f"{store.path}: {not_in_config(gone)}", located=True)
+    first, closed = held
+    asked = _window(args, cfg, lines, [first, journal_end(conn) or closed])
+    calendar = ShiftCalendar(lines[0])
+    # Before the first slice the station had no data yet: an engine counts that time so too.
+    start = edge_at_or_before(calendar, asked.start)
+    end = min(edge_at_or_before(calendar, asked.end), closed)
+    if end <= start:
+        return None
+    window = Window(start, end)
+    if window != asked:
+        print(
+            f"ms5 report: window rounded to whole closed slices, {_at(cfg, start)} to {_at(cfg, end)} "
+            "(hours from each shift's start; --replay for the exact window)",
+            file=sys.stderr,
+        )
+    return StoreFigures(cfg, conn, start, end), window
+
+
+def _at(cfg: Config, t: float) -> str:
+    return iso(t, cfg.lines[0].tz)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     try:
         cfg = load_config(args.config)
     except ConfigError as exc:
         raise UsageError(str(exc), located=True) from None
     lines = _lines(cfg, args.line)
+    rejected: list[Rejected] = []
     with read_store(args.db) as store:
-        samples, actions = recorded(store)
-    # As `ms5 replay` of the exported journal does: a report that left it out would look complete.
-    known = {eq.id for line in cfg.lines for eq in line.equipment}
-    gone = next((s.equipment for s in samples if s.equipment not in known), None)
-    if gone is not None:
-        raise UsageError(f"{Path(args.db) if args.db else default_db()}: {not_in_config(gone)}", located=True)
-    times = [s.ts for s in samples] + [a.ts for a in actions]
-    if not times:
-        raise UsageError("the store holds no journal yet")
-    window = _window(args, cfg, lines, times)
-    engine, rejected = run_engine(cfg, samples, window, actions, marks=_hour_marks(window))
+        projected = None if args.replay else _projected(args, cfg, lines, store)
+        if projected is None:
+            # No closed slice in the window: the journal of the hour under way is at hand.
+            source, window, rejected = _replayed(args, cfg, lines, store)
+            return _write(args, cfg, lines, source, window, rejected)
+        source, window = projected
+        try:
+            return _write(args, cfg, lines, source, window, rejected)
+        except NotProjected as exc:
+            # A line whose shifts cut its hours elsewhere than the first line's: its slices do
+            # not make this window.
+            raise UsageError(f"{exc}: use --replay for this window") from None
+
+
+def _write(
+    args: argparse.Namespace,
+    cfg: Config,
+    lines: list[Line],
+    source: FigureSource,
+    window: Window,
+    rejected: list[Rejected],
+) -> int:
     files = []
     if args.pdf or args.csv:
-        report = window_report(cfg, engine, window.start, window.end, lines)
+        report = window_report(cfg, source, window.start, window.end, lines)
         try:
             if args.pdf:
                 _write_pdf(report, Path(args.pdf))
@@ -145,7 +228,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write the report: {exc.strerror or exc} ({exc.filename})") from None
     if args.json or not files:
-        print_result(replay_result(engine, window, rejected), as_json=args.json)
+        print_result(replay_result(source, window, rejected), as_json=args.json)
     else:
         print(f"report written to {' and '.join(files)}")
     return 0
@@ -181,3 +264,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--pdf", metavar="FILE", help="write the shift report as an A4 PDF")
     p.add_argument("--csv", metavar="FILE", help="write the shift report as CSV")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument(
+        "--replay",
+        action="store_true",
+        help="replay the journal for the exact window instead of adding up the store's closed "
+        "hourly figure slices (slower; needs the window's journal in the database)",
+    )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.andon import AndonCall
 from core.config import Config, Line
-from core.engine import Engine
+from core.figure_source import FigureSource
 from core.metrics import Metrics
 from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
 
@@ -83,7 +83,9 @@ def waterfall(m: Metrics) -> list[dict[str, Any]]:
     return steps
 
 
-def downtime_pareto(config: Config, engine: Engine, line: Line, a: float, b: float) -> list[dict[str, Any]]:
+def downtime_pareto(
+    config: Config, engine: FigureSource, line: Line, a: float, b: float
+) -> list[dict[str, Any]]:
     """Down time per reason over every machine of the line (a line stops wherever it stops),
     longest first, with the running share and the machines the reason stopped."""
     seconds_of: dict[str, float] = {}
@@ -117,7 +119,7 @@ def downtime_pareto(config: Config, engine: Engine, line: Line, a: float, b: flo
 
 
 def production_per_hour(
-    engine: Engine, line: Line, shift: dict[str, Any], now: float
+    engine: FigureSource, line: Line, shift: dict[str, Any], now: float
 ) -> list[dict[str, Any]]:
     """Every hour of the shift (from its start; the last one may be shorter): the constraint's
     counts, and the shift's target_count spread over its scheduled, non-break time. Hours that
@@ -194,7 +196,7 @@ def andon_summary(calls: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def line_report(
-    config: Config, engine: Engine, line: Line, shift: dict[str, Any], end: float
+    config: Config, engine: FigureSource, line: Line, shift: dict[str, Any], end: float
 ) -> dict[str, Any]:
     """One line's report of `shift` ({name, start, end, target_count}) with figures up to `end`."""
     a, b = shift["start"], min(end, shift["end"])
@@ -221,7 +223,7 @@ def line_report(
     }
 
 
-def window_shift(engine: Engine, line: Line, a: float, b: float) -> dict[str, Any]:
+def window_shift(engine: FigureSource, line: Line, a: float, b: float) -> dict[str, Any]:
     """The report's "shift" for the window [a, b]: the line's shift when the window starts where
     one starts and ends inside it (a whole shift, or one so far), else the window itself, unnamed
     and with no target."""
@@ -232,7 +234,12 @@ def window_shift(engine: Engine, line: Line, a: float, b: float) -> dict[str, An
 
 
 def report_of(
-    config: Config, engine: Engine, lines: list[tuple[Line, dict[str, Any]]], now: float, *, previous: bool
+    config: Config,
+    engine: FigureSource,
+    lines: list[tuple[Line, dict[str, Any]]],
+    now: float,
+    *,
+    previous: bool,
 ) -> dict[str, Any]:
     return {
         "now": now,
@@ -243,7 +250,7 @@ def report_of(
 
 
 def window_report(
-    config: Config, engine: Engine, a: float, b: float, lines: list[Line] | None = None
+    config: Config, engine: FigureSource, a: float, b: float, lines: list[Line] | None = None
 ) -> dict[str, Any]:
     """The report of the window [a, b] for `lines` (default: every line), as `ms5 report` writes it."""
     chosen = config.lines if lines is None else lines

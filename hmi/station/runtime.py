@@ -60,6 +60,7 @@ from core.samples import Sample
 from core.snapshot_schedule import SnapshotSchedule
 from core.store import Store, StoreError
 from hmi.station.clock import StationClock
+from hmi.station.memory import Pruner
 from hmi.station.metrics_http import MetricsServer
 from hmi.station.reporter import ShiftReporter
 from hmi.station.restore import Restore
@@ -145,6 +146,7 @@ class Station:
         self.notes: list[str] = []  # what opening the store found, one line each (also logged)
         self.snapshots = SnapshotSchedule(config.store.snapshot_every_min * 60.0, [])
         self.pace = CounterPace()
+        self.pruner = Pruner()  # bounded memory: the engine keeps two shifts and open items
         self.started_at: float | None = None
         self.tags: dict[tuple[str, str], TagValue] = {}  # (equipment, signal) -> last value
         self.events: deque[Event] = deque(maxlen=EVENT_TAIL)
@@ -400,6 +402,8 @@ class Station:
         self.ticked_at = time.monotonic()
         try:
             store.maybe_flush(now)
+            # After the flush: the slices it wrote need no longer be kept.
+            self.pruner.step(self.config, engine, store, now)
             if engine.now is not None and self.snapshots.due(engine.now):
                 self.write_snapshot()
         except Exception as exc:  # a full or read-only disk must not stop counting

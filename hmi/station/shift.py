@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from core.calendar import ShiftOccurrence
 from core.config import Line
 from core.engine import Engine
+from core.figure_source import FigureSource
 from core.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def metrics_dict(m: Metrics) -> dict[str, Any]:
     return {**m.to_dict(), "doubts": doubts(m)}
 
 
-def shift_window(engine: Engine, line: Line, now: float, *, previous: bool = False) -> dict[str, Any]:
+def shift_window(engine: FigureSource, line: Line, now: float, *, previous: bool = False) -> dict[str, Any]:
     """The current (or previous) shift of `line` as {name, start, end, target_count}; without a
     shift now, the last hour under the name None."""
     calendar = engine.calendars[line.id]
@@ -74,7 +75,7 @@ def shift_window(engine: Engine, line: Line, now: float, *, previous: bool = Fal
     return {"name": occ.name, "start": occ.start, "end": occ.end, "target_count": occ.target_count}
 
 
-def target_so_far(engine: Engine, line: Line, shift: dict[str, Any], now: float) -> int | None:
+def target_so_far(engine: FigureSource, line: Line, shift: dict[str, Any], now: float) -> int | None:
     """The shift's target count pro rata of its scheduled time so far: flat during breaks."""
     target = shift.get("target_count")
     if target is None:

@@ -214,9 +214,11 @@ def test_a_file_at_version_1_keeps_its_journal_and_gains_users_and_audit(tmp_pat
     assert "users" not in tables(path)
 
     with Store.open(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 8
+        assert store.schema_version == SCHEMA_VERSION == 9
         assert [rec for _, rec in store.journal()] == [filler(0, "running", 1)]
-    assert {"users", "audit", "shift_reports", "journal_archives", "snapshots"} <= tables(path)
+    tables_now = tables(path)
+    assert {"users", "audit", "shift_reports", "journal_archives", "snapshots"} <= tables_now
+    assert {"uplink_buffer", "figure_slices", "andon_calls"} <= tables_now
 
 
 def test_a_file_from_a_newer_version_is_refused_and_left_alone(tmp_path: Path) -> None:
