@@ -160,6 +160,7 @@ class Phase:
     rss_mb: float = 0.0
     samples: int = 0
     frames_ms: list[float] = field(default_factory=list)
+    frame_events: list[dict[str, int]] = field(default_factory=list)  # --count-events
 
     @property
     def cpu_pct(self) -> float:
@@ -200,6 +201,7 @@ async def _phase(
     seconds: float,
     *,
     window_size: tuple[int, int] | None,
+    count_events: bool = False,
 ) -> tuple[Phase, dict[str, list[float]]]:
     from hmi.station.link import LocalLink
     from hmi.station.runtime import Station
@@ -210,6 +212,7 @@ async def _phase(
     feeder = Feeder(station, machines, hz)
     feed = asyncio.create_task(feeder.run())
     window: Any = None
+    counter: Any = None
     phase = Phase(name)
     per_screen: dict[str, list[float]] = {}
     try:
@@ -220,16 +223,20 @@ async def _phase(
             window = PanelWindow(await PanelModel.attach(LocalLink(station)))
             window.resize(*window_size)
             window.show()
-            _time_frames(window, phase.frames_ms)
+            if count_events:
+                counter = _count_frames(window, phase.frame_events)
+            else:
+                _time_frames(window, phase.frames_ms)
         await asyncio.sleep(1.0)  # warm-up: the first tiles, fonts and caches
         phase.frames_ms.clear()
+        phase.frame_events.clear()
         samples0, cpu0, wall0 = feeder.samples, time.process_time(), time.monotonic()
         await asyncio.sleep(seconds)
         phase.seconds = time.monotonic() - wall0
         phase.cpu_s = time.process_time() - cpu0
         phase.samples = feeder.samples - samples0
         phase.rss_mb = rss_mb()
-        if window is not None:
+        if window is not None and not count_events:
             per_screen = await _per_screen(window)
     finally:
         feed.cancel()
@@ -238,22 +245,73 @@ async def _phase(
         if window is not None:
             from hmi.panel.app import dispose
 
+            if counter is not None:
+                from PySide6.QtCore import QCoreApplication
+
+                app = QCoreApplication.instance()
+                assert app is not None
+                app.removeEventFilter(counter)
+
             dispose(window)
         await station.stop()
     return phase, per_screen
 
 
 def _time_frames(window: Any, into: list[float]) -> None:
-    """Every frame the window paints, timed from reading the views to the painted window."""
+    """Every frame the window paints, timed from reading the views to the painted window: the
+    layouts the frame asked for, then the whole window repainted (the worst case: Qt itself
+    paints only what changed)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     paint: Callable[[float], Awaitable[None]] = window._paint
 
     async def timed(now: float) -> None:
         t0 = time.perf_counter()
         await paint(now)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         window.repaint()
         into.append((time.perf_counter() - t0) * 1000)
 
     window._paint = timed
+
+
+COUNTED = ("LayoutRequest", "Paint", "Polish", "StyleChange")
+
+
+def _count_frames(window: Any, into: list[dict[str, int]]) -> Any:
+    """Instead of timing: count the events each frame causes, painted as Qt paints it (the
+    layouts asked for, then only what changed). Counts do not depend on the machine's load.
+    Returns the event filter, which must be kept alive."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QObject
+
+    kinds = {getattr(QEvent.Type, name): name for name in COUNTED}
+    counts: dict[str, int] = {}
+
+    class Counter(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            name = kinds.get(event.type())
+            if name is not None:
+                counts[name] = counts.get(name, 0) + 1
+            return False
+
+    counter = Counter()
+    app = QCoreApplication.instance()
+    assert app is not None
+    app.installEventFilter(counter)
+    paint: Callable[[float], Awaitable[None]] = window._paint
+
+    async def counted(now: float) -> None:
+        # What came before the frame (a resize, a screen shown) is not the frame's.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
+        counts.clear()
+        await paint(now)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
+        into.append(dict(counts))
+
+    window._paint = counted
+    return counter
 
 
 PER_SCREEN = 10
@@ -422,7 +480,16 @@ def run(args: argparse.Namespace) -> BenchResult:
                 _phase("baseline", config, folder, machines, args.hz, args.baseline_seconds, window_size=None)
             )
             measured, per_screen = loop.run_until_complete(
-                _phase("measured", config, folder, machines, args.hz, args.seconds, window_size=(w, h))
+                _phase(
+                    "measured",
+                    config,
+                    folder,
+                    machines,
+                    args.hz,
+                    args.seconds,
+                    window_size=(w, h),
+                    count_events=args.count_events,
+                )
             )
     finally:
         loop.close()
@@ -434,6 +501,15 @@ def run(args: argparse.Namespace) -> BenchResult:
         aim = f" (aim: <= {AIM_CPU:g}%)" if phase is measured else ""
         print(f"  CPU: {phase.cpu_pct:.1f}% of one core{aim}")
         print(f"  memory: VmRSS {phase.rss_mb:.0f} MB at the end")
+    if args.count_events:
+        frames = measured.frame_events
+        print(
+            f"  events per frame, painted as Qt paints ({len(frames)} frames; no frame times in this mode):"
+        )
+        for kind in COUNTED:
+            per = [f.get(kind, 0) for f in frames] or [0]
+            print(f"    {kind:<13} mean {statistics.fmean(per):.1f}, max {max(per)}")
+        return BenchResult(baseline, measured, per_screen, peak_mb(), None, None)
     fps = len(measured.frames_ms) / measured.seconds if measured.seconds else 0.0
     print(
         f"  frames: {fps:.1f}/s; frame time (views + widgets + paint): {_ms(measured.frames_ms)} "
@@ -488,6 +564,11 @@ def main(argv: Sequence[str] | None = None) -> BenchResult | None:
     parser.add_argument("--size", default="1280x800", help="window size, WxH")
     parser.add_argument(
         "--startup-seconds", type=float, default=8.0, help="how long the start-up child runs (0: skip it)"
+    )
+    parser.add_argument(
+        "--count-events",
+        action="store_true",
+        help="count the layouts, paints and re-polishes of each frame instead of timing it",
     )
     parser.add_argument("--startup-child", type=Path, metavar="CONFIG", help=argparse.SUPPRESS)
     parser.add_argument("--startup-demo", action="store_true", help=argparse.SUPPRESS)
