@@ -1,6 +1,7 @@
 """Panel benchmark: what the Qt panel costs on top of the station, and how fast it starts.
 
     python -m scripts.bench_panel [--machines 20] [--hz 10] [--seconds 20] [--size 1280x800]
+                                  [--startup-seconds 8] [--count-events]
 
 The line: `--machines` machines on one line with no PLC connection; a feeder task in the panel's
 own event loop (qasync) gives each machine `--hz` updates a second straight into
@@ -22,7 +23,11 @@ How each figure is taken:
   VmHWM (the panel phase holds the window, so the peak is the panel's).
 - frame time: the window's frame (`PanelWindow._paint`) is wrapped so that each frame is timed
   from before the views are read to after a synchronous `repaint()` of the whole window: views +
-  widget updates + painting, everything a frame costs the loop. p50, p99 and max.
+  widget updates + the layouts they asked for + painting, everything a frame costs the loop
+  (and more: Qt itself repaints only what changed). p50, p99 and max.
+- events per frame (`--count-events`, instead of the frame times: the event filter costs time):
+  the layout requests, paints and re-polishes each frame causes, painted as Qt paints it (the
+  posted layouts, then the changed regions). They do not depend on the machine's load.
 - start-up: a child process (`python -m scripts.bench_panel --startup-child CONFIG`) runs the
   real `run_panel` on the demo line (its four PLCs on free ports) and prints the wall-clock time
   of its first frame and of its first frame with live data (a sample from a PLC in the station),
