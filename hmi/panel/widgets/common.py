@@ -128,7 +128,8 @@ class FigureTile(QFrame):
         self.setObjectName("tile")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setContentsMargins(12, 4 if small else 8, 12, 4 if small else 8)
+        layout.setSpacing(2 if small else 6)
         self.caption = label(caption, "caption")
         self.value = FitLabel("–", "figureSmall" if small else "figure")
         self.note = FitLabel("", "caption", words=True, min_px=16)
@@ -139,8 +140,5 @@ class FigureTile(QFrame):
     def show_value(self, value: str, note: str = "", colour: str | None = None) -> None:
         self.value.setText(value)
         self.note.setText(note)
-        # Colour only when abnormal; otherwise the stylesheet's text colour. Only on a change:
-        # a style sheet re-polishes the label and throws its fit away, too dear for every frame.
-        sheet = f"color: {colour};" if colour else ""
-        if sheet != self.value.styleSheet():
-            self.value.setStyleSheet(sheet)
+        # Colour only when abnormal; otherwise the stylesheet's text colour.
+        self.value.set_colour(colour or "")
