@@ -364,6 +364,10 @@
         <translation>OEE der Schicht {oee}</translation>
     </message>
     <message>
+        <source>OEE {oee}</source>
+        <translation>OEE {oee}</translation>
+    </message>
+    <message>
         <source>Rate –</source>
         <translation>Takt –</translation>
     </message>

@@ -364,6 +364,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>OEE {oee}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Rate –</source>
         <translation type="unfinished"></translation>
     </message>
