@@ -3,6 +3,7 @@ locale hmi/panel/language.py made the default: the one formatting path of the pa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -57,6 +58,16 @@ def clock_date(ts: float, tz: ZoneInfo) -> str:
 def count(n: int | None) -> str:
     """A count with the locale's digit groups: 35,970 or 35.970."""
     return "–" if n is None else QLocale().toString(int(n))
+
+
+PICKER_ROW = 10  # machine buttons side by side at most: 1024 px holds ten touch keys
+
+
+def picker_columns(machines: int) -> int:
+    """How many machine buttons a row of a picker holds: all of them up to PICKER_ROW, then rows
+    of equal length (twenty in two rows of ten), so none is narrower than the others."""
+    rows = max(1, math.ceil(machines / PICKER_ROW))
+    return max(1, math.ceil(machines / rows))
 
 
 def button(
