@@ -1,6 +1,7 @@
 """Panel benchmark: what the Qt panel costs on top of the station, and how fast it starts.
 
     python -m scripts.bench_panel [--machines 20] [--hz 10] [--seconds 20] [--size 1280x800]
+                                  [--startup-seconds 8] [--count-events]
 
 The line: `--machines` machines on one line with no PLC connection; a feeder task in the panel's
 own event loop (qasync) gives each machine `--hz` updates a second straight into
@@ -22,7 +23,13 @@ How each figure is taken:
   VmHWM (the panel phase holds the window, so the peak is the panel's).
 - frame time: the window's frame (`PanelWindow._paint`) is wrapped so that each frame is timed
   from before the views are read to after a synchronous `repaint()` of the whole window: views +
-  widget updates + painting, everything a frame costs the loop. p50, p99 and max.
+  widget updates + the layouts they asked for + painting, everything a frame costs the loop
+  (and more: Qt itself repaints only what changed). p50, p99 and max; and the same frames'
+  CPU time in this thread (`time.thread_time()`), which leaves out the time the machine ran
+  other processes: on a loaded machine the nearer figure to what a frame costs.
+- events per frame (`--count-events`, instead of the frame times: the event filter costs time):
+  the layout requests, paints and re-polishes each frame causes, painted as Qt paints it (the
+  posted layouts, then the changed regions). They do not depend on the machine's load.
 - start-up: a child process (`python -m scripts.bench_panel --startup-child CONFIG`) runs the
   real `run_panel` on the demo line (its four PLCs on free ports) and prints the wall-clock time
   of its first frame and of its first frame with live data (a sample from a PLC in the station),
@@ -160,6 +167,8 @@ class Phase:
     rss_mb: float = 0.0
     samples: int = 0
     frames_ms: list[float] = field(default_factory=list)
+    frames_cpu_ms: list[float] = field(default_factory=list)  # the same frames, this thread's CPU
+    frame_events: list[dict[str, int]] = field(default_factory=list)  # --count-events
 
     @property
     def cpu_pct(self) -> float:
@@ -200,6 +209,7 @@ async def _phase(
     seconds: float,
     *,
     window_size: tuple[int, int] | None,
+    count_events: bool = False,
 ) -> tuple[Phase, dict[str, list[float]]]:
     from hmi.station.link import LocalLink
     from hmi.station.runtime import Station
@@ -210,6 +220,7 @@ async def _phase(
     feeder = Feeder(station, machines, hz)
     feed = asyncio.create_task(feeder.run())
     window: Any = None
+    counter: Any = None
     phase = Phase(name)
     per_screen: dict[str, list[float]] = {}
     try:
@@ -220,16 +231,21 @@ async def _phase(
             window = PanelWindow(await PanelModel.attach(LocalLink(station)))
             window.resize(*window_size)
             window.show()
-            _time_frames(window, phase.frames_ms)
+            if count_events:
+                counter = _count_frames(window, phase.frame_events)
+            else:
+                _time_frames(window, phase.frames_ms, phase.frames_cpu_ms)
         await asyncio.sleep(1.0)  # warm-up: the first tiles, fonts and caches
         phase.frames_ms.clear()
+        phase.frames_cpu_ms.clear()
+        phase.frame_events.clear()
         samples0, cpu0, wall0 = feeder.samples, time.process_time(), time.monotonic()
         await asyncio.sleep(seconds)
         phase.seconds = time.monotonic() - wall0
         phase.cpu_s = time.process_time() - cpu0
         phase.samples = feeder.samples - samples0
         phase.rss_mb = rss_mb()
-        if window is not None:
+        if window is not None and not count_events:
             per_screen = await _per_screen(window)
     finally:
         feed.cancel()
@@ -238,22 +254,74 @@ async def _phase(
         if window is not None:
             from hmi.panel.app import dispose
 
+            if counter is not None:
+                from PySide6.QtCore import QCoreApplication
+
+                app = QCoreApplication.instance()
+                assert app is not None
+                app.removeEventFilter(counter)
+
             dispose(window)
         await station.stop()
     return phase, per_screen
 
 
-def _time_frames(window: Any, into: list[float]) -> None:
-    """Every frame the window paints, timed from reading the views to the painted window."""
+def _time_frames(window: Any, into: list[float], cpu_into: list[float]) -> None:
+    """Every frame the window paints, timed from reading the views to the painted window: the
+    layouts the frame asked for, then the whole window repainted (the worst case: Qt itself
+    paints only what changed)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     paint: Callable[[float], Awaitable[None]] = window._paint
 
     async def timed(now: float) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         await paint(now)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         window.repaint()
         into.append((time.perf_counter() - t0) * 1000)
+        cpu_into.append((time.thread_time() - c0) * 1000)
 
     window._paint = timed
+
+
+COUNTED = ("LayoutRequest", "Paint", "Polish", "StyleChange")
+
+
+def _count_frames(window: Any, into: list[dict[str, int]]) -> Any:
+    """Instead of timing: count the events each frame causes, painted as Qt paints it (the
+    layouts asked for, then only what changed). Counts do not depend on the machine's load.
+    Returns the event filter, which must be kept alive."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QObject
+
+    kinds = {getattr(QEvent.Type, name): name for name in COUNTED}
+    counts: dict[str, int] = {}
+
+    class Counter(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            name = kinds.get(event.type())
+            if name is not None:
+                counts[name] = counts.get(name, 0) + 1
+            return False
+
+    counter = Counter()
+    app = QCoreApplication.instance()
+    assert app is not None
+    app.installEventFilter(counter)
+    paint: Callable[[float], Awaitable[None]] = window._paint
+
+    async def counted(now: float) -> None:
+        # What came before the frame (a resize, a screen shown) is not the frame's.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
+        counts.clear()
+        await paint(now)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
+        into.append(dict(counts))
+
+    window._paint = counted
+    return counter
 
 
 PER_SCREEN = 10
@@ -422,7 +490,16 @@ def run(args: argparse.Namespace) -> BenchResult:
                 _phase("baseline", config, folder, machines, args.hz, args.baseline_seconds, window_size=None)
             )
             measured, per_screen = loop.run_until_complete(
-                _phase("measured", config, folder, machines, args.hz, args.seconds, window_size=(w, h))
+                _phase(
+                    "measured",
+                    config,
+                    folder,
+                    machines,
+                    args.hz,
+                    args.seconds,
+                    window_size=(w, h),
+                    count_events=args.count_events,
+                )
             )
     finally:
         loop.close()
@@ -434,10 +511,23 @@ def run(args: argparse.Namespace) -> BenchResult:
         aim = f" (aim: <= {AIM_CPU:g}%)" if phase is measured else ""
         print(f"  CPU: {phase.cpu_pct:.1f}% of one core{aim}")
         print(f"  memory: VmRSS {phase.rss_mb:.0f} MB at the end")
+    if args.count_events:
+        frames = measured.frame_events
+        print(
+            f"  events per frame, painted as Qt paints ({len(frames)} frames; no frame times in this mode):"
+        )
+        for kind in COUNTED:
+            per = [f.get(kind, 0) for f in frames] or [0]
+            print(f"    {kind:<13} mean {statistics.fmean(per):.1f}, max {max(per)}")
+        return BenchResult(baseline, measured, per_screen, peak_mb(), None, None)
     fps = len(measured.frames_ms) / measured.seconds if measured.seconds else 0.0
     print(
-        f"  frames: {fps:.1f}/s; frame time (views + widgets + paint): {_ms(measured.frames_ms)} "
+        f"  frames: {fps:.1f}/s; frame time (views + widgets + layouts + paint): {_ms(measured.frames_ms)} "
         f"(aim: <= {AIM_FRAME_MS:g} ms)"
+    )
+    print(
+        f"  frame CPU time (this thread's, without the time the loaded machine gave others): "
+        f"{_ms(measured.frames_cpu_ms)}"
     )
     print(f"per screen, refresh_now + repaint x{PER_SCREEN}:")
     for name, times in per_screen.items():
@@ -488,6 +578,11 @@ def main(argv: Sequence[str] | None = None) -> BenchResult | None:
     parser.add_argument("--size", default="1280x800", help="window size, WxH")
     parser.add_argument(
         "--startup-seconds", type=float, default=8.0, help="how long the start-up child runs (0: skip it)"
+    )
+    parser.add_argument(
+        "--count-events",
+        action="store_true",
+        help="count the layouts, paints and re-polishes of each frame instead of timing it",
     )
     parser.add_argument("--startup-child", type=Path, metavar="CONFIG", help=argparse.SUPPRESS)
     parser.add_argument("--startup-demo", action="store_true", help=argparse.SUPPRESS)

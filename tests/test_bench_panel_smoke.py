@@ -50,6 +50,8 @@ def test_panel_bench_prints_its_figures_and_the_panel_starts_live() -> None:
     assert "(aim: <= 16 ms)" in frames and _number_before(frames, "frames)") > 0, (
         "the window painted no frame"
     )
+    (cpu,) = _lines_starting(out, "frame CPU time")
+    assert _number_before(cpu, "frames)") == _number_before(frames, "frames)"), (cpu, frames)
     for screen in ("overview", "machine", "downtime", "andon", "jobs", "report"):
         (line,) = _lines_starting(out, screen)
         assert f"({bench_panel.PER_SCREEN} frames)" in line, line
@@ -61,6 +63,26 @@ def test_panel_bench_prints_its_figures_and_the_panel_starts_live() -> None:
         assert line.endswith("exit code 0"), line
         first, live = re.findall(r"(\d+\.\d+) s", line)[:2]
         assert float(live) >= float(first) > 0, line
+
+
+@pytest.mark.bench
+def test_panel_bench_counts_the_layouts_and_paints_of_each_frame() -> None:
+    argv = ["--machines", "4", "--seconds", "3", "--baseline-seconds", "1", "--startup-seconds", "0"]
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts.bench_panel", *argv, "--count-events"],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (head,) = _lines_starting(done.stdout, "events per frame")
+    assert _number_before(head, "frames;") > 0, head
+    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.startswith("    ")}
+    assert set(rows) == set(bench_panel.COUNTED), rows
+    # Every frame paints something: the tiles' time in state moves each second.
+    assert "mean 0.0, max 0" not in rows["Paint"], rows["Paint"]
 
 
 def _number_before(line: str, unit: str) -> float:

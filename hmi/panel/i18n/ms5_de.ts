@@ -364,6 +364,10 @@
         <translation>OEE der Schicht {oee}</translation>
     </message>
     <message>
+        <source>OEE {oee}</source>
+        <translation>OEE {oee}</translation>
+    </message>
+    <message>
         <source>Rate –</source>
         <translation>Takt –</translation>
     </message>
@@ -581,6 +585,10 @@
     <message>
         <source>{purpose}: log in</source>
         <translation>{purpose}: anmelden</translation>
+    </message>
+    <message>
+        <source>station {status}</source>
+        <translation>Station {status}</translation>
     </message>
     <message>
         <source>{user} · Log out</source>

@@ -364,6 +364,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>OEE {oee}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Rate –</source>
         <translation type="unfinished"></translation>
     </message>
@@ -581,6 +585,10 @@
     <message>
         <source>{purpose}: log in</source>
         <translation>{purpose}: log in</translation>
+    </message>
+    <message>
+        <source>station {status}</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>{user} · Log out</source>

@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
@@ -23,7 +24,16 @@ from hmi.panel.context import PanelContext
 from hmi.panel.doubts import doubt_texts
 from hmi.panel.model import ViewKey, view_key
 from hmi.panel.theme import reason_label, state_label
-from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
+from hmi.panel.widgets.common import (
+    FigureTile,
+    button,
+    clock_time,
+    count,
+    duration,
+    label,
+    pct,
+    picker_columns,
+)
 from hmi.panel.widgets.timeline import StateLegend, TimelineStrip
 
 BUCKET_S = 60.0  # the engine's count buckets are minutes
@@ -37,12 +47,14 @@ class MachineScreen(QWidget):
         self.equipment: str = next(iter(ctx.names))
         layout = QVBoxLayout(self)
 
-        picker = QHBoxLayout()
+        # Rows of machines (common.picker_columns): twenty side by side would overlap.
+        picker = QGridLayout()
         self.machine_buttons: dict[str, QPushButton] = {}
-        for eq_id, name in ctx.names.items():
+        across = picker_columns(len(ctx.names))
+        for i, (eq_id, name) in enumerate(ctx.names.items()):
             b = button(name, partial(self.choose, eq_id), checkable=True, name=f"machine {eq_id}")
             self.machine_buttons[eq_id] = b
-            picker.addWidget(b)
+            picker.addWidget(b, i // across, i % across)
         layout.addLayout(picker)
 
         figures = QHBoxLayout()

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLayout,
+    QProgressBar,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from hmi.panel.context import PanelContext
 from hmi.panel.model import OVERVIEW, ViewKey
@@ -13,31 +25,82 @@ from hmi.panel.theme import ALARM, STATE_ALARM, WARNING, state_label
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 from hmi.panel.widgets.fit import FitLabel
 
+FRAME_PX = 4  # an abnormal tile's frame
+
 
 def per_minute(rate: float) -> str:
     """A rate as read on a line: whole parts a minute, a decimal only for a slow machine."""
     return f"{rate:.1f}" if rate < 10 else f"{rate:.0f}"
 
 
+# More machines than this and the tiles go compact (three lines each, five to a row above
+# COLUMNS_AT machines), so twenty fit a 1280 x 800 panel without a label squeezed below 14 px.
+COMPACT_ABOVE = 8
+COLUMNS_AT = 13
+
+
+def columns(machines: int) -> int:
+    return 5 if machines >= COLUMNS_AT else 4
+
+
 class MachineTile(QFrame):
     """State (in colour only when abnormal), time in state, the current fault, the rate against
-    ideal and the shift's OEE of one machine; a tap opens its detail."""
+    ideal and the shift's OEE of one machine; a tap opens its detail.
 
-    def __init__(self, eq_id: str, name: str, ctx: PanelContext) -> None:
+    A frame changes only texts and, on a change of state, colours: none of it asks a layout to
+    run or re-polishes a widget (no style sheet per state). Full tiles keep the fault's line even
+    when there is no fault; a compact tile shows the fault in place of the rate while there is
+    one, and only that switch lays the tile out again."""
+
+    def __init__(self, eq_id: str, name: str, ctx: PanelContext, *, compact: bool = False) -> None:
         super().__init__()
         self.setObjectName("tile")
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.compact = compact
         layout = QVBoxLayout(self)
-        self.open_button = button(name, lambda: ctx.open_machine(eq_id), name=f"open {eq_id}")
-        self.open_button.setStyleSheet("font-size: 26px; font-weight: 700;")
+        self.open_button = button(
+            name,
+            lambda: ctx.open_machine(eq_id),
+            name=f"open {eq_id}",
+            object_name="tileNameCompact" if compact else "tileName",
+        )
         # Fitted, not plain labels: a long fault text or a rate in a narrow tile (1024 px) would clip.
-        self.state = FitLabel("–", "figureSmall")
-        self.since = FitLabel("", "heading")
-        self.fault = FitLabel("", "caption", shrink=False, words=True)
+        self.state = FitLabel("–", "tileState" if compact else "figureSmall")
+        self.since = FitLabel("", "tileState" if compact else "heading")
+        self.fault = FitLabel("", "caption", shrink=False, words=not compact)
         self.rate = FitLabel("", "caption")
         self.oee = FitLabel("", "caption")
-        for w in (self.open_button, self.state, self.since, self.fault, self.rate, self.oee):
-            layout.addWidget(w)
+        layout.addWidget(self.open_button)
+        if compact:
+            layout.setContentsMargins(6, 2, 6, 2)
+            layout.setSpacing(0)
+            status = QHBoxLayout()
+            status.setSpacing(8)
+            status.addWidget(self.state, 3)
+            status.addWidget(self.since, 2)
+            status.addWidget(self.oee, 3)
+            self.oee.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            detail = QHBoxLayout()
+            detail.addWidget(self.fault)
+            detail.addWidget(self.rate)
+            self.fault.hide()
+            layout.addLayout(status)
+            layout.addLayout(detail)
+        else:
+            for w in (self.state, self.since, self.fault, self.rate, self.oee):
+                layout.addWidget(w)
         self.colour = ""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.colour:
+            # The whole tile is framed in the state's colour: abnormal stands out across the line.
+            p = QPainter(self)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(QPen(QColor(self.colour), FRAME_PX))
+            half = FRAME_PX / 2
+            p.drawRoundedRect(QRectF(self.rect()).adjusted(half, half, -half, -half), 8, 8)
+            p.end()
 
     def show_state(self, eq: dict[str, Any], now: float) -> None:
         state = str(eq["state"])
@@ -48,12 +111,10 @@ class MachineTile(QFrame):
         elif eq.get("connection_driver_error"):
             text, colour = self.tr("Driver error"), ALARM
         self.state.setText(text)
+        self.state.set_colour(colour)
         if colour != self.colour:
-            # Only on a change: a style sheet re-polishes the widget, too dear for every frame.
             self.colour = colour
-            self.state.setStyleSheet(f"color: {colour};" if colour else "")
-            # The whole tile is framed in the state's colour: abnormal stands out across the line.
-            self.setStyleSheet(f"QFrame#tile {{ border: 4px solid {colour}; }}" if colour else "")
+            self.update()
         self.since.setText(duration(now - float(eq["since"])))
         fault = eq.get("fault_code") or 0
         reason = eq.get("fault_reason")
@@ -62,9 +123,17 @@ class MachineTile(QFrame):
             if fault
             else ""
         )
-        self.fault.setVisible(bool(fault))
+        if self.compact and self.fault.isHidden() == bool(fault):
+            self.rate.setVisible(not fault)
+            self.fault.setVisible(bool(fault))
         self.rate.setText(self._rate(eq))
-        self.oee.setText(self.tr("Shift OEE {oee}").format(oee=pct(eq["metrics"]["oee"])))
+        oee = pct(eq["metrics"]["oee"])
+        # A compact tile has no room for "Shift": its line already says whose OEE it is.
+        self.oee.setText(
+            self.tr("OEE {oee}").format(oee=oee)
+            if self.compact
+            else self.tr("Shift OEE {oee}").format(oee=oee)
+        )
 
     def _rate(self, eq: dict[str, Any]) -> str:
         rate, ideal = eq.get("rate_per_min"), eq.get("ideal_rate_per_min")
@@ -91,11 +160,13 @@ class OverviewScreen(QWidget):
         layout.addLayout(head)
 
         figures = QHBoxLayout()
-        self.oee = FigureTile("OEE")
-        self.availability = FigureTile(self.tr("Availability"))
-        self.performance = FigureTile(self.tr("Performance"))
-        self.quality = FigureTile(self.tr("Quality"))
-        self.good = FigureTile(self.tr("Good parts"))
+        # With many machines the line's figures take less height: the tiles need it.
+        small = len(ctx.model.config["lines"][0]["equipment_names"]) > COMPACT_ABOVE
+        self.oee = FigureTile("OEE", small=small)
+        self.availability = FigureTile(self.tr("Availability"), small=small)
+        self.performance = FigureTile(self.tr("Performance"), small=small)
+        self.quality = FigureTile(self.tr("Quality"), small=small)
+        self.good = FigureTile(self.tr("Good parts"), small=small)
         for tile in (self.oee, self.availability, self.performance, self.quality, self.good):
             figures.addWidget(tile)
         layout.addLayout(figures)
@@ -109,9 +180,22 @@ class OverviewScreen(QWidget):
         job.addWidget(self.job_progress, 3)
         layout.addLayout(job)
 
+        # The tiles scroll rather than squeeze when more machines than the panel holds: a label
+        # never shrinks below its 14 px (docs/PANEL.md, "Fit").
         self.tiles_grid = QGridLayout()
+        self.tiles_grid.setSizeConstraint(QLayout.SizeConstraint.SetMinAndMaxSize)
+        self.tiles_grid.setContentsMargins(0, 0, 0, 0)
+        self.tiles_grid.setSpacing(4)
+        holder = QWidget()
+        holder.setObjectName("screen")
+        holder.setLayout(self.tiles_grid)
+        self.tiles_scroll = QScrollArea()
+        self.tiles_scroll.setWidgetResizable(True)
+        self.tiles_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.tiles_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tiles_scroll.setWidget(holder)
         self.tiles: dict[str, MachineTile] = {}
-        layout.addLayout(self.tiles_grid, 1)
+        layout.addWidget(self.tiles_scroll, 1)
 
     def views(self, now: float) -> list[ViewKey]:
         return [OVERVIEW]
@@ -187,13 +271,17 @@ class OverviewScreen(QWidget):
             self.job_progress.setFormat(pct(job["progress"]))
 
     def _tiles(self, equipment: list[dict[str, Any]], now: float) -> None:
+        compact = len(equipment) > COMPACT_ABOVE
+        across = columns(len(equipment))
         for i, eq in enumerate(equipment):
             eq_id = str(eq["equipment"])
             tile = self.tiles.get(eq_id)
             if tile is None:
-                tile = MachineTile(eq_id, str(eq["name"]), self.ctx)
+                tile = MachineTile(eq_id, str(eq["name"]), self.ctx, compact=compact)
                 self.tiles[eq_id] = tile
-                self.tiles_grid.addWidget(tile, i // 4, i % 4)
+                self.tiles_grid.addWidget(tile, i // across, i % across)
+                # Columns of equal width: a long machine name must not narrow its neighbours.
+                self.tiles_grid.setColumnStretch(i % across, 1)
             tile.show_state(eq, now)
 
     def _health(self, health: dict[str, Any], connections: list[dict[str, Any]]) -> None:

@@ -3,6 +3,7 @@ locale hmi/panel/language.py made the default: the one formatting path of the pa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -57,6 +58,16 @@ def clock_date(ts: float, tz: ZoneInfo) -> str:
 def count(n: int | None) -> str:
     """A count with the locale's digit groups: 35,970 or 35.970."""
     return "–" if n is None else QLocale().toString(int(n))
+
+
+PICKER_ROW = 10  # machine buttons side by side at most: 1024 px holds ten touch keys
+
+
+def picker_columns(machines: int) -> int:
+    """How many machine buttons a row of a picker holds: all of them up to PICKER_ROW, then rows
+    of equal length (twenty in two rows of ten), so none is narrower than the others."""
+    rows = max(1, math.ceil(machines / PICKER_ROW))
+    return max(1, math.ceil(machines / rows))
 
 
 def button(
@@ -128,7 +139,8 @@ class FigureTile(QFrame):
         self.setObjectName("tile")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setContentsMargins(12, 4 if small else 8, 12, 4 if small else 8)
+        layout.setSpacing(2 if small else 6)
         self.caption = label(caption, "caption")
         self.value = FitLabel("–", "figureSmall" if small else "figure")
         self.note = FitLabel("", "caption", words=True, min_px=16)
@@ -139,8 +151,5 @@ class FigureTile(QFrame):
     def show_value(self, value: str, note: str = "", colour: str | None = None) -> None:
         self.value.setText(value)
         self.note.setText(note)
-        # Colour only when abnormal; otherwise the stylesheet's text colour. Only on a change:
-        # a style sheet re-polishes the label and throws its fit away, too dear for every frame.
-        sheet = f"color: {colour};" if colour else ""
-        if sheet != self.value.styleSheet():
-            self.value.setStyleSheet(sheet)
+        # Colour only when abnormal; otherwise the stylesheet's text colour.
+        self.value.set_colour(colour or "")

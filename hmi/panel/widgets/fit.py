@@ -12,7 +12,7 @@ import math
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontInfo, QFontMetrics, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
@@ -168,7 +168,13 @@ class FitLabel(QLabel):
     """A label that never clips: with `shrink` it lowers the font down to `min_px` (a big figure
     in its tile) before it elides, without it keeps the font and cuts the end with “…”; with
     `words` it wraps, asking its layout for up to `max_lines` lines, onto the lines its height
-    holds. When cut, a tap opens the whole text."""
+    holds. When cut, a tap opens the whole text.
+
+    It keeps its text itself and paints it itself: QLabel.setText asks the parent layout to run
+    again (and with it the window's), which for a figure that changes every frame on twenty tiles
+    was most of a frame. A new text here only repaints the label; only a wrapping label whose
+    line count changes asks its layout for the new height. Its colour is set with `set_colour`,
+    not a style sheet, which would re-polish it."""
 
     def __init__(
         self,
@@ -180,9 +186,11 @@ class FitLabel(QLabel):
         max_lines: int = 2,
         min_px: int = 14,
     ) -> None:
-        super().__init__(text)
+        super().__init__()
         if object_name:
             self.setObjectName(object_name)
+        self._text = text
+        self.colour = ""
         self.shrink = shrink
         self.words = words
         self.max_lines = max_lines
@@ -198,9 +206,33 @@ class FitLabel(QLabel):
         self._paint_align = 0
         self._paint_text = ""
         self._paint_palette = self.palette()
-        self._paint_enabled = True
-        self._paint_role = self.foregroundRole()
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text == self._text:
+            return
+        lines_before = self._lines_for(self.width()) if self.words else 0
+        self._text = text
+        if self.words and self._lines_for(self.width()) != lines_before:
+            self.updateGeometry()
+        self.update()
+
+    def set_colour(self, colour: str) -> None:
+        """Draw the text in `colour` (#rrggbb), or in the style's text colour when empty."""
+        if colour != self.colour:
+            self.colour = colour
+            self._fit_key = None
+            self.update()
+
+    def _lines_for(self, width: int) -> int:
+        fm = QFontMetrics(self.font())
+        c = self.contentsMargins()
+        inner = width - 2 * self.margin() - c.left() - c.right()
+        lines, _ = wrap(self._text, fm, max(inner, 1), self.max_lines, words=True)
+        return len(lines)
 
     def sizeHint(self) -> QSize:
         # One line of the full font, whatever the text: the tile keeps its height.
@@ -208,7 +240,7 @@ class FitLabel(QLabel):
         m = self.margin() * 2
         c = self.contentsMargins()
         return QSize(
-            fm.horizontalAdvance(self.text()) + m + c.left() + c.right(),
+            fm.horizontalAdvance(self._text) + m + c.left() + c.right(),
             fm.height() + m + c.top() + c.bottom(),
         )
 
@@ -220,14 +252,12 @@ class FitLabel(QLabel):
 
     def heightForWidth(self, width: int) -> int:
         # Room for up to `max_lines` lines in the full font; past that the text shrinks.
-        key = (self.text(), width, 0)
+        key = (self._text, width, 0)
         if key != self._height_key:
             fm = QFontMetrics(self.font())
             c = self.contentsMargins()
-            inner = width - 2 * self.margin() - c.left() - c.right()
-            lines, _ = wrap(self.text(), fm, max(inner, 1), self.max_lines, words=True)
             self._height_key = key
-            self._height = fm.height() * len(lines) + 2 * self.margin() + c.top() + c.bottom()
+            self._height = fm.height() * self._lines_for(width) + 2 * self.margin() + c.top() + c.bottom()
         return self._height
 
     def _box(self) -> QRect:
@@ -244,8 +274,8 @@ class FitLabel(QLabel):
         super().setAlignment(alignment)
 
     def fitted(self) -> Fit:
-        # Keyed on what changes often; the font and style invalidate it in changeEvent.
-        text = self.text()
+        # Keyed on what changes often; the font, style and colour invalidate it themselves.
+        text = self._text
         key = (text, self.width(), self.height())
         if key != self._fit_key:
             self._fit_key = key
@@ -255,9 +285,10 @@ class FitLabel(QLabel):
             self._paint_box = box
             self._paint_align = int(QStyle.visualAlignment(self.layoutDirection(), self.alignment()))
             self._paint_text = "\n".join(self._fit.lines)
-            self._paint_palette = self.palette()
-            self._paint_enabled = self.isEnabled()
-            self._paint_role = self.foregroundRole()
+            palette = self.palette()
+            if self.colour:
+                palette.setColor(self.foregroundRole(), QColor(self.colour))
+            self._paint_palette = palette
         return self._fit
 
     def drawn(self) -> tuple[list[str], QFont]:
@@ -268,21 +299,19 @@ class FitLabel(QLabel):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         fitted = self.fitted()
-        if fitted.as_is:
-            super().paintEvent(event)  # fits as it is: Qt's own drawing
-            return
         p = QPainter(self)
         self.drawFrame(p)
-        p.setFont(fitted.font)
-        self.style().drawItemText(
-            p,
-            self._paint_box,
-            self._paint_align,
-            self._paint_palette,
-            self._paint_enabled,
-            self._paint_text,
-            self._paint_role,
-        )
+        if self._paint_text:
+            p.setFont(fitted.font)
+            self.style().drawItemText(
+                p,
+                self._paint_box,
+                self._paint_align,
+                self._paint_palette,
+                self.isEnabled(),
+                self._paint_text,
+                self.foregroundRole(),
+            )
         p.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -296,7 +325,7 @@ class FitLabel(QLabel):
             super().mouseReleaseEvent(event)
             return
         event.accept()
-        self.full_dialog = FullTextDialog(self.text(), self.window())
+        self.full_dialog = FullTextDialog(self._text, self.window())
         self.full_dialog.open()
 
 

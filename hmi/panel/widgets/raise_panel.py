@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from hmi.panel.theme import andon_colour, kind_label, text_on
-from hmi.panel.widgets.common import button, label
+from hmi.panel.widgets.common import button, label, picker_columns
 
 
 class RaisePanel(QWidget):
@@ -24,10 +24,13 @@ class RaisePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(label(self.tr("Raise a call"), "heading"))
         row = QGridLayout()
+        # Four to a row for a small line; a large one in rows of up to ten, or its rows would
+        # push the calls under them off the screen.
+        across = 4 if len(machines) <= 8 else picker_columns(len(machines))
         for i, (eq_id, name) in enumerate(machines):
             b = button(name, partial(self.choose, eq_id), checkable=True, name=f"machine {eq_id}")
             self.machine_buttons[eq_id] = b
-            row.addWidget(b, i // 4, i % 4)
+            row.addWidget(b, i // across, i % across)
         layout.addLayout(row)
         kinds_row = QHBoxLayout()
         for kind in kinds:
