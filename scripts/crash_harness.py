@@ -22,7 +22,9 @@ restart's engine (newest snapshot + the journal after it) has the figures of a f
 every acknowledgement answered "ok" is in the journal and the audit trail; the audit chain holds.
 At the end the station runs once more and stops cleanly, then the simulator, and the parts the
 station counted are compared with the simulator's own record (LineModel.history and counts_at):
-the parts made between the value of the station's first read and that of its last. A kill may cost
+the parts made between the value of the station's first read and that of its last, each looked
+up as served by the end of the run that read it (a first poll's values are stamped with the
+station's start, before the read, so their own time is no bound). A kill may cost
 at most the samples of its last second; the allowance printed is that in parts (the machines'
 rate x 1 s x kills); counters are cumulative, so the figure is in fact expected to be exact.
 `ms5 audit verify` is run on the file then. Last, a kill right after an acknowledgement is
@@ -45,7 +47,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,16 +187,29 @@ def inspect(
 
 
 class Station:
-    """`ms5 engine` as a child process."""
+    """`ms5 engine` as a child process; `runs`: each process's life, (spawned, gone) in epoch
+    seconds, so a sample's time places it in the run that read it."""
 
     def __init__(self, cfg: Path, db: Path) -> None:
         self.cfg = cfg
         self.db = db
         self.proc: asyncio.subprocess.Process | None = None
+        self.runs: list[tuple[float, float]] = []
+        self._spawned = 0.0
+
+    def read_by(self, ts: float) -> float:
+        """The latest moment a sample stamped `ts` can have been read: the end of its run. Not `ts`
+        itself: a first poll's values are stamped with the station's start, before the read
+        (connectors.base, "Before its first poll"), so the simulator may have served them after it."""
+        for spawned, gone in self.runs:
+            if spawned <= ts <= gone:
+                return gone
+        raise HarnessError(f"a sample stamped {ts:.3f} falls in no run of the station")
 
     async def start(self, *, crash_in_snapshot: bool = False) -> None:
         """Start it and wait until it has connected; with `crash_in_snapshot` it kills itself in
         its next snapshot's transaction, which may be before it said it connected."""
+        self._spawned = time.time()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         if crash_in_snapshot:
             env["MS5_CRASH_POINT"] = "snapshot"
@@ -232,19 +247,24 @@ class Station:
         assert self.proc is not None
         try:
             async with asyncio.timeout(START_TIMEOUT_S):
-                return await self.proc.wait()
+                code = await self.proc.wait()
         except TimeoutError:
             raise HarnessError("ms5 engine wrote no snapshot within a minute") from None
+        self.runs.append((self._spawned, time.time()))
+        return code
 
     async def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         await self.proc.wait()
+        self.runs.append((self._spawned, time.time()))
 
     async def stop(self) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
-        return await self.proc.wait()
+        code = await self.proc.wait()
+        self.runs.append((self._spawned, time.time()))
+        return code
 
 
 async def acknowledge(db: Path, equipment: str) -> int | None:
@@ -264,7 +284,8 @@ async def acknowledge(db: Path, equipment: str) -> int | None:
 
 def served_truth(sim: SimLine, equipment: str, signal_name: str, value: float, before: float) -> Truth:
     """The simulator's record of its parts when it served `value` on `signal_name` (the latest
-    time at or before `before`, when a station read it)."""
+    time at or before `before`, by when a station had read it; a counter never serves a value
+    twice within a run, short of wrapping, so the value alone names the moment)."""
     assert sim.model is not None
     when = None
     for ts, eq, sig, v in sim.model.history:
@@ -368,7 +389,7 @@ async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
             f"{c.totals['FILLER']:>7} {c.totals['CAPPER']:>7} {c.audit_rows:>5} "
             f"{c.acks_kept:>4}/{c.acks_shown:<4}  {'; '.join(c.problems) or '-'}"
         )
-    ok = compare_with_simulator(config, db, sim, kills) and ok
+    ok = compare_with_simulator(config, db, sim, kills, station.read_by) and ok
     verify = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hmi.cli", "audit", "verify", "--db", str(db),
         cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -421,7 +442,9 @@ async def lose_the_wal(cfg_path: Path, db: Path, rng: random.Random) -> bool:
     return ok and len(said) == 1 and code == 1 and "records a loss" in out
 
 
-def compare_with_simulator(config: Config, db: Path, sim: SimLine, kills: int) -> bool:
+def compare_with_simulator(
+    config: Config, db: Path, sim: SimLine, kills: int, read_by: Callable[[float], float]
+) -> bool:
     ok = True
     with Store.open(db) as store:
         engine = journal_engine(config, store)
@@ -430,10 +453,10 @@ def compare_with_simulator(config: Config, db: Path, sim: SimLine, kills: int) -
         for eq in EQUIPMENT:
             first, last = first_and_last(store, eq, "total_count")
             first_r, last_r = first_and_last(store, eq, "reject_count")
-            t0 = served_truth(sim, eq, "total_count", float(first.value or 0), first.ts)
-            t1 = served_truth(sim, eq, "total_count", float(last.value or 0), last.ts)
-            r0 = served_truth(sim, eq, "reject_count", float(first_r.value or 0), first_r.ts)
-            r1 = served_truth(sim, eq, "reject_count", float(last_r.value or 0), last_r.ts)
+            t0 = served_truth(sim, eq, "total_count", float(first.value or 0), read_by(first.ts))
+            t1 = served_truth(sim, eq, "total_count", float(last.value or 0), read_by(last.ts))
+            r0 = served_truth(sim, eq, "reject_count", float(first_r.value or 0), read_by(first_r.ts))
+            r1 = served_truth(sim, eq, "reject_count", float(last_r.value or 0), read_by(last_r.ts))
             made, rejected = t1.total - t0.total, r1.reject - r0.reject
             ideal = next(e.ideal_cycle_time_s for line in config.lines for e in line.equipment if e.id == eq)
             allowance = kills * math.ceil(sim.speed / ideal)  # parts of one second before each kill
