@@ -16,8 +16,9 @@ from core.sqlite_tx import StoreError
 from core.store import Store
 from core.store_archive import Archiver, archive_folder
 from hmi.station.restore import Restore
-from scripts.bench_store_growth import T0
+from scripts.bench_store_growth import DEMO, T0
 from tests.archive_store import DAY_S, add_snapshot, build_store, demo_config, journal_ids
+from tests.cli_runs import run_in_process
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +105,10 @@ def test_a_missing_archive_file_refuses_the_restart_naming_it(archived: Path) ->
     with pytest.raises(StoreError) as caught:
         Restore(demo_config(), archived).run()
     assert str(caught.value) == text
+    engine = run_in_process("engine", str(DEMO), "--db", str(archived))
+    assert engine.returncode == 2
+    assert "Traceback" not in engine.stderr
+    assert engine.stderr.splitlines() == [text]
 
 
 def test_an_altered_archive_file_refuses_the_restart_naming_it(archived: Path) -> None:
