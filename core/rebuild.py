@@ -61,7 +61,9 @@ def from_journal(
     snapshots: bool = True,
 ) -> Engine:
     """A new engine as the store's snapshot and committed journal make it, attached to nothing.
-    `snapshots=False` replays the whole journal (what a restart did before snapshots).
+    `snapshots=False` replays the whole journal (what a restart did before snapshots). A full
+    replay reads the retention's archive files first (`replay_archives`: StoreError naming a file
+    missing or altered), then the database's rows after them.
 
     `store.restart_note` says what was read; `store.restart_trouble` is set when a snapshot had to
     be skipped (one line: which, why, and what was used instead)."""
