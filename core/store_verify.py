@@ -10,24 +10,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.actions import Action, read_actions
 from core.audit import AuditLog
 from core.audit_anchor import compare
-from core.auth import Role
 from core.config import Config
-from core.engine import CommandError, Engine
-from core.engine_clock import apply_recorded
-from core.journal import JournalError, read_journal
-from core.permissions import Actor
-from core.samples import Sample
-from core.sqlite_tx import one_line
+from core.rebuild import whole_journal
+from core.sqlite_tx import StoreError, one_line
 from core.store import Store
 from core.store_archive import (
     ACTIONS_SUFFIX,
@@ -35,7 +28,6 @@ from core.store_archive import (
     NO_SNAPSHOTS,
     ManifestRow,
     archive_folder,
-    archived_up_to,
     manifest,
     sha256_of,
     snapshot_bound,
@@ -103,9 +95,9 @@ def projections(config: Config, store: Store) -> list[Finding]:
     its start, so they are not compared.)"""
     # The whole journal (archives included), not the newest snapshot: this checks the file against its truth.
     try:
-        engine = _whole_journal(config, store)
-    except JournalError as exc:
-        return [Finding(False, f"the projections cannot be checked: an archive file: {exc}")]
+        engine = whole_journal(config, store)
+    except StoreError as exc:  # an archive file missing, not the one archived, or not readable
+        return [Finding(False, f"the projections cannot be checked: {exc}")]
     known = set(engine.equipment_ids)
     wrong: list[str] = []
     n_minutes = 0
@@ -128,42 +120,6 @@ def projections(config: Config, store: Store) -> list[Finding]:
             )
         ]
     return [Finding(True, f"the per-minute counts agree with the journal ({n_minutes} minutes)")]
-
-
-def _whole_journal(config: Config, store: Store) -> Engine:
-    """An engine fed the archive files (as `ms5 replay` feeds them), then the database's journal
-    past them in id order (as a rebuild does)."""
-    engine = Engine(config)
-    folder = archive_folder(store.path)
-    samples: list[Sample] = []
-    actions: list[Action] = []
-    for day in manifest(store.conn):
-        journal, commands = day.files(folder)
-        samples += read_journal(journal, config)
-        actions += read_actions(commands)
-    samples.sort(key=lambda x: x.ts)
-    i = 0
-    for action in sorted(actions, key=lambda a: a.ts):
-        while i < len(samples) and samples[i].ts <= action.ts:
-            engine.ingest_one(samples[i])
-            i += 1
-        _command(engine, action.command, action.args, action.ts, action.user, action.role)
-    engine.ingest(samples[i:])
-    for _id, record in store.journal(archived_up_to(store.conn)):
-        if isinstance(record, Sample):
-            engine.ingest_one(record)
-        else:
-            _command(engine, record.command, record.args, record.ts, record.user, record.role)
-    return engine
-
-
-def _command(
-    engine: Engine, command: str, args: dict[str, object], ts: float, user: str | None, role: object
-) -> None:
-    actor = Actor(user, Role(str(role))) if user is not None and role is not None else None
-    # Refused when it was given, so it changed nothing then either.
-    with contextlib.suppress(CommandError):
-        apply_recorded(engine, command, args, ts, actor)  # a recorded clock step too
 
 
 def archives(store: Store) -> list[Finding]:
