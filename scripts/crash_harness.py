@@ -149,14 +149,16 @@ def restart_differs(config: Config, store: Store) -> str | None:
     restored = from_journal(config, store)
     full = from_journal(config, store, snapshots=False)
     now = full.now or 0.0
+    # The restored engine keeps what a station keeps (bounded memory): compared where it does.
+    a = max(0.0, restored.pruned_before)
     for eq in EQUIPMENT:
-        mine, theirs = restored.metrics(eq, 0.0, now + 1), full.metrics(eq, 0.0, now + 1)
+        mine, theirs = restored.metrics(eq, a, now + 1), full.metrics(eq, a, now + 1)
         if mine != theirs:
             return (
                 f"{eq}: the restart from a snapshot counts {mine.total_count}, "
                 f"a full replay {theirs.total_count}"
             )
-        if restored.downtime_events(eq, 0.0, now + 1) != full.downtime_events(eq, 0.0, now + 1):
+        if restored.downtime_events(eq, a, now + 1) != full.downtime_events(eq, a, now + 1):
             return f"{eq}: the restart from a snapshot has other downtime events than a full replay"
     return None
 
