@@ -79,11 +79,19 @@ def test_report_over_an_imported_store_gives_the_replays_figures(tmp_path: Path)
         f"10 samples and 5 commands imported into {db} (new store); 3 commands refused as the "
         "station would have (line 4: olga (operator) may ack_andon only on level-1 calls)"
     )
-    report = _json(run_in_process("report", str(cfg), "--db", str(db), *WINDOW))
+    # The store's journal replayed (--replay: the exact window), and its figure slices over the
+    # hour they have closed (the last hour's stop is still open at the journal's end).
+    report = _json(run_in_process("report", str(cfg), "--db", str(db), "--replay", *WINDOW))
     replay = _json(run_in_process("replay", str(cfg), str(journal), "--actions", str(actions), *WINDOW))
     assert [r["line"] for r in replay.pop("rejected_commands")] == [4, 7, 8]
     assert report.pop("rejected_commands") == []
     assert report == replay
+    hour = ("--from", "2026-03-02T06:00:00+01:00", "--to", "2026-03-02T07:00:00+01:00", "--json")
+    sliced = _json(run_in_process("report", str(cfg), "--db", str(db), *hour))
+    replayed = _json(run_in_process("replay", str(cfg), str(journal), "--actions", str(actions), *hour))
+    replayed.pop("rejected_commands")
+    sliced.pop("rejected_commands")
+    assert sliced == replayed and sliced["equipment"]
     assert report["equipment"]  # figures there are, not two empty objects
     # Projections as a station writes them: the fault's stop, the calls.
     assert _rows(db, "downtime_events")

@@ -190,6 +190,7 @@ def test_the_shifts_figures_per_equipment_by_hand(tmp_path: Path) -> None:
         station = Station(cfg, tmp_path / "station.db", clock=lambda: now[0])
         try:
             await station.start()
+            await station.live.wait()  # restored in a worker thread, and no first poll to wait for
             station.ingest(
                 [
                     Sample(T0, "FILLER", "running", 1.0),
@@ -303,6 +304,7 @@ def test_unhealthy_while_the_plcs_first_poll_has_not_ended(tmp_path: Path) -> No
         station = Station(cfg, tmp_path / "station.db")
         try:
             await station.start()
+            await station.restored()  # then the first polls are waited for
             await asyncio.wait_for(accepted.wait(), 60)
             status, text = await get(port_of(station), "/healthz")
         finally:

@@ -53,6 +53,9 @@ class MetricsError(UsageError):
 
 def health(station: Station) -> str | None:
     """Why the station is not healthy, in one line; None when the engine ticks and the store writes."""
+    starting = station.starting()
+    if station.store is not None and starting is not None:
+        return f"the station is {starting}: its engine is restored from the store"
     if station.engine is None or station.store is None:
         return "the station is not open"
     if not station.live.is_set():
