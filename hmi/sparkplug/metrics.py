@@ -111,13 +111,31 @@ class Reader:
         self.station = station
         self._base: dict[str, tuple[float, tuple[int, int, int]]] = {}  # equipment -> (hour, counts)
 
+    def _stored(self, eq: str, before: float) -> tuple[int, int, int]:
+        store = self.station.store
+        assert store is not None
+        row = store.conn.execute(
+            "SELECT coalesce(sum(total), 0), coalesce(sum(good), 0), coalesce(sum(reject), 0) "
+            "FROM minute_counts WHERE equipment = ? AND minute < ?",
+            (eq, before),
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
     def _cumulative(self, engine: Engine, eq: str, now: float) -> tuple[int, int, int]:
         """Every part the engine counted for `eq`: whole hours summed once, the hour so far each time."""
         hour = now - now % HOUR_S
         cached = self._base.get(eq)
         if cached is None or cached[0] != hour:
-            buckets = engine.counts_per_bucket(eq, float("-inf"), hour)
-            sums = (sum(b[1] for b in buckets), sum(b[2] for b in buckets), sum(b[3] for b in buckets))
+            # What the engine no longer keeps (bounded memory: it is pruned at shift ends) comes
+            # from the store's per-minute counts, long written by then; the rest from the engine.
+            kept = max(engine.pruned_before, float("-inf"))
+            older = self._stored(eq, kept) if kept > float("-inf") else (0, 0, 0)
+            buckets = engine.counts_per_bucket(eq, kept, hour) if hour > kept else []
+            sums = (
+                older[0] + sum(b[1] for b in buckets),
+                older[1] + sum(b[2] for b in buckets),
+                older[2] + sum(b[3] for b in buckets),
+            )
             cached = self._base[eq] = (hour, sums)
         recent = engine.counts_per_bucket(eq, hour, now + 60.0)
         base = cached[1]
