@@ -128,8 +128,8 @@ class Reader:
         if cached is None or cached[0] != hour:
             # What the engine no longer keeps (bounded memory: it is pruned at shift ends) comes
             # from the store's per-minute counts, long written by then; the rest from the engine.
-            kept = max(engine.pruned_before, float("-inf"))
-            older = self._stored(eq, kept) if kept > float("-inf") else (0, 0, 0)
+            kept = engine.pruned_before
+            older = self._stored(eq, kept) if kept > -math.inf else (0, 0, 0)
             buckets = engine.counts_per_bucket(eq, kept, hour) if hour > kept else []
             sums = (
                 older[0] + sum(b[1] for b in buckets),
