@@ -5,61 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiomqtt
 
+from scripts import plant_stations
 from sparkplug.payload import Payload, decode
 from sparkplug.topics import Topic, parse_topic
-from tests.ports import free_port
 
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 WAIT_S = 30.0  # generous: the machine is shared
 
 
-class Mosquitto:
+class Mosquitto(plant_stations.Mosquitto):
     """`start()` it, `kill()` it, `start()` it again on the same port."""
 
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.conf = folder / "mosquitto.conf"
-        # Started as root it drops to its own user; nothing here needs a file it would own.
-        self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stdout\n",
-            encoding="utf-8",
-        )
-        self.log = folder / "mosquitto.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [MOSQUITTO, "-c", str(self.conf)], stdout=out, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + WAIT_S
-        while True:
-            with socket.socket() as s, contextlib.suppress(OSError):
-                s.connect(("127.0.0.1", self.port))
-                return
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mosquitto did not start: {self.log.read_text(errors='replace')[-500:]}")
-            time.sleep(0.05)  # polling the port until it listens, not a wait for an effect
-
     def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
+        self.stop()
 
 
 @dataclass(frozen=True)
