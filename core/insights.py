@@ -17,7 +17,7 @@ from core.config_trend import Trends
 from core.metrics import Metrics
 from core.trend import Row
 
-__all__ = ["Insight", "insights", "duration_text"]
+__all__ = ["Insight", "duration_text", "insights"]
 
 
 @dataclass(frozen=True)
@@ -167,8 +167,7 @@ def _shift_gap(name: str, rows: Sequence[Row], cfg: Trends) -> list[Insight]:
             figures = {
                 "equipment": rows[0].subject.figures_of,
                 "periods": [
-                    {"period": k, f"{low}_availability": lo, f"{high}_availability": hi}
-                    for k, lo, hi in last
+                    {"period": k, f"{low}_availability": lo, f"{high}_availability": hi} for k, lo, hi in last
                 ],
                 "gap_points": [round(g, 2) for g in real],
             }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any, Literal
 
 from core.config import Line
@@ -21,7 +22,7 @@ from core.metrics import Metrics
 from core.timefmt import iso
 from core.trend_periods import By, Period, periods
 
-__all__ = ["COMPARE", "Compare", "Row", "Subject", "lookback_s", "trend_rows", "compare_rows", "delta"]
+__all__ = ["COMPARE", "Compare", "Row", "Subject", "compare_rows", "delta", "lookback_s", "trend_rows"]
 
 Compare = Literal["previous", "same-last-week"]
 COMPARE: tuple[Compare, ...] = ("previous", "same-last-week")
@@ -134,9 +135,7 @@ def _window_sum(source: FigureSource, equipment: str, windows: Sequence[tuple[fl
 def _row(source: FigureSource, subject: Subject, period: Period, by: By) -> Row:
     windows = period.windows()
     metrics = _window_sum(source, subject.figures_of, windows)
-    downtime = [
-        ev for eq in subject.stops_of for a, b in windows for ev in source.downtime_events(eq, a, b)
-    ]
+    downtime = [ev for eq in subject.stops_of for a, b in windows for ev in source.downtime_events(eq, a, b)]
     by_shift: dict[str, Metrics] = {}
     if by != "shift":
         for occ in period.occurrences:
@@ -176,7 +175,7 @@ def trend_rows(
 def compare_rows(rows: list[Row], compare: Compare) -> None:
     """Set each row's base: the period before it, or the same shift (day, week) a week earlier."""
     if compare == "previous":
-        for before, row in zip(rows, rows[1:], strict=False):
+        for before, row in pairwise(rows):
             row.base = before
         return
     index = {(r.period.day, r.period.shift): r for r in rows}

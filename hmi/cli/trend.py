@@ -189,7 +189,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--db", metavar="PATH", help=f"the station's database (default: {default_db()})")
     p.add_argument("--by", choices=BY, required=True, help="the period of a row")
     p.add_argument("--from", dest="start", metavar="ISO", help="first period from (default: the first slice)")
-    p.add_argument("--to", dest="end", metavar="ISO", help="last period until (default: the last closed slice)")
+    p.add_argument(
+        "--to",
+        dest="end",
+        metavar="ISO",
+        help="last period until (default: the last closed slice)",
+    )
     who = p.add_mutually_exclusive_group()
     who.add_argument("--equipment", metavar="ID", help="rows of this equipment (default: each line)")
     who.add_argument("--all-equipment", action="store_true", help="rows of every equipment")
