@@ -84,11 +84,22 @@ def _journal() -> str:
     return "\n".join(rows) + "\n"
 
 
-def _store(folder: Path, *, cycle: float = 0.5, trends: str = "") -> tuple[Path, Path]:
+# A week later: the Early shift with a 30 min jam and 50000 parts (the days between ran, uncounted;
+# the row at 15:00 closes the figures of the hour up to 14:00).
+NEXT_MONDAY = """2026-03-09T06:30:00+01:00,FILLER,running,0
+2026-03-09T06:30:00+01:00,FILLER,fault_code,101
+2026-03-09T07:00:00+01:00,FILLER,running,1
+2026-03-09T07:00:00+01:00,FILLER,fault_code,0
+2026-03-09T13:59:00+01:00,FILLER,total_count,230000
+2026-03-09T15:00:00+01:00,FILLER,running,1
+"""
+
+
+def _store(folder: Path, *, cycle: float = 0.5, trends: str = "", more: str = "") -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     cfg, journal, db = folder / "line.toml", folder / "journal.csv", folder / "station.db"
     cfg.write_text(CONFIG.format(cycle=cycle) + trends)
-    journal.write_text(_journal())
+    journal.write_text(_journal() + more)
     done = run_in_process("import-journal", str(cfg), str(journal), "--db", str(db))
     assert done.returncode == 0, done.stderr
     return cfg, db
@@ -180,6 +191,21 @@ def test_shifts_are_rows_of_their_production_day(line: tuple[Path, Path]) -> Non
         ("2026-03-03 Late", "Late"),
     ]
     assert rows[1]["availability"] == 1.0 and rows[1]["small_stop_count"] == 6
+
+
+def test_a_shift_is_compared_with_the_same_shift_a_week_before(tmp_path: Path) -> None:
+    cfg, db = _store(tmp_path, more=NEXT_MONDAY)
+    args = ("--by", "shift", "--compare", "same-last-week", "--from", "2026-03-09T00:00")
+    (early,) = trend_json(cfg, db, *args)["rows"]
+    assert early["period"] == "2026-03-09 Early"
+    vs = early["compare"]
+    assert vs["period"] == "2026-03-02 Early"
+    assert vs["down_time_s"] == 1800 - 900
+    assert vs["total_count"] == 0  # 50000 parts in both
+    assert vs["availability_points"] == pytest.approx(-900 / 28800 * 100, abs=1e-4)
+    # The week before, with --compare previous, is Friday's Late shift.
+    previous = trend_json(cfg, db, "--by", "shift", "--compare", "previous", "--from", "2026-03-09T00:00")
+    assert previous["rows"][0]["compare"]["period"] == "2026-03-06 Late"
 
 
 def test_the_insights_name_their_figures_and_comparison(line: tuple[Path, Path]) -> None:
