@@ -283,6 +283,7 @@ def test_csv_has_a_row_per_period(line: tuple[Path, Path]) -> None:
         (("--by", "day", "--from", "2026-03-03", "--to", "2026-03-02"), "--from is after --to"),
         (("--by", "day", "--from", "yesterday"), "--from:"),
         (("--by", "month", "--compare", "same-last-week"), "needs --by shift, day or week"),
+        (("--by", "day", "--from", "2027-01-01"), "the store's closed figures are from 2026-03-02T06:00"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(line: tuple[Path, Path], args: tuple[str, ...], says: str) -> None:

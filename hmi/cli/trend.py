@@ -66,6 +66,12 @@ def _rows(args: argparse.Namespace, cfg: Config, subjects: list[Subject]) -> tup
             first, closed = held
             a = first if start is None else max(start, first)
             b = closed if end is None else min(end, closed)
+            if b <= a:
+                tz = cfg.lines[0].tz
+                raise UsageError(
+                    f"the store's closed figures are from {iso(first, tz)} to {iso(closed, tz)}: "
+                    "none in the window asked"
+                )
             lo = max(first, a - lookback_s(by, compare))
             source = StoreFigures(cfg, store.conn, lo, max(lo, b))
             rows = trend_rows(
