@@ -203,6 +203,13 @@ def test_a_shift_is_compared_with_the_same_shift_a_week_before(tmp_path: Path) -
     assert vs["down_time_s"] == 1800 - 900
     assert vs["total_count"] == 0  # 50000 parts in both
     assert vs["availability_points"] == pytest.approx(-900 / 28800 * 100, abs=1e-4)
+    (top,) = [i for i in trend_json(cfg, db, *args)["insights"] if i["rule"] == "top_loss"]
+    assert top["text"] == (
+        "Top loss in 2026-03-09 Early: Mechanical/Jam on FILLER, 30 min 00 s in 1 stop(s), "
+        "up 100 % on 2026-03-02 Early (15 min 00 s)"
+    )
+    assert top["figures"]["change_pct"] == 100.0
+    assert top["comparison"] == "2026-03-09 Early against 2026-03-02 Early"
     # The week before, with --compare previous, is Friday's Late shift.
     previous = trend_json(cfg, db, "--by", "shift", "--compare", "previous", "--from", "2026-03-09T00:00")
     assert previous["rows"][0]["compare"]["period"] == "2026-03-06 Late"
