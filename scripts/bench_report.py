@@ -114,6 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def synthetic(db: Path, days: int) -> float:
     """`ms5 report` over `days` days of figure slices: the first whole day's slices and calls
     copied day after day, to time a long report (the journal is not copied; no replay)."""
+    copy_days(db, days)
+    line = load_config(DEMO).lines[0]
+    window = ("--from", iso(T0, line.tz), "--to", iso(T0 + days * 86400.0, line.tz))
+    seconds, _result = timed_report(str(DEMO), "--db", str(db), *window)
+    return seconds
+
+
+def copy_days(db: Path, days: int) -> None:
+    """The store's figure slices made `days` days long: its first whole day's copied day after day."""
     day = 86400.0
     with Store.open(db) as store:
         conn = store.conn
@@ -133,10 +142,6 @@ def synthetic(db: Path, days: int) -> float:
                         for eq, s, e, body in rows
                     ],
                 )
-    line = load_config(DEMO).lines[0]
-    window = ("--from", iso(T0, line.tz), "--to", iso(T0 + days * day, line.tz))
-    seconds, _result = timed_report(str(DEMO), "--db", str(db), *window)
-    return seconds
 
 
 if __name__ == "__main__":
