@@ -25,18 +25,23 @@ PUBLISH_TIMEOUT_S = 10.0  # a publish not acknowledged by then counts as not sen
 REFUSED_WHY = "commands from the broker would bypass the PINs: only Node Control/Rebirth is answered"
 
 
+class SetupError(ValueError):
+    """The client cannot be made as configured (the password's file or variable): a state the
+    operator fixes, like a broker away, not a bug."""
+
+
 def password_of(sp: SparkplugConfig) -> str | None:
-    """The broker password from its file or environment variable; ValueError naming what is missing."""
+    """The broker password from its file or environment variable; SetupError naming what is missing."""
     if sp.password_env is not None:
         value = os.environ.get(sp.password_env)
         if value is None:
-            raise ValueError(f"the broker password: environment variable {sp.password_env} is not set")
+            raise SetupError(f"the broker password: environment variable {sp.password_env} is not set")
         return value
     if sp.password_file is not None:
         try:
             return Path(sp.password_file).read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
-            raise ValueError(f"the broker password: cannot read {sp.password_file}: {exc.strerror}") from None
+            raise SetupError(f"the broker password: cannot read {sp.password_file}: {exc.strerror}") from None
     return None
 
 
