@@ -32,20 +32,16 @@ import aiomqtt
 
 from core.config_sparkplug import SparkplugConfig, edge_node_id
 from core.uplink_buffer import UplinkBuffer
-from hmi.sparkplug.connect import SetupError, is_rebirth, make_client, refuse
+from hmi.sparkplug.connect import SetupError, make_client, read_commands
 from hmi.sparkplug.history import flush, keep
 from hmi.sparkplug.items import Data, EndSession, Item, Life, raise_if_cancelled, until
 from hmi.sparkplug.metrics import DEVICE_METRICS, NODE_METRICS, Reader, Spec, birth_metrics
+from hmi.sparkplug.status import Status, problem_line, state_words
 from hmi.sparkplug.trouble import Trouble
-from sparkplug.payload import BDSEQ, REBIRTH, Metric, Payload, PayloadError, Value, decode, encode, now_ms
+from sparkplug.payload import BDSEQ, REBIRTH, Metric, Payload, Value, encode, now_ms
 from sparkplug.topics import (
     MessageType,
-    Topic,
-    TopicError,
-    decode_state,
     node_subscription,
-    parse_state_topic,
-    parse_topic,
     state_topic,
     topic,
 )
@@ -71,7 +67,10 @@ class EdgeNode:
         self.reader = Reader(station)
         self.buffer: UplinkBuffer | None = None
         self.bd_seq: int | None = None
-        self.state = "starting"  # said on the faces' health while it is not "online"
+        # starting, connecting, waiting (for the primary host), sending (the buffer), online,
+        # offline (`why`: the broker's or the network's words), error (our bug ended the session)
+        self.phase = "starting"
+        self.why: str | None = None
         self.trouble = Trouble()
         self._seq = 0
         self._live = False
@@ -88,21 +87,36 @@ class EdgeNode:
 
     # -- what the faces say ---------------------------------------------------------------------
 
+    @property
+    def state(self) -> str:
+        """The phase in words, as the console and the log say it."""
+        return state_words(self.status())
+
+    def _phase(self, phase: str, why: str | None = None) -> None:
+        self.phase, self.why = phase, why
+
+    def status(self) -> Status:
+        """The session, the buffer and our first bug, in parts (the panel words them itself)."""
+        buf = self.buffer
+        where, bug = next(iter(self.trouble.bugs.items()), (None, None))
+        return {
+            "online": self._live,
+            "phase": self.phase,
+            "why": self.why,
+            "primary_host": self.sp.primary_host_id,
+            "retry_s": BUG_RETRY_S,
+            "buffered": buf.count if buf else 0,
+            "buffer_mb": round(buf.size_bytes / 1e6, 1) if buf else 0.0,
+            "dropped": buf.dropped if buf else 0,
+            "max_buffer_mb": self.sp.max_buffer_mb,
+            "bug": bug,
+            "bug_where": where,
+            "bugs": len(self.trouble.bugs),
+        }
+
     def problem(self) -> str | None:
         """One line for the faces' health while values wait or were dropped; None when all is sent."""
-        buf = self.buffer
-        if buf is None:
-            return None
-        parts = []
-        if not self._live:
-            parts.append(f"plant broker {self.state}")
-        if bug := self.trouble.summary():
-            parts.append(bug)
-        if buf.count:
-            parts.append(f"{buf.count} messages buffered ({buf.size_bytes / 1e6:.1f} MB)")
-        if dropped := buf.dropped:
-            parts.append(f"{dropped} dropped (buffer full, max_buffer_mb {self.sp.max_buffer_mb:g})")
-        return "Sparkplug: " + ", ".join(parts) if parts else None
+        return None if self.buffer is None else problem_line(self.status())
 
     @property
     def online(self) -> bool:
@@ -131,11 +145,11 @@ class EdgeNode:
                     raise_if_cancelled(exc)
                     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                     self.trouble.failed(why)
-                    self.state = f"offline ({why})"
+                    self._phase("offline", why)
                 except Exception as exc:  # our bug: said once with its traceback, tried again late
                     raise_if_cancelled(exc)
                     self.trouble.bug("in the session", exc)
-                    self.state = f"offline (stopped by an internal error, tried again in {BUG_RETRY_S:.0f} s)"
+                    self._phase("error")
                     delay = BUG_RETRY_S
                 finally:
                     self._end_session()
@@ -145,6 +159,9 @@ class EdgeNode:
             scanner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await scanner
+
+    def _rebirth(self) -> None:
+        self._queue.put_nowait(None)
 
     def _end_session(self) -> None:
         self._live = False
@@ -267,7 +284,7 @@ class EdgeNode:
         return make_client(self.sp, f"ms5-{self.group}-{self.node}", will_topic, self._death_payload())
 
     async def _session(self) -> None:
-        self.state = "connecting"
+        self._phase("connecting")
         host_online = asyncio.Event()
         async with self._client() as client:
             for filt in node_subscription(self.group, self.node):
@@ -276,14 +293,19 @@ class EdgeNode:
                 await client.subscribe(state_topic(self.sp.primary_host_id), qos=1)
             else:
                 host_online.set()
-            reader = asyncio.create_task(self._read(client, host_online), name="sparkplug commands")
+            host, rebirth = self.sp.primary_host_id, self.node_alias[REBIRTH]
+            commands = read_commands(
+                client, self.station, host, rebirth, host_online, self.trouble, self._rebirth
+            )
+            reader = asyncio.create_task(commands, name="sparkplug commands")
             try:
                 if not host_online.is_set():
-                    self.state = f"waiting for primary host {self.sp.primary_host_id}"
+                    self._phase("waiting")
                 await until(host_online.wait(), reader)
                 await self._births(client)
                 await self._flush(client)
-                self._live, self.state = True, "online"
+                self._live = True
+                self._phase("online")
                 self.trouble.online(f"{self.sp.broker} as {self.group}/{self.node}, bdSeq {self.bd_seq}")
                 self.trouble.fine("in the session")
                 while True:
@@ -392,38 +414,9 @@ class EdgeNode:
     async def _flush(self, client: aiomqtt.Client) -> None:
         """The buffered values of born devices, oldest first, as historical DDATA (hmi.sparkplug.history)."""
         assert self.buffer is not None
-        self.state = "sending buffered values"
+        self._phase("sending")
 
         async def publish(device: str, metrics: tuple[Metric, ...]) -> None:
             await self._publish(client, MessageType.DDATA, device, metrics)
 
         await flush(self.buffer, self._born, self.device_alias, self.sp.batch_size, publish)
-
-    async def _read(self, client: aiomqtt.Client, host_online: asyncio.Event) -> None:
-        async for message in client.messages:
-            text = str(message.topic)
-            try:
-                if self.sp.primary_host_id is not None and text.startswith("spBv1.0/STATE/"):
-                    if parse_state_topic(text) == self.sp.primary_host_id:
-                        if decode_state(bytes(message.payload)).online:
-                            host_online.set()
-                        elif host_online.is_set():
-                            raise EndSession(f"primary host {self.sp.primary_host_id} offline")
-                    continue
-                self._command(parse_topic(text), bytes(message.payload))
-            except (TopicError, PayloadError) as exc:
-                log.warning("sparkplug: ignored a message on %s: %s", text, exc)
-            except EndSession:
-                raise
-            except Exception as exc:  # our bug with one command: that command is lost, not the session
-                self.trouble.bug("answering a command", exc)
-            else:
-                self.trouble.fine("answering a command")
-
-    def _command(self, where: Topic, body: bytes) -> None:
-        payload = decode(body)
-        if is_rebirth(where, payload, self.node_alias[REBIRTH]):
-            log.info("sparkplug: rebirth asked for")
-            self._queue.put_nowait(None)
-        else:
-            refuse(self.station, where, payload)

@@ -48,11 +48,3 @@ class Trouble:
         """`where` worked: a bug there is over (said once)."""
         if self.bugs.pop(where, None) is not None:
             log.warning("sparkplug: %s works again", where)
-
-    def summary(self) -> str | None:
-        """One phrase for the faces' health, None without a bug."""
-        if not self.bugs:
-            return None
-        first = next(iter(self.bugs.items()))
-        more = f" and {len(self.bugs) - 1} more" if len(self.bugs) > 1 else ""
-        return f"internal error {first[0]}: {first[1]}{more} (a bug: see the log)"

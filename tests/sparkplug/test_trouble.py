@@ -16,7 +16,7 @@ import pytest
 
 from core.engine_state import PrunedWindow
 from core.samples import Sample
-from hmi.sparkplug import edge
+from hmi.sparkplug import connect
 from hmi.station.views import health_view
 from sparkplug.payload import REBIRTH, DataType, Metric, Payload, Value, encode
 from tests.sparkplug.broker import Mosquitto, Subscriber
@@ -100,7 +100,7 @@ async def test_a_command_whose_handling_raises_loses_that_command_not_the_sessio
     def refuse(*_: object) -> None:
         raise KeyError("audit")  # a bug of ours in the refusal
 
-    monkeypatch.setattr(edge, "refuse", refuse)
+    monkeypatch.setattr(connect, "refuse", refuse)
     station = await started(sparkplug_config(broker.url), tmp_path / "s.db")
     try:
         await sub.wait_for(lambda _: len(sub.of("DBIRTH")) == 2)
