@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import aiomqtt
 
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from hmi.station.runtime import Station
 
 log = logging.getLogger("ms5.sparkplug")
-T = TypeVar("T")
 
 RECONNECT_MAX_S = 5.0  # a plant broker back is used within seconds; one attempt per 5 s costs nothing
 BUG_RETRY_S = 60.0  # a session ended by our bug is tried again this late: no rebirth storm
