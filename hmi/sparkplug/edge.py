@@ -341,6 +341,9 @@ class EdgeNode:
                 raise
             except Exception as exc:  # our bug (a value its type cannot hold): skipped, session kept
                 self.trouble.bug(f"sending {item.device or 'the node'}", exc)
+                sent = self._sent.get(item.device, {})
+                for name, _ in item.values:  # not sent: compared afresh, sent once it encodes
+                    sent.pop(name, None)
             else:
                 self.trouble.fine(f"sending {item.device or 'the node'}")
 

@@ -16,7 +16,7 @@ import pytest
 
 from core.engine_state import PrunedWindow
 from core.samples import Sample
-from hmi.sparkplug import connect
+from hmi.sparkplug import connect, edge
 from hmi.station.views import health_view
 from sparkplug.payload import REBIRTH, DataType, Metric, Payload, Value, encode
 from tests.sparkplug.broker import Mosquitto, Subscriber
@@ -150,3 +150,69 @@ async def test_a_broker_that_refuses_is_a_state_told_when_it_starts_and_when_it_
     finally:
         await station.stop()
         b.kill()
+
+
+async def test_a_value_that_cannot_be_encoded_is_skipped_with_no_gap_in_seq(
+    tmp_path: Path,
+    broker: Mosquitto,
+    sub: Subscriber,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    station = await started(sparkplug_config(broker.url), tmp_path / "s.db")
+    try:
+        uplink = station.uplink
+        assert uplink is not None
+        real = uplink.reader.device
+        bad = [False]
+
+        def device(eq: str, now: float, *, figures: bool) -> dict[str, Value]:
+            values = real(eq, now, figures=figures)
+            if eq == "FILLER" and bad[0]:
+                values["State/FaultCode"] = 2**40  # no Int32: a bug of ours in a metric
+            return values
+
+        monkeypatch.setattr(uplink.reader, "device", device)
+        await sub.wait_for(lambda _: len(sub.of("DBIRTH")) == 2)
+        filler = by_name(sub.of("DBIRTH", "FILLER")[0])
+        bad[0] = True
+        await until(lambda: "sending FILLER" in uplink.trouble.bugs)
+        bad[0] = False
+        station.ingest([Sample(time.time(), "FILLER", "fault_code", 7.0)])
+        await sub.wait_for(lambda _: has_value(sub, "DDATA", "FILLER", filler["State/FaultCode"].alias, 7))
+        seqs = [m.payload.seq for m in sub.messages if m.topic.message_type.value != "NDEATH"]
+        assert seqs == list(range(len(seqs)))  # the skipped DDATA took no seq: no rebirth asked
+        assert len(sub.of("NBIRTH")) == 1 and sub.of("NDEATH") == []
+        errors = records(caplog, logging.ERROR, "sending FILLER: PayloadError")
+        assert len(errors) == 1 and errors[0].exc_info is not None
+        await until(lambda: uplink.trouble.bugs == {})  # once its PUBACK came: over
+        assert uplink.online
+    finally:
+        await station.stop()
+
+
+async def test_a_bug_in_the_session_ends_it_with_its_ndeath_and_no_quick_rebirth(
+    tmp_path: Path,
+    broker: Mosquitto,
+    sub: Subscriber,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def flush(*_: object) -> None:
+        raise AttributeError("'NoneType' object has no attribute 'oldest'")  # a bug of ours
+
+    monkeypatch.setattr(edge, "flush", flush)
+    station = await started(sparkplug_config(broker.url), tmp_path / "s.db")
+    try:
+        uplink = station.uplink
+        assert uplink is not None
+        await sub.wait_for(lambda _: len(sub.of("NDEATH")) == 1)  # said, not left to the will
+        assert by_name(sub.of("NDEATH")[0])["bdSeq"].value == by_name(sub.of("NBIRTH")[0])["bdSeq"].value
+        await until(lambda: uplink.phase == "error")
+        assert f"tried again in {edge.BUG_RETRY_S:.0f} s" in uplink.state  # not in 1 s: no rebirth storm
+        assert "internal error in the session: AttributeError" in str(health_view(station)["uplink_problem"])
+        errors = records(caplog, logging.ERROR, "in the session: AttributeError")
+        assert len(errors) == 1 and errors[0].exc_info is not None
+        assert records(caplog, logging.WARNING, "no session with the plant broker") == []  # no broker fault
+    finally:
+        await station.stop()
