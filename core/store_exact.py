@@ -24,10 +24,12 @@ from core.engine_snapshot import SnapshotError
 from core.figure_slices import slice_body
 from core.rebuild import replay_archives
 from core.samples import Sample
+from core.sqlite_tx import StoreError
 from core.store import Store
 from core.store_archive import archived_up_to, manifest
 from core.store_figures import NotProjected, StoreFigures, _Slice
 from core.store_snapshots import newest_first
+from core.timefmt import iso
 
 __all__ = ["ExactFigures", "PieceEngines"]
 
@@ -45,7 +47,7 @@ class PieceEngines:
         for lo, engine in self._held:
             if lo <= t:
                 return engine
-        lo, engine = self._restored(t) or (float("-inf"), self._whole())
+        lo, engine = self._restored(t) or (float("-inf"), self._whole(t))
         if engine.now is None or engine.now < self._end:
             engine.tick(self._end)  # as a replay ends on its window's end: the open tail counts so far
         self._held.append((lo, engine))
@@ -71,9 +73,17 @@ class PieceEngines:
             return max(row.ts, engine.pruned_before), engine
         return None
 
-    def _whole(self) -> Engine:
+    def _whole(self, t: float) -> Engine:
         engine = Engine(self._config, marks=self._marks)
-        replay_archives(engine, self._config, self._store, manifest(self._store.conn))
+        try:
+            replay_archives(engine, self._config, self._store, manifest(self._store.conn))
+        except StoreError as exc:
+            # No snapshot holds the piece: it is in the archived journal, which must be read whole.
+            at = iso(t, self._config.lines[0].tz)
+            raise StoreError(
+                f"ms5 report: the window's piece from {at} is not in whole figure slices and no "
+                f"snapshot holds it, so the archived journal is read: {exc}"
+            ) from None
         self._feed(engine, archived_up_to(self._store.conn))
         self.note.append("the whole journal")
         return engine
