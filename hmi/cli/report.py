@@ -254,6 +254,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--replay",
         action="store_true",
-        help="replay the journal for the exact window instead of adding up the store's closed "
-        "hourly figure slices (slower; needs the window's journal in the database)",
+        help="replay the whole journal instead of adding up the store's closed hourly figure "
+        "slices and the journal of the window's edges (the same figures, slower; needs the "
+        "window's journal in the database)",
     )
