@@ -8,10 +8,11 @@ engine and its store on a manual clock, so the store holds its journal and its p
 `ms5 report --json` runs in this process for three windows, the last whole shift, that shift with
 its edges moved inside an hour (7 min 17.5 s later, 23 min 0.25 s earlier: pieces of slices at
 both edges) and the whole history (every closed slice), once from the figure slices and once with
---replay (the journal through an engine, as `ms5 report` did before the slices); printed: the seconds each took, their
-ratio, and whether the two JSON objects are the same figures. The exit status is 1 if they differ.
-With `--synthetic-days N` the first whole day's slices are then copied day after day and a report
-over the N days is timed (figures not compared: the journal is not copied).
+--replay (the journal through an engine, as `ms5 report` did before the slices); printed: the
+seconds each took, their ratio, and whether the two JSON objects are the same figures. The exit
+status is 1 if they differ. With `--synthetic-days N` the first whole day's slices are then
+copied day after day and a report over the N days is timed (figures not compared: the journal is
+not copied).
 """
 
 from __future__ import annotations
