@@ -13,7 +13,11 @@ import pytest
 
 from core.auth import Role, UserStore
 from core.config import load_config
+from core.export import recorded
+from core.replay import Window, replay_result, run_engine
 from core.samples import Quality, Sample
+from core.store import Store
+from core.store_exact import ExactFigures, PieceEngines
 from hmi.station.runtime import Station
 
 pytestmark = pytest.mark.slow  # runs ms5 as a process
@@ -135,3 +139,18 @@ def test_report_window_and_errors(tmp_path: Path) -> None:
     missing = ms5("report", str(cfg), "--db", str(tmp_path / "nope.db"))
     assert missing.returncode == 2
     assert "no such database" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_piece_a_snapshot_holds_comes_from_it_with_the_figures_of_a_replay(tmp_path: Path) -> None:
+    cfg_path, db = make_store(tmp_path)
+    config = load_config(cfg_path)
+    # 07:20:34.5 to 07:58:19.75: after the station's snapshot of 07:15:00.25, inside the open hour.
+    window = Window(T0 + 3600 + 1234.5, T0 + 7200 - 100.25)
+    with Store.open_read_only(db) as store:
+        engines = PieceEngines(config, store, window.end, (window.start, window.end))
+        got = replay_result(ExactFigures(config, store.conn, window.start, window.end, engines), window, [])
+        samples, actions = recorded(store)
+    assert engines.note == ["snapshot at journal row 2706"]  # not the whole journal
+    engine, _rejected = run_engine(config, samples, window, actions)
+    assert got == replay_result(engine, window, [])
+    assert got["equipment"]["FILLER"]["all_time_s"] == window.end - window.start
