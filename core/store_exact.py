@@ -39,7 +39,9 @@ class PieceEngines:
 
     def __init__(self, config: Config, store: Store, end: float, marks: tuple[float, ...]) -> None:
         self._config, self._store, self._end = config, store, end
-        self._marks = tuple(sorted(set(marks)))  # where the pieces' count buckets must split
+        # Where the pieces' count buckets must split. Buckets split at whole minutes anyway; a
+        # snapshot takes no marks, so one there would only make the snapshot refuse them.
+        self._marks = tuple(sorted({m for m in marks if m % 60.0 != 0.0}))
         self._held: list[tuple[float, Engine]] = []
         self.note: list[str] = []  # one phrase per engine built, for the curious (tests, bench)
 
