@@ -5,12 +5,14 @@
 The demo line (assets/demo-line.toml, four machines) is simulated by the product's own line model
 for `--hours` (as scripts/bench_store_growth does) and fed, polled every `--poll` seconds, to an
 engine and its store on a manual clock, so the store holds its journal and its projections. Then
-`ms5 report --json` runs in this process for two windows, the last whole shift and the whole
-history (every closed slice), once from the figure slices and once with --replay (the journal
-through an engine, as `ms5 report` did before the slices); printed: the seconds each took, their
-ratio, and whether the two JSON objects are the same figures. The exit status is 1 if they differ.
-With `--synthetic-days N` the first whole day's slices are then copied day after day and a report
-over the N days is timed (figures not compared: the journal is not copied).
+`ms5 report --json` runs in this process for three windows, the last whole shift, that shift with
+its edges moved inside an hour (7 min 17.5 s later, 23 min 0.25 s earlier: pieces of slices at
+both edges) and the whole history (every closed slice), once from the figure slices and once with
+--replay (the journal through an engine, as `ms5 report` did before the slices); printed: the
+seconds each took, their ratio, and whether the two JSON objects are the same figures. The exit
+status is 1 if they differ. With `--synthetic-days N` the first whole day's slices are then
+copied day after day and a report over the N days is timed (figures not compared: the journal is
+not copied).
 """
 
 from __future__ import annotations
@@ -89,7 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # From the slice edge the history begins in: the seconds before the first poll are no data
         # in both reports.
         start = edge_at_or_before(ShiftCalendar(line), first)
-        windows = [("last shift", shifts[-1].start, shifts[-1].end), ("whole history", start, closed)]
+        last = shifts[-1]
+        windows = [
+            ("last shift", last.start, last.end),
+            # Edges inside an hour: the pieces there from an engine (no snapshot here holds them:
+            # the whole journal), the slices between.
+            ("shift, odd", last.start + 437.5, last.end - 1380.25),
+            ("whole history", start, closed),
+        ]
         for name, a, b in windows:
             window = ("--from", iso(a, line.tz), "--to", iso(b, line.tz))
             base = (str(DEMO), "--db", str(db), *window)
