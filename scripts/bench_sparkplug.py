@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -159,7 +160,8 @@ async def latency_run(poll: float, changes: int, folder: Path, broker: int) -> l
 
 async def outage_run(seconds: float, speed: float, folder: Path) -> str:
     """The demo line's station in this process; its broker killed for `seconds`, then started again:
-    how much was buffered, and how long after the broker's return the buffer is flushed."""
+    how much was buffered, how long after the broker's return the buffer is flushed, and whether
+    every buffered value reached a subscriber on the restarted broker, in order."""
     port = free_port()
     conf = folder / "outage.conf"
     conf.write_text(f"listener {port} {HOST}\nallow_anonymous true\npersistence false\n", encoding="utf-8")
@@ -168,9 +170,13 @@ async def outage_run(seconds: float, speed: float, folder: Path) -> str:
     def start() -> subprocess.Popen[bytes]:
         return subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    async def until(predicate: Callable[[], bool]) -> None:
+    async def until(predicate: Callable[[], bool], limit_s: float = 3600.0) -> bool:
+        end = time.monotonic() + limit_s
         while not predicate():
+            if time.monotonic() > end:
+                return False
             await asyncio.sleep(0.01)
+        return True
 
     cfg = load_config(DEMO_CONFIG)
     cfg = cfg.model_copy(
@@ -184,6 +190,10 @@ async def outage_run(seconds: float, speed: float, folder: Path) -> str:
     await station.start()
     uplink = station.uplink
     assert uplink is not None
+    # What the subscriber on the restarted broker receives: historical values per device, with
+    # their timestamps, to compare with what the station's buffer held when the broker came back.
+    received: dict[str, list[int]] = {}
+    reader: asyncio.Task[None] | None = None
     try:
         await until(lambda: uplink.online)
         broker.kill()
@@ -192,22 +202,61 @@ async def outage_run(seconds: float, speed: float, folder: Path) -> str:
         await asyncio.sleep(seconds)  # the outage itself: a benchmark, not a test
         assert uplink.buffer is not None
         count, size = uplink.buffer.count, uplink.buffer.size_bytes
+        kept: dict[str, list[int]] = {}
+        for row in uplink.buffer.oldest(10**9):
+            for m in decode(row.body).metrics:
+                kept.setdefault(row.device, []).append(m.timestamp_ms or 0)
         broker = start()
         back = time.monotonic()
+        subscribed = asyncio.Event()
+
+        async def read() -> None:
+            while True:  # the broker takes a moment to listen again
+                try:
+                    async with aiomqtt.Client(HOST, port) as client:
+                        await client.subscribe("spBv1.0/Bench/DDATA/#", qos=1)
+                        subscribed.set()
+                        async for message in client.messages:
+                            assert isinstance(message.payload, bytes)
+                            device = str(message.topic).rsplit("/", 1)[-1]
+                            for m in decode(message.payload).metrics:
+                                if m.is_historical:
+                                    received.setdefault(device, []).append(m.timestamp_ms or 0)
+                except aiomqtt.MqttError:
+                    await asyncio.sleep(0.01)
+
+        reader = asyncio.create_task(read())
+        await subscribed.wait()
         await until(lambda: uplink.state == "sending buffered values" or uplink.online)
         connected = time.monotonic() - back
         await until(lambda: uplink.online)
         took = time.monotonic() - back
         left = uplink.buffer.count
+        expected = sum(len(v) for v in kept.values())
+        # The last PUBACK may come before the subscriber has read the last message.
+        await until(
+            lambda: all(not (Counter(v) - Counter(received.get(d, []))) for d, v in kept.items()), 10.0
+        )
     finally:
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
         await station.stop()
         await sim.stop()
         broker.kill()
         broker.wait()
+    got = sum(len(v) for v in received.values())
+    # A value is lost when its (device, timestamp) held at the broker's return never arrived; the
+    # station goes on buffering during its reconnect, so more may arrive than were counted.
+    lost = sum((Counter(v) - Counter(received.get(d, []))).total() for d, v in kept.items())
+    in_order = all(v == sorted(v) for v in received.values())
     return (
-        f"outage {seconds:.0f} s at speed {speed:g}: {count} messages buffered ({size / 1e3:.0f} kB), "
-        f"live again {took:.2f} s after the broker's return ({connected:.2f} s of it until the births "
-        f"were sent: reconnect backoff), {left} left"
+        f"outage {seconds:.0f} s at speed {speed:g}: {count} messages buffered ({size / 1e3:.0f} kB, "
+        f"{expected} values), live again {took:.2f} s after the broker's return ({connected:.2f} s of "
+        f"it until the births were sent: reconnect backoff), {left} left; a subscriber on the "
+        f"restarted broker got {got} historical values, {lost} lost, "
+        f"{'oldest first per device' if in_order else 'OUT OF ORDER'}"
     )
 
 
