@@ -40,7 +40,6 @@ import argparse
 import asyncio
 import contextlib
 import math
-import os
 import random
 import signal
 import sqlite3
@@ -60,13 +59,10 @@ from core.engine import CommandError, Engine
 from core.rebuild import from_journal
 from core.samples import Sample
 from core.store import Store
-from hmi.paths import socket_path
-from hmi.socket.client import RemoteLink
 from scripts import crash_archive, loopback_line
+from scripts.crash_station import ROOT, HarnessError, Station, acknowledge, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 EQUIPMENT = ("FILLER", "CAPPER")
-START_TIMEOUT_S = 60.0
 
 CONFIG = loopback_line.line(
     site="Crash harness",
@@ -92,10 +88,6 @@ signals = [
 )
 
 
-class HarnessError(Exception):
-    """The harness itself could not go on (a station that does not start); one line."""
-
-
 @dataclass
 class Check:
     """What the file says after one kill."""
@@ -111,15 +103,6 @@ class Check:
     acks_shown: int
     chain_ok: bool
     problems: list[str] = field(default_factory=list)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def journal_engine(config: Config, store: Store) -> Engine:
@@ -186,102 +169,6 @@ def inspect(
     acked = {c.id for c in engine.andon.calls if c.acknowledged_by == "sam"}
     kept = {n for n in acks_shown if n in acked and n in acked_in_audit}
     return integrity, rows, engine, len(audit_rows), kept, chain_ok, differs
-
-
-class Station:
-    """`ms5 engine` as a child process; `runs`: each process's life, (spawned, gone) in epoch
-    seconds, so a sample's time places it in the run that read it."""
-
-    def __init__(self, cfg: Path, db: Path) -> None:
-        self.cfg = cfg
-        self.db = db
-        self.proc: asyncio.subprocess.Process | None = None
-        self.runs: list[tuple[float, float]] = []
-        self._spawned = 0.0
-
-    def read_by(self, ts: float) -> float:
-        """The latest moment a sample stamped `ts` can have been read: the end of its run. Not `ts`
-        itself: a first poll's values are stamped with the station's start, before the read
-        (connectors.base, "Before its first poll"), so the simulator may have served them after it."""
-        for spawned, gone in self.runs:
-            if spawned <= ts <= gone:
-                return gone
-        raise HarnessError(f"a sample stamped {ts:.3f} falls in no run of the station")
-
-    async def start(self, *, crash_in_snapshot: bool = False) -> None:
-        """Start it and wait until it has connected; with `crash_in_snapshot` it kills itself in
-        its next snapshot's transaction, which may be before it said it connected."""
-        self._spawned = time.time()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        if crash_in_snapshot:
-            env["MS5_CRASH_POINT"] = "snapshot"
-        else:
-            env.pop("MS5_CRASH_POINT", None)
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hmi.cli", "engine", str(self.cfg), "--db", str(self.db),
-            cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        assert self.proc.stdout is not None
-        try:
-            async with asyncio.timeout(START_TIMEOUT_S):
-                while True:
-                    line = (await self.proc.stdout.readline()).decode()
-                    if not line and crash_in_snapshot:
-                        return
-                    if not line:
-                        err = (await self.proc.stderr.read()).decode() if self.proc.stderr else ""
-                        raise HarnessError(f"ms5 engine exited: {err.strip().splitlines()[-1:] or '?'}")
-                    if line.startswith("line-plc") and "connected" in line:
-                        break
-        except TimeoutError:
-            raise HarnessError("ms5 engine did not connect within a minute") from None
-        # Drain its output from now on, so a full pipe never blocks it.
-        asyncio.get_running_loop().create_task(self._drain())
-
-    async def _drain(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        with contextlib.suppress(Exception):
-            while await self.proc.stdout.readline():
-                pass
-
-    async def died(self) -> int:
-        """Its exit status once it has killed itself (a signal gives a negative one)."""
-        assert self.proc is not None
-        try:
-            async with asyncio.timeout(START_TIMEOUT_S):
-                code = await self.proc.wait()
-        except TimeoutError:
-            raise HarnessError("ms5 engine wrote no snapshot within a minute") from None
-        self.runs.append((self._spawned, time.time()))
-        return code
-
-    async def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
-        self.runs.append((self._spawned, time.time()))
-
-    async def stop(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        code = await self.proc.wait()
-        self.runs.append((self._spawned, time.time()))
-        return code
-
-
-async def acknowledge(db: Path, equipment: str) -> int | None:
-    """Raise a call and acknowledge it through the socket; the call's number if "ok" came back."""
-    link = await RemoteLink.connect(socket_path(db), subscribe=False)
-    try:
-        raised = await link.command("raise_andon", {"equipment": equipment, "kind": "maintenance"})
-        if not raised.ok:
-            return None
-        call = int(raised.message.split("#")[1].split()[0])
-        answer = await link.command("ack_andon", {"call": call}, user="sam", pin="2580")
-        return call if answer.ok else None
-    finally:
-        with contextlib.suppress(Exception):
-            await link.close()
 
 
 def served_truth(sim: SimLine, equipment: str, signal_name: str, value: float, before: float) -> Truth:
@@ -392,13 +279,9 @@ async def run(kills: int, seed: int, speed: float, folder: Path) -> bool:
             f"{c.acks_kept:>4}/{c.acks_shown:<4}  {'; '.join(c.problems) or '-'}"
         )
     ok = compare_with_simulator(config, db, sim, kills, station.read_by) and ok
-    verify = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hmi.cli", "audit", "verify", "--db", str(db),
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    out, _ = await verify.communicate()
-    print(f"ms5 audit verify: exit {verify.returncode}: {' / '.join(out.decode().strip().splitlines())}")
-    ok = ok and verify.returncode == 0
+    code, said = await audit_verify(db)
+    print(f"ms5 audit verify: exit {code}: {said}")
+    ok = ok and code == 0
     try:
         ok = await lose_the_wal(cfg_path, db, rng) and ok
     finally:
