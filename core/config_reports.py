@@ -8,11 +8,11 @@ Parsing the `smtp` address is here too (`smtp_server`), so `ms5 check` and the m
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from email.utils import parseaddr
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from core.config_address import Login, ServerAddress, password_errors, server_address
 
 Loc = tuple[int | str, ...]
 
@@ -36,33 +36,13 @@ class Reports(BaseModel):
     smtp_ca_file: str | None = None  # a plant's own CA; default: the system's certificates
 
 
-@dataclass(frozen=True)
-class SmtpServer:
-    tls: bool  # smtps: TLS from the first byte
-    host: str
-    port: int
+SmtpServer = ServerAddress
+SMTP_LOGIN = Login("an SMTP address", SMTP_PORTS, "smtp_user", "smtp_password_file", "smtp_password_env")
 
 
 def smtp_server(url: str) -> SmtpServer:
     """`smtp://host[:port]` or `smtps://host[:port]`; ValueError with the reason otherwise."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"{url!r} is not an SMTP address ({exc})") from None
-    if parts.scheme not in SMTP_PORTS:
-        raise ValueError(f"{url!r}: the address starts smtp:// or smtps://")
-    if parts.password is not None:
-        raise ValueError(
-            "a password does not belong in the config: use smtp_password_file or smtp_password_env"
-        )
-    if parts.username is not None:
-        raise ValueError("put the user in smtp_user, not in the address")
-    if not parts.hostname:
-        raise ValueError(f"{url!r}: no host")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"{url!r}: an SMTP address is smtp://host:port and nothing after it")
-    return SmtpServer(parts.scheme == "smtps", parts.hostname, port or SMTP_PORTS[parts.scheme])
+    return server_address(url, SMTP_LOGIN)
 
 
 def reports_errors(reports: Reports) -> Iterator[tuple[Loc, str]]:
@@ -89,11 +69,11 @@ def reports_errors(reports: Reports) -> Iterator[tuple[Loc, str]]:
         yield (*at, "starttls"), "starttls is for smtp://; smtps:// is TLS from the start"
     if reports.smtp_ca_file is not None and server is not None and not (server.tls or reports.starttls):
         yield (*at, "smtp_ca_file"), "a CA file is for TLS: use smtps:// or starttls = true"
-    if reports.smtp_password_file is not None and reports.smtp_password_env is not None:
-        yield (*at, "smtp_password_env"), "one of smtp_password_file and smtp_password_env, not both"
-    has_password = reports.smtp_password_file is not None or reports.smtp_password_env is not None
-    if has_password and reports.smtp_user is None:
-        key = "smtp_password_file" if reports.smtp_password_file is not None else "smtp_password_env"
-        yield (*at, key), "a password needs a user: set smtp_user"
-    if reports.smtp_user is not None and not has_password:
-        yield (*at, "smtp_user"), "the user's password: set smtp_password_file or smtp_password_env"
+    yield from password_errors(
+        at,
+        SMTP_LOGIN,
+        user=reports.smtp_user,
+        password_file=reports.smtp_password_file,
+        password_env=reports.smtp_password_env,
+        user_needs_password=True,
+    )

@@ -9,10 +9,10 @@ edge node (hmi/sparkplug/) read it alike. Nothing here speaks MQTT.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from core.config_address import Login, ServerAddress, password_errors, server_address
 
 Loc = tuple[int | str, ...]
 
@@ -39,31 +39,13 @@ class SparkplugConfig(BaseModel):
     batch_size: int = Field(default=100, ge=1, le=10_000)  # buffered values per historical DDATA
 
 
-@dataclass(frozen=True)
-class Broker:
-    tls: bool
-    host: str
-    port: int
+Broker = ServerAddress
+BROKER_LOGIN = Login("a broker address", BROKER_PORTS, "username", "password_file", "password_env")
 
 
 def broker_address(url: str) -> Broker:
     """`mqtt://host[:port]` or `mqtts://host[:port]`; ValueError with the reason otherwise."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"{url!r} is not a broker address ({exc})") from None
-    if parts.scheme not in BROKER_PORTS:
-        raise ValueError(f"{url!r}: the address starts mqtt:// or mqtts://")
-    if parts.password is not None:
-        raise ValueError("a password does not belong in the config: use password_file or password_env")
-    if parts.username is not None:
-        raise ValueError("put the user in username, not in the address")
-    if not parts.hostname:
-        raise ValueError(f"{url!r}: no host")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"{url!r}: a broker address is mqtt://host:port and nothing after it")
-    return Broker(parts.scheme == "mqtts", parts.hostname, port or BROKER_PORTS[parts.scheme])
+    return server_address(url, BROKER_LOGIN)
 
 
 def _id_error(text: str) -> str | None:
@@ -97,11 +79,15 @@ def sparkplug_errors(
     for eq in device_ids:
         if why := _id_error(eq):
             yield (*at,), f"equipment {eq!r} is a Sparkplug device and {why}"
-    if sp.password_file is not None and sp.password_env is not None:
-        yield (*at, "password_env"), "one of password_file and password_env, not both"
-    has_password = sp.password_file is not None or sp.password_env is not None
-    if has_password and sp.username is None:
-        yield (*at, "password_file" if sp.password_file else "password_env"), "a password needs a username"
+    # MQTT takes a user without a password (a broker that checks client certificates, say).
+    yield from password_errors(
+        at,
+        BROKER_LOGIN,
+        user=sp.username,
+        password_file=sp.password_file,
+        password_env=sp.password_env,
+        user_needs_password=False,
+    )
     if broker is not None and not broker.tls:
         for key in ("ca", "cert", "key"):
             if getattr(sp, key) is not None:

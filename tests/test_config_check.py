@@ -462,7 +462,7 @@ SPARKPLUG_OK = '[sparkplug]\nbroker = "mqtt://broker.plant:1883"\ngroup_id = "Pl
         ('broker = "http://broker"\ngroup_id = "P"\n', "starts mqtt:// or mqtts://"),
         ('broker = "mqtt://broker"\ngroup_id = "Plant/1"\n', "cannot be part of a topic"),
         ('broker = "mqtt://broker"\ngroup_id = "P"\nca = "ca.pem"\n', "ca is for TLS"),
-        ('broker = "mqtt://broker"\ngroup_id = "P"\npassword_env = "PW"\n', "a password needs a username"),
+        ('broker = "mqtt://broker"\ngroup_id = "P"\npassword_env = "PW"\n', "needs a user: set username"),
         ('broker = "mqtt://broker"\ngroup_id = "P"\npassword = "x"\n', "password"),
     ],
 )

@@ -4,7 +4,6 @@ and `smtplib`; no Qt). `send` blocks: the station calls it on a worker thread, n
 
 from __future__ import annotations
 
-import os
 import smtplib
 import socket
 import ssl
@@ -14,6 +13,7 @@ from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import Any
 
+from core.config_address import read_password
 from core.config_reports import Reports, SmtpServer, smtp_server
 from core.sqlite_tx import one_line
 
@@ -53,19 +53,10 @@ class MailSettings:
 
     def password(self) -> str | None:
         """Read when a mail goes out, so a changed password needs no restart."""
-        if self.password_env is not None:
-            value = os.environ.get(self.password_env)
-            if value is None:
-                raise MailError(f"the SMTP password: environment variable {self.password_env} is not set")
-            return value
-        if self.password_file is not None:
-            try:
-                return Path(self.password_file).read_text(encoding="utf-8").rstrip("\r\n")
-            except OSError as exc:
-                raise MailError(
-                    f"the SMTP password: cannot read {self.password_file}: {exc.strerror}"
-                ) from None
-        return None
+        try:
+            return read_password(self.password_file, self.password_env, "the SMTP password")
+        except ValueError as exc:
+            raise MailError(str(exc)) from None
 
 
 def _pct(x: float | None) -> str:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import ssl
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aiomqtt
 
+from core.config_address import read_password
 from core.config_sparkplug import SparkplugConfig, broker_address
 from hmi.sparkplug.items import EndSession
 from hmi.sparkplug.trouble import Trouble
@@ -36,17 +35,10 @@ class SetupError(ValueError):
 
 def password_of(sp: SparkplugConfig) -> str | None:
     """The broker password from its file or environment variable; SetupError naming what is missing."""
-    if sp.password_env is not None:
-        value = os.environ.get(sp.password_env)
-        if value is None:
-            raise SetupError(f"the broker password: environment variable {sp.password_env} is not set")
-        return value
-    if sp.password_file is not None:
-        try:
-            return Path(sp.password_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise SetupError(f"the broker password: cannot read {sp.password_file}: {exc.strerror}") from None
-    return None
+    try:
+        return read_password(sp.password_file, sp.password_env, "the broker password")
+    except ValueError as exc:
+        raise SetupError(str(exc)) from None
 
 
 def make_client(sp: SparkplugConfig, client_id: str, will_topic: str, will: bytes) -> aiomqtt.Client:
