@@ -15,13 +15,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.config import Config
+from core.engine_commands import JOB_ID_MAX
 from core.store_jobs import PlannedJob
 from core.timefmt import iso, parse_time
 
 __all__ = ["COLUMNS", "PlanRefused", "Row", "check_plan"]
 
 COLUMNS = ("job", "product", "quantity", "line", "planned start", "planned end")
-JOB_MAX = 64  # a job id is shown on a panel button and in reports
+JOB_MAX = JOB_ID_MAX  # what start_job takes: shown on a panel button and in reports
 
 
 class PlanRefused(ValueError):

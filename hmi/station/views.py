@@ -39,6 +39,7 @@ def job_view(engine: Engine, line: Line, now: float) -> dict[str, Any] | None:
         elif rate > 0:
             estimated_end = calendar.advance(now, remaining / rate)
     return {
+        "job": job.job,
         "product": job.product,
         "quantity": job.quantity,
         "started": job.started,
