@@ -107,3 +107,18 @@ def test_only_the_jobs_of_the_window(db: tuple[Path, Path]) -> None:
         "J-2",
         "J-3",
     ]
+
+
+def test_ms5_replay_of_the_files_gives_the_same_run(db: tuple[Path, Path], tmp_path: Path) -> None:
+    cfg, path = db
+    window = ("--from", "2026-03-02T06:00", "--to", "2026-03-02T08:00")
+    files = (str(tmp_path / "journal.csv"), "--actions", str(tmp_path / "actions.jsonl"))
+    out = run_in_process("replay", str(cfg), *files, "--json", *window)
+    assert out.returncode == 0, out.stderr
+    (replayed,) = json.loads(out.stdout)["jobs"]  # no store, no plan: the run alone
+    reported = jobs(cfg, path, *window)[0]
+    plan_fields = ("planned_start", "planned_end")
+    assert {k: v for k, v in reported.items() if k not in plan_fields} == {
+        k: v for k, v in replayed.items() if k not in plan_fields
+    }
+    assert (replayed["planned_start"], replayed["actual_quantity"]) == (None, 5000)
