@@ -122,3 +122,21 @@ def test_ms5_replay_of_the_files_gives_the_same_run(db: tuple[Path, Path], tmp_p
         k: v for k, v in replayed.items() if k not in plan_fields
     }
     assert (replayed["planned_start"], replayed["actual_quantity"]) == (None, 5000)
+
+
+def test_the_report_csv_has_a_jobs_section(db: tuple[Path, Path], tmp_path: Path) -> None:
+    cfg, path = db
+    sheet = tmp_path / "shift.csv"
+    window = ("--from", "2026-03-02T06:00", "--to", "2026-03-02T08:00", "--replay")
+    out = run_in_process("report", str(cfg), "--db", str(path), "--csv", str(sheet), *window)
+    assert out.returncode == 0, out.stderr
+    blocks = sheet.read_text().split("\n\n")
+    (jobs,) = [b.splitlines() for b in blocks if b.strip().splitlines()[0].strip() == "# L1 jobs"]
+    assert jobs[1].split(",")[:4] == ["job", "product", "target_quantity", "actual_quantity"]
+    j1, j2 = (row.split(",") for row in jobs[2:])
+    assert j1[:8] == [
+        "J-1", "A500", "4800", "5000", "2026-03-02 06:00:00", "2026-03-02 07:00:00", "2026-03-02 06:10:00",
+        "2026-03-02 07:10:00",
+    ]  # fmt: skip
+    assert float(j1[-1]) == pytest.approx(2500 / 3600, abs=1e-6)
+    assert (j2[0], j2[3], j2[6], j2[-1]) == ("J-2", "", "-", "")

@@ -210,12 +210,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) -> list[dict[str, Any]] | None:
-    """The `jobs` of `--json`: each job run or planned in the window (core/job_figures.py).
+    """The `jobs` of `--json` and `--csv`: each job run or planned in the window (core/job_figures.py).
 
     A job starts and ends at a command's second, not at a slice's edge, so its figures come from
     the journal replayed with count buckets split at every job's start and end: exact, like
     `--replay`, whichever source the rest of the report read."""
-    if not args.json:
+    if not (args.json or args.csv):
         return None
     planned = planned_jobs(store.conn)
     samples, actions = recorded(store)
@@ -242,6 +242,8 @@ def _write(
     files = []
     if args.pdf or args.csv:
         report = window_report(cfg, source, window.start, window.end, lines)
+        if jobs:
+            report["jobs"] = jobs  # the CSV's jobs section (not yet drawn in the PDF)
         try:
             if args.pdf:
                 _write_pdf(report, Path(args.pdf))
