@@ -12,7 +12,7 @@ import pytest
 
 from core.store import Store
 from core.store_jobs import planned_jobs
-from tests.cli_runs import run_in_process
+from tests.cli_runs import run_in_process, run_process
 from tests.conftest import DATA
 
 CONFIG = str(DATA / "reference.toml")  # line L1 (Europe/Berlin), product A500
@@ -166,3 +166,16 @@ def test_the_plan_table_comes_with_the_schema(db: Path) -> None:
         pass
     tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "planned_jobs" in tables
+
+
+@pytest.mark.slow  # ms5 as a real process: the one case that stands for the rest
+def test_ms5_jobs_import_as_a_process(tmp_path: Path, db: Path) -> None:
+    bad = write_csv(
+        tmp_path / "s.csv", [*GOOD, ["J-3", "A500", "ten", "L1", "2026-03-02T09:00", "2026-03-02T10:00"]]
+    )
+    out = run_process("jobs", "import", CONFIG, str(bad), "--db", str(db))
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == f"{bad}: line 4: quantity 'ten' is not a whole number of parts; nothing imported\n"
+    good = write_xlsx(tmp_path / "s.xlsx", GOOD)
+    out = run_process("jobs", "import", CONFIG, str(good), "--db", str(db))
+    assert out.returncode == 0 and out.stdout == f"2 jobs planned from {good} into {db}\n"
