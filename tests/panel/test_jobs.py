@@ -108,6 +108,7 @@ def test_planned_jobs_are_listed_in_order_and_one_tap_starts_one(
     assert window.message.text() == "job J-11 A500 started on L1"
     job = window.model.view("overview")["lines"][0]["job"]
     assert (job["job"], job["product"], job["quantity"]) == ("J-11", "A500", 1500)
+    assert jobs.job.text() == "J-11 · A500: 0 / 1,500 good"
     assert jobs.planned_buttons[0].text() == "J-11 · A500 · 1,500 · 11:30–13:00 (running)"
     assert not jobs.planned_buttons[0].isEnabled() and jobs.planned_buttons[1].isEnabled()
 

@@ -167,8 +167,10 @@ class JobsScreen(QWidget):
             return
         self.end_job_button.setEnabled(True)
         target = f" / {count(job['quantity'])}" if job["quantity"] is not None else ""
+        planned = f"{job['job']} · " if job.get("job") else ""  # the planned job's id, as on its button
         self.job.setText(
-            self.tr("{product}: {good}{target} good").format(
+            planned
+            + self.tr("{product}: {good}{target} good").format(
                 product=job["product"], good=count(job["good_count"]), target=target
             )
         )
