@@ -92,6 +92,9 @@ def test_planned_jobs_are_listed_in_order_and_one_tap_starts_one(
         "J-12,A500,2000,L1,2026-03-02T13:00,2026-03-02T14:00\n"
         "J-11,A500,1500,L1,2026-03-02T11:30,2026-03-02T13:00\n"
         "J-09,A500,900,L1,2026-03-01T06:00,2026-03-01T08:00\n"  # a day old: done, off the list
+        "J-13,A500,100,L1,2026-03-02T14:00,2026-03-02T15:00\n"
+        "J-14,A500,100,L1,2026-03-02T15:00,2026-03-02T16:00\n"
+        "J-15,A500,100,L1,2026-03-02T16:00,2026-03-02T17:00\n"  # the fifth: shown once one is done
     )
     assert station.store is not None
     out = run_in_process("jobs", "import", str(config), str(schedule), "--db", str(station.store.path))
@@ -100,8 +103,11 @@ def test_planned_jobs_are_listed_in_order_and_one_tap_starts_one(
     jobs = window.screens["jobs"]
     assert isinstance(jobs, JobsScreen)
     shown = [b.text() for b in jobs.planned_buttons if b.isVisible()]
-    assert shown == ["J-11 · A500 · 1,500 · 11:30–13:00", "J-12 · A500 · 2,000 · 13:00–14:00"]
+    assert shown[:2] == ["J-11 · A500 · 1,500 · 11:30–13:00", "J-12 · A500 · 2,000 · 13:00–14:00"]
+    assert [s.split(" ")[0] for s in shown] == ["J-11", "J-12", "J-13", "J-14"]
     assert not jobs.no_plan.isVisible()
+    hint = window.minimumSizeHint()  # four planned jobs still fit the panel
+    assert hint.width() <= 1280 and hint.height() <= 800, hint
 
     tap(qtbot, jobs.planned_buttons[0])
     enter_pin(qtbot, window, "olga", "1357")

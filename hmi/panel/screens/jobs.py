@@ -36,7 +36,7 @@ class JobsScreen(QWidget):
         self._update_start()
 
     def _build_running(self) -> QVBoxLayout:
-        """The running job with its progress, and the changeover."""
+        """The running job with its progress, the planned jobs, and the changeover."""
         left = QVBoxLayout()
         left.addWidget(label(self.tr("Running job"), "heading"))
         self.job = label("", "figureSmall", wrap=True)
@@ -48,7 +48,17 @@ class JobsScreen(QWidget):
         left.addWidget(self.eta)
         self.end_job_button = button(self.tr("End job"), self.end_job, name="end_job")
         left.addWidget(self.end_job_button)
-        left.addSpacing(24)
+        left.addSpacing(12)
+        # The plan in the left column: the right one's keypad already takes the panel's height.
+        left.addWidget(label(self.tr("Planned jobs"), "heading"))
+        self.no_plan = label(self.tr("No job planned"), "caption")
+        left.addWidget(self.no_plan)
+        for i in range(PLANNED_SHOWN):
+            b = button("", partial(self.start_planned, i), name=f"planned {i}")
+            b.hide()
+            self.planned_buttons.append(b)
+            left.addWidget(b)
+        left.addSpacing(12)
         left.addWidget(label(self.tr("Changeover"), "heading"))
         self.changeover = label("", "heading", wrap=True)
         left.addWidget(self.changeover)
@@ -68,16 +78,6 @@ class JobsScreen(QWidget):
     def _build_new_job(self, products: list[dict[str, Any]]) -> QVBoxLayout:
         """A new job: the product buttons, the target quantity's keys, Start job."""
         right = QVBoxLayout()
-        right.addWidget(label(self.tr("Planned jobs"), "heading"))
-        self.no_plan = label(self.tr("No job planned"), "caption")
-        right.addWidget(self.no_plan)
-        for i in range(PLANNED_SHOWN):
-            b = button("", partial(self.start_planned, i), name=f"planned {i}")
-            b.setMinimumHeight(56)
-            b.hide()
-            self.planned_buttons.append(b)
-            right.addWidget(b)
-        right.addSpacing(12)
         right.addWidget(label(self.tr("New job: product"), "heading"))
         grid = QGridLayout()
         for i, p in enumerate(products):
