@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli_runs import run_in_process
+from tests.cli_runs import run_in_process, run_process
 from tests.conftest import DATA
 
 CONFIG_EXTRA = """
@@ -140,3 +140,22 @@ def test_the_report_csv_has_a_jobs_section(db: tuple[Path, Path], tmp_path: Path
     ]  # fmt: skip
     assert float(j1[-1]) == pytest.approx(2500 / 3600, abs=1e-6)
     assert (j2[0], j2[3], j2[6], j2[-1]) == ("J-2", "", "-", "")
+
+
+@pytest.mark.slow  # ms5 as a process, the PDF drawn by offscreen Qt
+def test_the_report_pdf_has_the_jobs(db: tuple[Path, Path], tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    cfg, path = db
+    pdf = tmp_path / "shift.pdf"
+    window = ("--from", "2026-03-02T06:00", "--to", "2026-03-02T08:00", "--replay")
+    # A process of its own: the PDF's Qt application must not be this test process's (the panel's).
+    out = run_process("report", str(cfg), "--db", str(path), "--pdf", str(pdf), *window)
+    assert out.returncode == 0, out.stderr
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages)
+    assert "Jobs: target against actual" in text
+    assert (
+        "J-1 A500 4,800 5,000 2026-03-02 06:00 – 2026-03-02 07:00 2026-03-02 06:10 – 2026-03-02 07:10 69.4 %"
+        in text
+    )
+    assert "J-2 A500 1,500 - 2026-03-02 07:15 – 2026-03-02 08:00 - – - -" in text

@@ -210,12 +210,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) -> list[dict[str, Any]] | None:
-    """The `jobs` of `--json` and `--csv`: each job run or planned in the window (core/job_figures.py).
+    """The `jobs` of `--json`, `--csv` and `--pdf`: each job run or planned in the window
+    (core/job_figures.py).
 
     A job starts and ends at a command's second, not at a slice's edge, so its figures come from
     the journal replayed with count buckets split at every job's start and end: exact, like
     `--replay`, whichever source the rest of the report read."""
-    if not (args.json or args.csv):
+    if not (args.json or args.csv or args.pdf):
         return None
     planned = planned_jobs(store.conn)
     samples, actions = recorded(store)
@@ -243,7 +244,7 @@ def _write(
     if args.pdf or args.csv:
         report = window_report(cfg, source, window.start, window.end, lines)
         if jobs:
-            report["jobs"] = jobs  # the CSV's jobs section (not yet drawn in the PDF)
+            report["jobs"] = jobs  # the jobs section of the CSV and the PDF
         try:
             if args.pdf:
                 _write_pdf(report, Path(args.pdf))
