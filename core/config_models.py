@@ -15,6 +15,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from core.config_reports import Reports
 from core.config_sparkplug import SparkplugConfig
 from core.config_store import StoreSection
+from core.config_trend import Trends
 
 COMMS_LOSS_REASON = "Communication loss"
 UNASSIGNED_REASON = "Unassigned"
@@ -345,6 +346,7 @@ class Config(_Model):
     people: People = People()
     store: StoreSection = StoreSection()
     reports: Reports = Reports()
+    trends: Trends = Trends()
     metrics: MetricsEndpoint = MetricsEndpoint()
     sparkplug: SparkplugConfig | None = None  # the station as a Sparkplug B edge node (docs/SPARKPLUG.md)
     connections: list[Connection] = []

@@ -33,7 +33,7 @@ class SparkplugConfig(BaseModel):
     cert: str | None = None  # mqtts:// only: a client certificate, with `key`
     key: str | None = None
     keepalive_s: int = Field(default=30, ge=5, le=3600)
-    scan_interval_s: float = Field(default=0.1, gt=0, le=10)  # how often states and counts are compared
+    scan_interval_s: float = Field(default=0.1, gt=0, le=10)  # states, counts compared at least this often
     figures_interval_s: float = Field(default=5.0, gt=0, le=3600)  # how often ratios and times are sent
     max_buffer_mb: float = Field(default=64, gt=0, le=10_000)  # store-and-forward, in the station's file
     batch_size: int = Field(default=100, ge=1, le=10_000)  # buffered values per historical DDATA

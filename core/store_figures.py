@@ -22,9 +22,17 @@ from core.config import COMMS_LOSS_REASON, Config
 from core.engine_figures import QUALITY_SIGNALS, DowntimeEvent
 from core.figure_slices import SUM_FIELDS, next_edge
 from core.metrics import Metrics
+from core.store_archive import manifest
 from core.store_calls import read_calls
 
-__all__ = ["NotProjected", "StoreFigures", "closed_slices", "journal_end", "sliced_equipment"]
+__all__ = [
+    "NotProjected",
+    "StoreFigures",
+    "closed_slices",
+    "journal_end",
+    "journal_start",
+    "sliced_equipment",
+]
 
 
 class NotProjected(ValueError):
@@ -185,6 +193,15 @@ def closed_slices(conn: sqlite3.Connection) -> tuple[float, float] | None:
     if row[0] is None:
         return None
     return float(row[0]), float(row[1])
+
+
+def journal_start(conn: sqlite3.Connection) -> float | None:
+    """The time of the journal's first row, archived days included (their manifest keeps it)."""
+    firsts = [float(day.first_ts) for day in manifest(conn)[:1]]
+    row = conn.execute("SELECT min(ts) FROM journal").fetchone()
+    if row[0] is not None:
+        firsts.append(float(row[0]))
+    return min(firsts, default=None)
 
 
 def journal_end(conn: sqlite3.Connection) -> float | None:

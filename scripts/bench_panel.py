@@ -234,6 +234,7 @@ async def _phase(
             if count_events:
                 counter = _count_frames(window, phase.frame_events)
             else:
+                live_paint = window._paint
                 _time_frames(window, phase.frames_ms, phase.frames_cpu_ms)
         await asyncio.sleep(1.0)  # warm-up: the first tiles, fonts and caches
         phase.frames_ms.clear()
@@ -246,6 +247,8 @@ async def _phase(
         phase.samples = feeder.samples - samples0
         phase.rss_mb = rss_mb()
         if window is not None and not count_events:
+            # The per-screen pass paints frames of its own: they are not live frames.
+            window._paint = live_paint
             per_screen = await _per_screen(window)
     finally:
         feed.cancel()

@@ -5,12 +5,14 @@
 The demo line (assets/demo-line.toml, four machines) is simulated by the product's own line model
 for `--hours` (as scripts/bench_store_growth does) and fed, polled every `--poll` seconds, to an
 engine and its store on a manual clock, so the store holds its journal and its projections. Then
-`ms5 report --json` runs in this process for two windows, the last whole shift and the whole
-history (every closed slice), once from the figure slices and once with --replay (the journal
-through an engine, as `ms5 report` did before the slices); printed: the seconds each took, their
-ratio, and whether the two JSON objects are the same figures. The exit status is 1 if they differ.
-With `--synthetic-days N` the first whole day's slices are then copied day after day and a report
-over the N days is timed (figures not compared: the journal is not copied).
+`ms5 report --json` runs in this process for three windows, the last whole shift, that shift with
+its edges moved inside an hour (7 min 17.5 s later, 23 min 0.25 s earlier: pieces of slices at
+both edges) and the whole history (every closed slice), once from the figure slices and once with
+--replay (the journal through an engine, as `ms5 report` did before the slices); printed: the
+seconds each took, their ratio, and whether the two JSON objects are the same figures. The exit
+status is 1 if they differ. With `--synthetic-days N` the first whole day's slices are then
+copied day after day and a report over the N days is timed (figures not compared: the journal is
+not copied).
 """
 
 from __future__ import annotations
@@ -89,7 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # From the slice edge the history begins in: the seconds before the first poll are no data
         # in both reports.
         start = edge_at_or_before(ShiftCalendar(line), first)
-        windows = [("last shift", shifts[-1].start, shifts[-1].end), ("whole history", start, closed)]
+        last = shifts[-1]
+        windows = [
+            ("last shift", last.start, last.end),
+            # Edges inside an hour: the pieces there from an engine (no snapshot here holds them:
+            # the whole journal), the slices between.
+            ("shift, odd", last.start + 437.5, last.end - 1380.25),
+            ("whole history", start, closed),
+        ]
         for name, a, b in windows:
             window = ("--from", iso(a, line.tz), "--to", iso(b, line.tz))
             base = (str(DEMO), "--db", str(db), *window)
@@ -114,6 +123,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def synthetic(db: Path, days: int) -> float:
     """`ms5 report` over `days` days of figure slices: the first whole day's slices and calls
     copied day after day, to time a long report (the journal is not copied; no replay)."""
+    copy_days(db, days)
+    line = load_config(DEMO).lines[0]
+    window = ("--from", iso(T0, line.tz), "--to", iso(T0 + days * 86400.0, line.tz))
+    seconds, _result = timed_report(str(DEMO), "--db", str(db), *window)
+    return seconds
+
+
+def copy_days(db: Path, days: int) -> None:
+    """The store's figure slices made `days` days long: its first whole day's copied day after day."""
     day = 86400.0
     with Store.open(db) as store:
         conn = store.conn
@@ -133,10 +151,6 @@ def synthetic(db: Path, days: int) -> float:
                         for eq, s, e, body in rows
                     ],
                 )
-    line = load_config(DEMO).lines[0]
-    window = ("--from", iso(T0, line.tz), "--to", iso(T0 + days * day, line.tz))
-    seconds, _result = timed_report(str(DEMO), "--db", str(db), *window)
-    return seconds
 
 
 if __name__ == "__main__":

@@ -18,5 +18,5 @@ def test_it_prints_both_reports_their_ratio_and_that_they_agree(capsys: pytest.C
     rows = re.findall(
         r"slices +[\d.]+ s \| replay +[\d.]+ s \| replay/slices +[\d.]+x \| same figures: yes", out
     )
-    assert len(rows) == 2, out
-    assert "last shift" in out and "whole history" in out
+    assert len(rows) == 3, out
+    assert "last shift" in out and "shift, odd" in out and "whole history" in out

@@ -13,7 +13,11 @@ import pytest
 
 from core.auth import Role, UserStore
 from core.config import load_config
+from core.export import recorded
+from core.replay import Window, replay_result, run_engine
 from core.samples import Quality, Sample
+from core.store import Store
+from core.store_exact import ExactFigures, PieceEngines
 from hmi.station.runtime import Station
 
 pytestmark = pytest.mark.slow  # runs ms5 as a process
@@ -69,27 +73,31 @@ def make_store(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_report_equals_replay_of_the_exported_journal(tmp_path: Path) -> None:
     cfg, db = make_store(tmp_path)
-    report = ms5("report", str(cfg), "--db", str(db), "--json")
-    assert report.returncode == 0, report.stderr
-    # The figure slices closed so far: from the station's start to 07:00 (08:00 has not passed).
-    assert report.stderr == (
-        "ms5 report: window rounded to whole closed slices, 2026-03-02T06:00:00+01:00 to "
-        "2026-03-02T07:00:00+01:00 (hours from each shift's start; --replay for the exact window)\n"
-    )
+    window = ("--from", "2026-03-02T06:00", "--to", "2026-03-02T07:00")
+    report = ms5("report", str(cfg), "--db", str(db), "--json", *window)
+    assert report.returncode == 0 and report.stderr == "", report.stderr
     from_store: dict[str, Any] = json.loads(report.stdout)
     journal, actions = tmp_path / "journal.csv", tmp_path / "actions.jsonl"
     exported = ms5("export-journal", "--db", str(db), "-o", str(journal), "--actions", str(actions))
     assert exported.returncode == 0, exported.stderr
     assert "3 commands" in exported.stdout
-    window = ("--from", "2026-03-02T06:00", "--to", "2026-03-02T07:00")
     replayed = ms5("replay", str(cfg), str(journal), "--actions", str(actions), "--json", *window)
     assert replayed.returncode == 0, replayed.stderr
     assert from_store == json.loads(replayed.stdout)
-    # --replay: the whole journal's window, exactly.
-    exact = ms5("report", str(cfg), "--db", str(db), "--json", "--replay")
+    # The whole journal's window (from 06:00:00.25 to 07:59:55.25, the open hour's tail from the
+    # engine), from the slices and with --replay: the figures of `ms5 replay`.
+    whole = json.loads(ms5("replay", str(cfg), str(journal), "--actions", str(actions), "--json").stdout)
+    for how in ((), ("--replay",)):
+        exact = ms5("report", str(cfg), "--db", str(db), "--json", *how)
+        assert exact.returncode == 0 and exact.stderr == "", exact.stderr
+        assert json.loads(exact.stdout) == whole
+    # Edges off the hours: 06:10:07.5 to 07:43:20.75, the 07:00 slice's edge inside.
+    odd = ("--from", "2026-03-02T06:10:07.5", "--to", "2026-03-02T07:43:20.75")
+    exact = ms5("report", str(cfg), "--db", str(db), "--json", *odd)
     assert exact.returncode == 0 and exact.stderr == "", exact.stderr
-    whole = ms5("replay", str(cfg), str(journal), "--actions", str(actions), "--json")
-    assert json.loads(exact.stdout) == json.loads(whole.stdout)
+    replayed = ms5("replay", str(cfg), str(journal), "--actions", str(actions), "--json", *odd)
+    assert json.loads(exact.stdout) == json.loads(replayed.stdout)
+    assert json.loads(exact.stdout)["equipment"]["FILLER"]["all_time_s"] == 5593.25
     filler = from_store["equipment"]["FILLER"]
     assert filler["down_time_s"] >= 600
     # The quarter second before the first sample is no data, the station's clock began at 06:00.
@@ -116,13 +124,12 @@ def test_report_window_and_errors(tmp_path: Path) -> None:
     )
     assert narrow.returncode == 0, narrow.stderr
     assert json.loads(narrow.stdout)["equipment"]["FILLER"]["all_time_s"] == 3600
-    assert narrow.stderr == ""  # on the slice edges: nothing rounded
+    assert narrow.stderr == ""
     odd = ("--from", "2026-03-02T06:10", "--to", "2026-03-02T07:50")
-    rounded = ms5("report", str(cfg), "--db", str(db), "--json", *odd)
-    assert json.loads(rounded.stdout) == json.loads(narrow.stdout)
-    assert "window rounded to whole closed slices" in rounded.stderr
-    exact = ms5("report", str(cfg), "--db", str(db), "--json", "--replay", *odd)
-    assert json.loads(exact.stdout)["equipment"]["FILLER"]["all_time_s"] == 6000
+    exact = ms5("report", str(cfg), "--db", str(db), "--json", *odd)
+    assert exact.returncode == 0 and exact.stderr == "", exact.stderr
+    assert json.loads(exact.stdout)["equipment"]["FILLER"]["all_time_s"] == 6000  # not rounded
+    assert exact.stdout == ms5("report", str(cfg), "--db", str(db), "--json", "--replay", *odd).stdout
     # Inside the hour under way no slice is closed: the journal is replayed for it.
     unclosed = ("--from", "2026-03-02T07:10", "--to", "2026-03-02T07:50")
     recent = ms5("report", str(cfg), "--db", str(db), "--json", *unclosed)
@@ -132,3 +139,18 @@ def test_report_window_and_errors(tmp_path: Path) -> None:
     missing = ms5("report", str(cfg), "--db", str(tmp_path / "nope.db"))
     assert missing.returncode == 2
     assert "no such database" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_piece_a_snapshot_holds_comes_from_it_with_the_figures_of_a_replay(tmp_path: Path) -> None:
+    cfg_path, db = make_store(tmp_path)
+    config = load_config(cfg_path)
+    # 07:20:34.5 to 07:58:19.75: after the station's snapshot of 07:15:00.25, inside the open hour.
+    window = Window(T0 + 3600 + 1234.5, T0 + 7200 - 100.25)
+    with Store.open_read_only(db) as store:
+        engines = PieceEngines(config, store, window.end, (window.start, window.end))
+        got = replay_result(ExactFigures(config, store.conn, window.start, window.end, engines), window, [])
+        samples, actions = recorded(store)
+    assert engines.note == ["snapshot at journal row 2706"]  # not the whole journal
+    engine, _rejected = run_engine(config, samples, window, actions)
+    assert got == replay_result(engine, window, [])
+    assert got["equipment"]["FILLER"]["all_time_s"] == window.end - window.start

@@ -135,12 +135,13 @@ def test_verify_on_a_sound_store_says_what_it_checked(store: tuple[Path, Path]) 
     (last_command,) = conn.execute("SELECT max(id) FROM journal WHERE command IS NOT NULL").fetchone()
     conn.close()
     # The station wrote its snapshots, so retention has nothing to say (tests/test_verify_archive.py).
-    file, chain, anchor, ids, counts = out.stdout.splitlines()
+    file, chain, anchor, ids, counts, slices = out.stdout.splitlines()
     assert file == "ok     the file holds (SQLite integrity_check: ok)"
     assert chain == "ok     audit chain holds (3 rows)"
     assert anchor == f"ok     the anchor agrees (audit row 3, journal row {last_command})"
     assert ids.startswith("ok     the journal is whole by id (archive to 0, database 1-")
     assert counts.startswith("ok     the per-minute counts agree with the journal (")
+    assert slices.startswith("ok     the figure slices agree with the journal (")
 
 
 def test_verify_finds_a_projection_the_journal_does_not_give(
@@ -161,7 +162,7 @@ def test_verify_finds_a_projection_the_journal_does_not_give(
     out = run_in_process("verify", str(cfg), "--db", str(copy))
 
     assert out.returncode == 1
-    last = out.stdout.splitlines()[-1]
+    last = out.stdout.splitlines()[-2]  # the figure slices' line follows
     assert last.startswith("FAILED the per-minute counts differ from the journal: FILLER minute ")
     assert "(total/good/reject), the journal gives" in last
     # Without the config the other checks still run, and it says what it left out.

@@ -27,6 +27,7 @@ from hmi.cli import people as cli_people
 from hmi.cli import plant as cli_plant
 from hmi.cli import sim as cli_sim
 from hmi.cli import station as cli_station
+from hmi.cli import trend as cli_trend
 from hmi.cli import verify as cli_verify
 from hmi.errors import UsageError
 from hmi.paths import ASSETS, DEMO_CONFIG, data_dir
@@ -196,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_plant.register(sub)
     cli_sim.register(sub)
     cli_commissioning.register(sub)
+    cli_trend.register(sub)
     p = add(
         "demo", cmd_demo, "The simulated demo line (all four protocols) and a station, figures printed live."
     )

@@ -1,8 +1,9 @@
 """`ms5 report`: a station's figures (--json, or the printed table), and the panel's shift report
 of any window or shift as PDF and CSV (offscreen Qt, no display needed).
 
-The figures are the store's closed hourly figure slices added up (core.store_figures), the window
-rounded to whole slices; `--replay` feeds the journal to an engine for the exact window instead.
+The figures are the store's closed hourly figure slices added up (core.store_figures), and the
+pieces of slices at the window's edges from an engine that holds them (core.store_exact): those of
+a replay of the window, to the second. `--replay` feeds the whole journal to an engine instead.
 The PDF, the CSV and `--json` come from one source, so the figures of the paper are those of the
 JSON object for the same window.
 """
@@ -13,7 +14,6 @@ import argparse
 import contextlib
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,16 +22,16 @@ from typing import Any
 from core.calendar import ShiftCalendar
 from core.config import Config, ConfigError, Line, load_config
 from core.export import recorded
-from core.figure_slices import edge_at_or_before
 from core.figure_source import FigureSource
 from core.job_figures import job_figures, job_runs
 from core.journal import not_in_config
 from core.replay import Rejected, Window, replay_result, run_engine
 from core.store import Store
-from core.store_figures import NotProjected, StoreFigures, closed_slices, journal_end, sliced_equipment
+from core.store_exact import ExactFigures, PieceEngines
+from core.store_figures import NotProjected, closed_slices, journal_end, journal_start, sliced_equipment
 from core.store_jobs import planned_jobs
 from core.store_open import damaged
-from core.timefmt import iso, parse_time
+from core.timefmt import parse_time
 from hmi.cli.people import read_store
 from hmi.errors import UsageError
 from hmi.paths import default_db
@@ -146,8 +146,8 @@ def _replayed(
 def _projected(
     args: argparse.Namespace, cfg: Config, lines: list[Line], store: Store
 ) -> tuple[FigureSource, Window] | None:
-    """The figure slices of the window, rounded to whole closed slices (docs/REPORTS.md); None
-    when no closed slice lies in it (a young store, or the hour under way)."""
+    """The figures of the window from the figure slices and the journal of its edge pieces
+    (docs/REPORTS.md); None when the store has no closed slice yet."""
     try:
         return _from_slices(args, cfg, lines, store)
     except sqlite3.DatabaseError as exc:
@@ -166,25 +166,12 @@ def _from_slices(
     if gone is not None:
         raise UsageError(f"{store.path}: {not_in_config(gone)}", located=True)
     first, closed = held
-    asked = _window(args, cfg, lines, [first, journal_end(conn) or closed])
-    calendar = ShiftCalendar(lines[0])
-    # Before the first slice the station had no data yet: an engine counts that time so too.
-    start = edge_at_or_before(calendar, asked.start)
-    end = min(edge_at_or_before(calendar, asked.end), closed)
-    if end <= start:
-        return None
-    window = Window(start, end)
-    if window != asked:
-        print(
-            f"ms5 report: window rounded to whole closed slices, {_at(cfg, start)} to {_at(cfg, end)} "
-            "(hours from each shift's start; --replay for the exact window)",
-            file=sys.stderr,
-        )
-    return StoreFigures(cfg, conn, start, end), window
-
-
-def _at(cfg: Config, t: float) -> str:
-    return iso(t, cfg.lines[0].tz)
+    # By default the journal's first and last rows, as `--replay` and `ms5 replay` take them.
+    asked = _window(args, cfg, lines, [journal_start(conn) or first, journal_end(conn) or closed])
+    # The whole closed slices from the rows, the pieces at the window's edges (and the hour
+    # under way) from an engine that holds them: the figures of a replay, to the second.
+    engines = PieceEngines(cfg, store, asked.end, (asked.start, asked.end, *_hour_marks(asked)))
+    return ExactFigures(cfg, conn, asked.start, asked.end, engines), asked
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -203,10 +190,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         source, window = projected
         try:
             return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
-        except NotProjected as exc:
-            # A line whose shifts cut its hours elsewhere than the first line's: its slices do
-            # not make this window.
-            raise UsageError(f"{exc}: use --replay for this window") from None
+        except NotProjected:
+            # Slices with a gap (a store written by an older station): the journal it is.
+            source, window, rejected = _replayed(args, cfg, lines, store)
+            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
 
 
 def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) -> list[dict[str, Any]] | None:
@@ -297,6 +284,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--replay",
         action="store_true",
-        help="replay the journal for the exact window instead of adding up the store's closed "
-        "hourly figure slices (slower; needs the window's journal in the database)",
+        help="replay the whole journal instead of adding up the store's closed hourly figure "
+        "slices and the journal of the window's edges (the same figures, slower; needs the "
+        "window's journal in the database)",
     )

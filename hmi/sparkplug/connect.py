@@ -4,17 +4,21 @@ anything else refused and audited (a command from the broker would bypass the ga
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aiomqtt
 
 from core.config_sparkplug import SparkplugConfig, broker_address
-from sparkplug.payload import REBIRTH, Payload
-from sparkplug.topics import MessageType, Topic
+from hmi.sparkplug.items import EndSession
+from hmi.sparkplug.trouble import Trouble
+from sparkplug.payload import REBIRTH, Payload, PayloadError, decode
+from sparkplug.topics import MessageType, Topic, TopicError, decode_state, parse_state_topic, parse_topic
 
 if TYPE_CHECKING:
     from hmi.station.runtime import Station
@@ -25,18 +29,23 @@ PUBLISH_TIMEOUT_S = 10.0  # a publish not acknowledged by then counts as not sen
 REFUSED_WHY = "commands from the broker would bypass the PINs: only Node Control/Rebirth is answered"
 
 
+class SetupError(ValueError):
+    """The client cannot be made as configured (the password's file or variable): a state the
+    operator fixes, like a broker away, not a bug."""
+
+
 def password_of(sp: SparkplugConfig) -> str | None:
-    """The broker password from its file or environment variable; ValueError naming what is missing."""
+    """The broker password from its file or environment variable; SetupError naming what is missing."""
     if sp.password_env is not None:
         value = os.environ.get(sp.password_env)
         if value is None:
-            raise ValueError(f"the broker password: environment variable {sp.password_env} is not set")
+            raise SetupError(f"the broker password: environment variable {sp.password_env} is not set")
         return value
     if sp.password_file is not None:
         try:
             return Path(sp.password_file).read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
-            raise ValueError(f"the broker password: cannot read {sp.password_file}: {exc.strerror}") from None
+            raise SetupError(f"the broker password: cannot read {sp.password_file}: {exc.strerror}") from None
     return None
 
 
@@ -82,3 +91,41 @@ def refuse(station: Station, where: Topic, payload: Payload) -> None:
     if gate is not None:
         kind = f"sparkplug {where.message_type.value}"
         gate.audit.append(station.clock(), None, None, kind, target, "refused", f"{names}: {REFUSED_WHY}")
+
+
+async def read_commands(
+    client: aiomqtt.Client,
+    station: Station,
+    host: str | None,
+    rebirth_alias: int,
+    host_online: asyncio.Event,
+    trouble: Trouble,
+    rebirth: Callable[[], None],
+) -> None:
+    """The broker's messages to the node for the session: the primary `host`'s STATE (online sets
+    `host_online`; offline after that ends the session), a rebirth (`rebirth()`), every other
+    command refused and audited. Our bug with one message loses that one, not the session."""
+    async for message in client.messages:
+        text = str(message.topic)
+        try:
+            if host is not None and text.startswith("spBv1.0/STATE/"):
+                if parse_state_topic(text) == host:
+                    if decode_state(bytes(message.payload)).online:
+                        host_online.set()
+                    elif host_online.is_set():
+                        raise EndSession(f"primary host {host} offline")
+                continue
+            where, payload = parse_topic(text), decode(bytes(message.payload))
+            if is_rebirth(where, payload, rebirth_alias):
+                log.info("sparkplug: rebirth asked for")
+                rebirth()
+            else:
+                refuse(station, where, payload)
+        except (TopicError, PayloadError) as exc:
+            log.warning("sparkplug: ignored a message on %s: %s", text, exc)
+        except EndSession:
+            raise
+        except Exception as exc:
+            trouble.bug("answering a command", exc)
+        else:
+            trouble.fine("answering a command")

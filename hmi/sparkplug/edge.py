@@ -13,6 +13,11 @@ no session everything does. An equipment whose PLC connection is lost gets its D
 DBIRTH when the connection is back. NCMD `Node Control/Rebirth` is answered with a new birth
 sequence; every other command is refused and audited, since a command from the broker would
 bypass the PINs of the gate.
+
+Failures are told apart (hmi.sparkplug.trouble): the broker, the network and the config are a
+state that ends the session and is tried again; our own bug reading a metric, sending a value or
+answering a command skips that one thing and keeps the session; one in the session itself ends it,
+tried again after BUG_RETRY_S.
 """
 
 from __future__ import annotations
@@ -21,26 +26,22 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Coroutine
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import aiomqtt
 
 from core.config_sparkplug import SparkplugConfig, edge_node_id
 from core.uplink_buffer import UplinkBuffer
-from hmi.sparkplug.connect import is_rebirth, make_client, refuse
+from hmi.sparkplug.connect import SetupError, make_client, read_commands
 from hmi.sparkplug.history import flush, keep
-from hmi.sparkplug.metrics import DEVICE_METRICS, NODE_METRICS, Reader, Spec
-from sparkplug.payload import BDSEQ, REBIRTH, Metric, Payload, PayloadError, Value, decode, encode, now_ms
+from hmi.sparkplug.items import Data, EndSession, Item, Life, raise_if_cancelled, until
+from hmi.sparkplug.metrics import DEVICE_METRICS, NODE_METRICS, Reader, Spec, birth_metrics
+from hmi.sparkplug.status import Status, problem_line, state_words
+from hmi.sparkplug.trouble import Trouble
+from sparkplug.payload import BDSEQ, REBIRTH, Metric, Payload, Value, encode, now_ms
 from sparkplug.topics import (
     MessageType,
-    Topic,
-    TopicError,
-    decode_state,
     node_subscription,
-    parse_state_topic,
-    parse_topic,
     state_topic,
     topic,
 )
@@ -49,37 +50,10 @@ if TYPE_CHECKING:
     from hmi.station.runtime import Station
 
 log = logging.getLogger("ms5.sparkplug")
-T = TypeVar("T")
 
 RECONNECT_MAX_S = 5.0  # a plant broker back is used within seconds; one attempt per 5 s costs nothing
-
-
-class _EndSession(Exception):
-    """The session ends on purpose (the primary host went offline)."""
-
-
-@dataclass(frozen=True)
-class _Data:
-    device: str | None  # None: node metrics (NDATA)
-    ts_ms: int
-    values: tuple[tuple[str, Value], ...]
-
-
-@dataclass(frozen=True)
-class _Life:
-    device: str
-    alive: bool
-
-
-_Item = _Data | _Life | None  # None: a rebirth was asked for
-
-
-def _raise_if_cancelled() -> None:
-    """Python 3.11's wait_for (inside aiomqtt's publish) can swallow a cancellation that comes as
-    the PUBACK does; the task still says it is being cancelled, so the stop is honoured here."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
+BUG_RETRY_S = 60.0  # a session ended by our bug is tried again this late: no rebirth storm
+EXPECTED = (aiomqtt.MqttError, OSError, SetupError)  # the broker, the network, the config: states
 
 
 class EdgeNode:
@@ -92,14 +66,19 @@ class EdgeNode:
         self.reader = Reader(station)
         self.buffer: UplinkBuffer | None = None
         self.bd_seq: int | None = None
-        self.state = "starting"  # said on the faces' health while it is not "online"
+        # starting, connecting, waiting (for the primary host), sending (the buffer), online,
+        # offline (`why`: the broker's or the network's words), error (our bug ended the session)
+        self.phase = "starting"
+        self.why: str | None = None
+        self.trouble = Trouble()
         self._seq = 0
         self._live = False
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
+        self._queue: asyncio.Queue[Item] = asyncio.Queue()
         self._sent: dict[str | None, dict[str, Value]] = {}  # what the broker (or buffer) has of each
         self._alive: dict[str, bool] = {}  # each device's PLC connections up, at the last scan
         self._born: set[str] = set()  # devices with a DBIRTH in this session
         self._figures_at = float("-inf")
+        self._woken = asyncio.Event()  # the engine took new values: scan now (see wake())
         aliases = iter(range(1, 1 + len(NODE_METRICS) + len(DEVICE_METRICS) * len(self.devices)))
         # Unique across the node, and the same for a given config: a host may keep them.
         self.node_alias = {s.name: next(aliases) for s in NODE_METRICS}
@@ -107,19 +86,36 @@ class EdgeNode:
 
     # -- what the faces say ---------------------------------------------------------------------
 
+    @property
+    def state(self) -> str:
+        """The phase in words, as the console and the log say it."""
+        return state_words(self.status())
+
+    def _phase(self, phase: str, why: str | None = None) -> None:
+        self.phase, self.why = phase, why
+
+    def status(self) -> Status:
+        """The session, the buffer and our first bug, in parts (the panel words them itself)."""
+        buf = self.buffer
+        where, bug = next(iter(self.trouble.bugs.items()), (None, None))
+        return {
+            "online": self._live,
+            "phase": self.phase,
+            "why": self.why,
+            "primary_host": self.sp.primary_host_id,
+            "retry_s": BUG_RETRY_S,
+            "buffered": buf.count if buf else 0,
+            "buffer_mb": round(buf.size_bytes / 1e6, 1) if buf else 0.0,
+            "dropped": buf.dropped if buf else 0,
+            "max_buffer_mb": self.sp.max_buffer_mb,
+            "bug": bug,
+            "bug_where": where,
+            "bugs": len(self.trouble.bugs),
+        }
+
     def problem(self) -> str | None:
         """One line for the faces' health while values wait or were dropped; None when all is sent."""
-        buf = self.buffer
-        if buf is None:
-            return None
-        parts = []
-        if not self._live:
-            parts.append(f"plant broker {self.state}")
-        if buf.count:
-            parts.append(f"{buf.count} messages buffered ({buf.size_bytes / 1e6:.1f} MB)")
-        if dropped := buf.dropped:
-            parts.append(f"{dropped} dropped (buffer full, max_buffer_mb {self.sp.max_buffer_mb:g})")
-        return "Sparkplug: " + ", ".join(parts) if parts else None
+        return None if self.buffer is None else problem_line(self.status())
 
     @property
     def online(self) -> bool:
@@ -144,16 +140,16 @@ class EdgeNode:
                 try:
                     await self._session()
                     delay = 1.0
-                except (aiomqtt.MqttError, OSError, ValueError, _EndSession) as exc:
-                    task = asyncio.current_task()
-                    if task is not None and task.cancelling():
-                        # Cancelled (the station stops) while the client closed: an error of the
-                        # closing must not swallow the stop, or the station waits for this forever.
-                        raise asyncio.CancelledError from exc
+                except (*EXPECTED, EndSession) as exc:
+                    raise_if_cancelled(exc)
                     why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                    if self._live:
-                        log.warning("sparkplug: session ended: %s", why)
-                    self.state = f"offline ({why})"
+                    self.trouble.failed(why)
+                    self._phase("offline", why)
+                except Exception as exc:  # our bug: said once with its traceback, tried again late
+                    raise_if_cancelled(exc)
+                    self.trouble.bug("in the session", exc)
+                    self._phase("error")
+                    delay = BUG_RETRY_S
                 finally:
                     self._end_session()
                 await asyncio.sleep(delay)
@@ -163,19 +159,29 @@ class EdgeNode:
             with contextlib.suppress(asyncio.CancelledError):
                 await scanner
 
+    def _rebirth(self) -> None:
+        self._queue.put_nowait(None)
+
     def _end_session(self) -> None:
         self._live = False
         self._born.clear()
         while not self._queue.empty():
             item = self._queue.get_nowait()
-            if isinstance(item, _Data):
+            if isinstance(item, Data):
                 self._keep(item)
 
     # -- scanning ---------------------------------------------------------------------------------
 
+    def wake(self) -> None:
+        """The engine took new values from a PLC (the station's ingest calls this): scan at the next
+        turn of the loop instead of at the end of the interval. Several calls of one turn make one
+        scan; the sink is called only with changed values, so this is at most one scan per change."""
+        self._woken.set()
+
     async def _scan_loop(self) -> None:
         failing = False
         while True:
+            self._woken.clear()
             try:
                 self.scan()
                 failing = False
@@ -184,7 +190,23 @@ class EdgeNode:
                 if not failing:
                     log.error("sparkplug: cannot keep values for later: %s", exc)
                 failing = True
-            await asyncio.sleep(self.sp.scan_interval_s)
+            except Exception as exc:  # our bug: the scans go on (a dead scan would send nothing)
+                self.trouble.bug("in the scan", exc)
+            else:
+                self.trouble.fine("in the scan")
+            await self._pause()
+
+    async def _pause(self) -> None:
+        """Until woken, or `scan_interval_s` at most: what no sample announces (Andon calls, jobs,
+        the health, the figures' interval, counts the station released at its tick) is compared
+        that often. (A PLC change used to wait for the interval's end here: up to 100 ms on top
+        of the poll.) A timer rather than wait_for, whose 3.11 version can swallow the
+        cancellation that stops the scan."""
+        timer = asyncio.get_running_loop().call_later(self.sp.scan_interval_s, self._woken.set)
+        try:
+            await self._woken.wait()
+        finally:
+            timer.cancel()
 
     def scan(self) -> None:
         """Compare every metric with what was sent; queue (or buffer) what changed."""
@@ -199,15 +221,28 @@ class EdgeNode:
             alive = not any(b.connection in lost for b in eq_of[device][1].signals)
             if self._alive.get(device, True) != alive:
                 self._alive[device] = alive
-                self._send(_Life(device, alive))
-            if alive:
-                self._diff(
-                    device, self.reader.device(device, now, figures=figures), DEVICE_METRICS, ts, figures
-                )
+                self._send(Life(device, alive))
+            if alive and (values := self._values(device, now, figures)) is not None:
+                self._diff(device, values, DEVICE_METRICS, ts, figures)
+        if (node := self._values(None, now, figures)) is not None:
+            self._diff(None, node, NODE_METRICS, ts, figures)
+
+    def _values(self, device: str | None, now: float, figures: bool) -> dict[str, Value] | None:
+        """A device's (None: the node's) metrics now; None when reading them raised (our bug: told
+        once, the health says it, and what the broker has stands until they read again)."""
+        where = f"reading {device or 'the node'}"
         buf = self.buffer
         assert buf is not None
-        node = self.reader.node(now, figures=figures, buffered=buf.count, dropped=buf.dropped)
-        self._diff(None, node, NODE_METRICS, ts, figures)
+        try:
+            if device is None:
+                values = self.reader.node(now, figures=figures, buffered=buf.count, dropped=buf.dropped)
+            else:
+                values = self.reader.device(device, now, figures=figures)
+        except Exception as exc:
+            self.trouble.bug(where, exc)
+            return None
+        self.trouble.fine(where)
+        return values
 
     def _diff(
         self, device: str | None, values: dict[str, Value], specs: tuple[Spec, ...], ts: int, figures: bool
@@ -225,15 +260,15 @@ class EdgeNode:
         )
         if changed:
             sent.update(changed)
-            self._send(_Data(device, ts, changed))
+            self._send(Data(device, ts, changed))
 
-    def _send(self, item: _Item) -> None:
+    def _send(self, item: Item) -> None:
         if self._live:
             self._queue.put_nowait(item)
-        elif isinstance(item, _Data):
+        elif isinstance(item, Data):
             self._keep(item)
 
-    def _keep(self, item: _Data) -> None:
+    def _keep(self, item: Data) -> None:
         if item.device is None:
             return  # node figures are the line's now; the devices' history is what a historian wants
         assert self.buffer is not None
@@ -248,7 +283,7 @@ class EdgeNode:
         return make_client(self.sp, f"ms5-{self.group}-{self.node}", will_topic, self._death_payload())
 
     async def _session(self) -> None:
-        self.state = "connecting"
+        self._phase("connecting")
         host_online = asyncio.Event()
         async with self._client() as client:
             for filt in node_subscription(self.group, self.node):
@@ -257,55 +292,42 @@ class EdgeNode:
                 await client.subscribe(state_topic(self.sp.primary_host_id), qos=1)
             else:
                 host_online.set()
-            reader = asyncio.create_task(self._read(client, host_online), name="sparkplug commands")
+            host, rebirth = self.sp.primary_host_id, self.node_alias[REBIRTH]
+            commands = read_commands(
+                client, self.station, host, rebirth, host_online, self.trouble, self._rebirth
+            )
+            reader = asyncio.create_task(commands, name="sparkplug commands")
             try:
                 if not host_online.is_set():
-                    self.state = f"waiting for primary host {self.sp.primary_host_id}"
-                await self._until(host_online.wait(), reader)
+                    self._phase("waiting")
+                await until(host_online.wait(), reader)
                 await self._births(client)
                 await self._flush(client)
-                self._live, self.state = True, "online"
-                log.info(
-                    "sparkplug: online at %s as %s/%s, bdSeq %s",
-                    self.sp.broker,
-                    self.group,
-                    self.node,
-                    self.bd_seq,
-                )
+                self._live = True
+                self._phase("online")
+                self.trouble.online(f"{self.sp.broker} as {self.group}/{self.node}, bdSeq {self.bd_seq}")
+                self.trouble.fine("in the session")
                 while True:
-                    item = await self._until(self._queue.get(), reader)
+                    item = await until(self._queue.get(), reader)
                     await self._publish_item(client, item)
-                    _raise_if_cancelled()
-            except (asyncio.CancelledError, _EndSession):
-                # The station stops, or the primary host went away: a clean DISCONNECT sends no
-                # will, so the death is said here.
+                    raise_if_cancelled()
+            except aiomqtt.MqttError:
+                raise  # the connection is gone: the broker sends the will
+            except BaseException:
+                # The station stops, the primary host went away, or our bug ends the session: a
+                # clean DISCONNECT sends no will, so the death is said here.
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._death(client), 2.0)
                 raise
             finally:
                 reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError, _EndSession):
+                with contextlib.suppress(asyncio.CancelledError, aiomqtt.MqttError, EndSession):
                     await reader
 
-    @staticmethod
-    async def _until(awaitable: Coroutine[Any, Any, T], reader: asyncio.Task[None]) -> T:
-        """`awaitable`'s result, or the reader's exception if the session ends first."""
-        waiter: asyncio.Task[T] = asyncio.ensure_future(awaitable)
-        try:
-            done, _ = await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
-        except asyncio.CancelledError:
-            waiter.cancel()
-            raise
-        if waiter in done:
-            return waiter.result()
-        waiter.cancel()
-        reader.result()
-        raise aiomqtt.MqttError("the broker connection ended")
-
-    async def _publish_item(self, client: aiomqtt.Client, item: _Item) -> None:
+    async def _publish_item(self, client: aiomqtt.Client, item: Item) -> None:
         if item is None:
             await self._births(client)
-        elif isinstance(item, _Life):
+        elif isinstance(item, Life):
             if item.alive:
                 await self._device_birth(client, item.device)
             elif item.device in self._born:
@@ -317,8 +339,15 @@ class EdgeNode:
             except aiomqtt.MqttError:
                 self._keep(item)  # not acknowledged: it stays to be sent as history
                 raise
+            except Exception as exc:  # our bug (a value its type cannot hold): skipped, session kept
+                self.trouble.bug(f"sending {item.device or 'the node'}", exc)
+                sent = self._sent.get(item.device, {})
+                for name, _ in item.values:  # not sent: compared afresh, sent once it encodes
+                    sent.pop(name, None)
+            else:
+                self.trouble.fine(f"sending {item.device or 'the node'}")
 
-    async def _publish_data(self, client: aiomqtt.Client, item: _Data) -> None:
+    async def _publish_data(self, client: aiomqtt.Client, item: Data) -> None:
         if item.device is None:
             aliases, specs, kind = self.node_alias, NODE_METRICS, MessageType.NDATA
         elif item.device in self._born:
@@ -341,10 +370,12 @@ class EdgeNode:
         *,
         ts_ms: int | None = None,
     ) -> None:
-        payload = Payload(ts_ms if ts_ms is not None else now_ms(), metrics, seq=self._seq)
+        # Encoded before seq moves on: a value that cannot be encoded (our bug) leaves no gap in
+        # seq, which a host would answer with a rebirth.
+        body = encode(Payload(ts_ms if ts_ms is not None else now_ms(), metrics, seq=self._seq))
         self._seq = (self._seq + 1) % 256
-        await client.publish(topic(self.group, kind, self.node, device), encode(payload), qos=1)
-        _raise_if_cancelled()
+        await client.publish(topic(self.group, kind, self.node, device), body, qos=1)
+        raise_if_cancelled()
 
     def _death_payload(self) -> bytes:
         assert self.bd_seq is not None
@@ -359,73 +390,35 @@ class EdgeNode:
         self._seq, self._born = 0, set()
         buf = self.buffer
         assert buf is not None and self.bd_seq is not None
-        values = self.reader.node(now, figures=True, buffered=buf.count, dropped=buf.dropped)
+        values = self._values(None, now, True) or {}  # unreadable: born with nulls, sent once readable
         values |= {BDSEQ: self.bd_seq, REBIRTH: False}
         self._sent[None] = dict(values)
         await self._publish(
-            client, MessageType.NBIRTH, None, self._birth_metrics(values, NODE_METRICS, self.node_alias)
+            client, MessageType.NBIRTH, None, birth_metrics(values, NODE_METRICS, self.node_alias)
         )
         for device in self.devices:
             if self._alive.get(device, True):
                 await self._device_birth(client, device)
 
     async def _device_birth(self, client: aiomqtt.Client, device: str) -> None:
-        values = self.reader.device(device, self.station.clock(), figures=True)
+        values = self._values(device, self.station.clock(), True)
+        if values is None:  # born with nulls: the next scan that reads them sends the values
+            values = dict.fromkeys((s.name for s in DEVICE_METRICS), None)
         self._sent[device] = dict(values)
         await self._publish(
             client,
             MessageType.DBIRTH,
             device,
-            self._birth_metrics(values, DEVICE_METRICS, self.device_alias[device]),
+            birth_metrics(values, DEVICE_METRICS, self.device_alias[device]),
         )
         self._born.add(device)
-
-    @staticmethod
-    def _birth_metrics(
-        values: dict[str, Value], specs: tuple[Spec, ...], aliases: dict[str, int]
-    ) -> tuple[Metric, ...]:
-        ts = now_ms()
-        return tuple(
-            Metric(
-                s.name,
-                values.get(s.name),
-                s.datatype,
-                alias=aliases[s.name],
-                timestamp_ms=ts,
-                properties={"engUnit": s.unit} if s.unit else {},
-            )
-            for s in specs
-        )
 
     async def _flush(self, client: aiomqtt.Client) -> None:
         """The buffered values of born devices, oldest first, as historical DDATA (hmi.sparkplug.history)."""
         assert self.buffer is not None
-        self.state = "sending buffered values"
+        self._phase("sending")
 
         async def publish(device: str, metrics: tuple[Metric, ...]) -> None:
             await self._publish(client, MessageType.DDATA, device, metrics)
 
         await flush(self.buffer, self._born, self.device_alias, self.sp.batch_size, publish)
-
-    async def _read(self, client: aiomqtt.Client, host_online: asyncio.Event) -> None:
-        async for message in client.messages:
-            text = str(message.topic)
-            try:
-                if self.sp.primary_host_id is not None and text.startswith("spBv1.0/STATE/"):
-                    if parse_state_topic(text) == self.sp.primary_host_id:
-                        if decode_state(bytes(message.payload)).online:
-                            host_online.set()
-                        elif host_online.is_set():
-                            raise _EndSession(f"primary host {self.sp.primary_host_id} offline")
-                    continue
-                self._command(parse_topic(text), bytes(message.payload))
-            except (TopicError, PayloadError) as exc:
-                log.warning("sparkplug: ignored a message on %s: %s", text, exc)
-
-    def _command(self, where: Topic, body: bytes) -> None:
-        payload = decode(body)
-        if is_rebirth(where, payload, self.node_alias[REBIRTH]):
-            log.info("sparkplug: rebirth asked for")
-            self._queue.put_nowait(None)
-        else:
-            refuse(self.station, where, payload)

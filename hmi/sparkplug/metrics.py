@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from core.engine import Engine
 from hmi.station.shift import engine_of, shift_window, target_so_far
 from hmi.station.views import health_view
-from sparkplug.payload import BDSEQ, REBIRTH, DataType, Value
+from sparkplug.payload import BDSEQ, REBIRTH, DataType, Metric, Value, now_ms
 
 if TYPE_CHECKING:
     from hmi.station.runtime import Station
@@ -234,3 +234,21 @@ class Reader:
                 "Health/BufferedValues": buffered,
             }
         return values
+
+
+def birth_metrics(
+    values: dict[str, Value], specs: tuple[Spec, ...], aliases: dict[str, int]
+) -> tuple[Metric, ...]:
+    """A birth's metrics: name, alias, type, value and the engUnit property, stamped now."""
+    ts = now_ms()
+    return tuple(
+        Metric(
+            s.name,
+            values.get(s.name),
+            s.datatype,
+            alias=aliases[s.name],
+            timestamp_ms=ts,
+            properties={"engUnit": s.unit} if s.unit else {},
+        )
+        for s in specs
+    )

@@ -384,6 +384,8 @@ class Station:
             for used in feed(s):
                 append(ingest_one(used))
             tags[s.equipment, s.signal] = TagValue(s.value, int(s.quality), s.ts, s.received or received)
+        if self.uplink is not None:
+            self.uplink.wake()  # a PLC change goes to the broker now, not at the next scan
 
     def _release(self, samples: list[Sample]) -> None:
         engine, store = self.engine, self.store

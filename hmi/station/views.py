@@ -79,6 +79,7 @@ def health_view(station: Station) -> dict[str, Any]:
         "store_upkeep_error": station.upkeep.error if station.upkeep is not None else None,
         # The plant broker away, values waiting in the store-and-forward buffer, or dropped from it.
         "uplink_problem": station.uplink.problem() if station.uplink is not None else None,
+        "uplink_status": station.uplink.status() if station.uplink is not None else None,  # its parts
         "uplink_buffered": station.uplink.buffer.count if station.uplink and station.uplink.buffer else 0,
         "uplink_dropped": station.uplink.buffer.dropped if station.uplink and station.uplink.buffer else 0,
     }

@@ -165,3 +165,28 @@ async def test_with_a_primary_host_the_node_waits_for_its_state_online(
         assert by_name(sub.of("NDEATH")[0])[BDSEQ].value == by_name(sub.of("NBIRTH")[0])[BDSEQ].value
     finally:
         await station.stop()
+
+
+async def test_a_plc_change_goes_to_the_broker_at_once_not_at_the_next_scan(
+    tmp_path: Path, broker: Mosquitto, sub: Subscriber
+) -> None:
+    config = sparkplug_config(broker.url)
+    assert config.sparkplug is not None
+    # A scan interval no change could wait for (past what the config allows): the change must be
+    # sent because it came, as the station's ingest wakes the edge node.
+    slow = config.sparkplug.model_copy(update={"scan_interval_s": 3600.0})
+    station = await started(config.model_copy(update={"sparkplug": slow}), tmp_path / "s.db")
+    try:
+        await sub.wait_for(lambda _: len(sub.of("DBIRTH")) == 2)
+        filler = by_name(next(m for m in sub.of("DBIRTH") if m.topic.device_id == "FILLER"))
+        running = filler["State/Running"].alias
+        assert filler["State/Running"].value is False
+        station.ingest([Sample(time.time(), "FILLER", "running", 1.0)])
+
+        def sent() -> bool:
+            data = sub.of("DDATA", "FILLER")
+            return any(m.alias == running and m.value is True for d in data for m in d.payload.metrics)
+
+        await sub.wait_for(lambda _: sent())
+    finally:
+        await station.stop()

@@ -1092,4 +1092,47 @@
         <translation>Geplanter Halt</translation>
     </message>
 </context>
+<context>
+    <name>uplink</name>
+    <message>
+        <source>plant broker offline ({why})</source>
+        <translation>Anlagen-Broker nicht erreichbar ({why})</translation>
+    </message>
+    <message>
+        <source>plant broker offline (stopped by an internal error, tried again in {n} s)</source>
+        <translation>Anlagen-Broker getrennt (durch einen internen Fehler beendet, neuer Versuch in {n} s)</translation>
+    </message>
+    <message>
+        <source>waiting for primary host {host}</source>
+        <translation>warte auf den Primär-Host {host}</translation>
+    </message>
+    <message>
+        <source>sending buffered values to the plant broker</source>
+        <translation>sende gepufferte Werte an den Anlagen-Broker</translation>
+    </message>
+    <message>
+        <source>connecting to the plant broker</source>
+        <translation>verbinde mit dem Anlagen-Broker</translation>
+    </message>
+    <message>
+        <source>plant broker not yet connected</source>
+        <translation>Anlagen-Broker noch nicht verbunden</translation>
+    </message>
+    <message>
+        <source>internal error (a bug: see the log): {bug}</source>
+        <translation>interner Fehler (ein Programmfehler: siehe Protokoll): {bug}</translation>
+    </message>
+    <message>
+        <source>{n} messages buffered ({mb} MB)</source>
+        <translation>{n} Nachrichten gepuffert ({mb} MB)</translation>
+    </message>
+    <message>
+        <source>{n} dropped (buffer full, max_buffer_mb {max})</source>
+        <translation>{n} verworfen (Puffer voll, max_buffer_mb {max})</translation>
+    </message>
+    <message>
+        <source>Sparkplug: {problems}</source>
+        <translation>Sparkplug: {problems}</translation>
+    </message>
+</context>
 </TS>

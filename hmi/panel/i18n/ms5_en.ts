@@ -1092,4 +1092,47 @@
         <translation>Planned stop</translation>
     </message>
 </context>
+<context>
+    <name>uplink</name>
+    <message>
+        <source>plant broker offline ({why})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>plant broker offline (stopped by an internal error, tried again in {n} s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting for primary host {host}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sending buffered values to the plant broker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>connecting to the plant broker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>plant broker not yet connected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>internal error (a bug: see the log): {bug}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} messages buffered ({mb} MB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} dropped (buffer full, max_buffer_mb {max})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sparkplug: {problems}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
 </TS>

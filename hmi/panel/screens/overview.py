@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from hmi.panel.context import PanelContext
 from hmi.panel.model import OVERVIEW, ViewKey
 from hmi.panel.theme import ALARM, STATE_ALARM, WARNING, state_label
+from hmi.panel.uplink import uplink_text
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 from hmi.panel.widgets.fit import FitLabel
 
@@ -300,7 +301,8 @@ class OverviewScreen(QWidget):
         if health.get("clock_step"):
             problems.append(self.tr("Clock: {problem}").format(problem=health["clock_step"]))
         if health.get("uplink_problem"):
-            problems.append(str(health["uplink_problem"]))
+            status = health.get("uplink_status")  # a station of an older version has only the line
+            problems.append(uplink_text(status) if status else str(health["uplink_problem"]))
         if problems:
             # Loud only when something is wrong.
             self.health.setText(" · ".join(problems))
