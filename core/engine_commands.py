@@ -15,6 +15,7 @@ from core.engine_state import STOP, EquipmentState, Job, Segment, stop_reason
 from core.events import DowntimeEnded
 from core.permissions import Actor, Target, refusal, refusal_at_all
 
+JOB_ID_MAX = 64  # a planned job id (core.job_plan): shown on a panel button
 NOTE_MAX = 200  # characters of one note on a stop: a line on the panel, not a report
 
 
@@ -128,13 +129,16 @@ class EngineCommands(EngineSegments):
         quantity = args.get("quantity")
         if quantity is not None and (type(quantity) is not int or quantity < 0):
             raise CommandError("quantity must be a whole number of parts")
+        job = args.get("job")
+        if job is not None and (type(job) is not str or not job or len(job) > JOB_ID_MAX):
+            raise CommandError(f"a job id is a text of 1 to {JOB_ID_MAX} characters")
         line = self._targets(args)[0].line
         self._authorize(actor, "start_job")
         self._clock(ts)
         for st in (s for s in self._eq.values() if s.line.id == line.id):
             st.ideal = product.ideal_cycle_time_s
-        self.jobs[line.id] = Job(line.id, product.id, quantity, ts)
-        return f"job {product.id} started on {line.id}"
+        self.jobs[line.id] = Job(line.id, product.id, quantity, ts, job)
+        return f"job {job + ' ' if job else ''}{product.id} started on {line.id}"
 
     def _cmd_end_job(self, args: Mapping[str, Any], ts: float, actor: Actor | None) -> str:
         line = self._targets(args)[0].line

@@ -210,7 +210,7 @@ def dump(engine: Engine, *, config: Config | None = None) -> bytes:
         "started": engine.started,  # where the figure slices begin
         "pruned_before": engine.pruned_before,  # figures before it are the slices' (bounded memory)
         "ignored_samples": engine.ignored_samples,
-        "jobs": {line: [j.line, j.product, j.quantity, j.started] for line, j in engine.jobs.items()},
+        "jobs": {line: [j.line, j.product, j.quantity, j.started, j.job] for line, j in engine.jobs.items()},
         "equipment": {eq: _equipment(st, blob) for eq, st in engine._eq.items()},
         # Steps of the station's clock and the gaps they left (core.engine_clock): figures and
         # delays after a restart must leave the same time out.
@@ -341,7 +341,7 @@ def _load(config: Config, body: bytes, marks: tuple[float, ...]) -> Engine:
     engine.started = None if started is None else float(started)
     engine.pruned_before = float(doc["pruned_before"])
     engine.ignored_samples = int(doc["ignored_samples"])
-    engine.jobs = {str(k): Job(str(a), str(p), q, float(t)) for k, (a, p, q, t) in doc["jobs"].items()}
+    engine.jobs = {str(k): _load_job(v) for k, v in doc["jobs"].items()}
     for eq, d in doc["equipment"].items():
         _load_equipment(engine._eq[eq], d, arrays)
     board = engine.andon
@@ -355,6 +355,12 @@ def _load(config: Config, body: bytes, marks: tuple[float, ...]) -> Engine:
     engine.clock_gaps = [(float(a), float(b)) for a, b in doc["clock_gaps"]]
     board._changed()
     return engine
+
+
+def _load_job(v: list[Any]) -> Job:
+    # A snapshot written before jobs came from a schedule holds four fields: no planned job.
+    a, p, q, t, *rest = v
+    return Job(str(a), str(p), q, float(t), None if not rest or rest[0] is None else str(rest[0]))
 
 
 def _merged_marks(doc: dict[str, Any], marks: tuple[float, ...]) -> tuple[float, ...]:

@@ -153,6 +153,7 @@ class Job:
     product: str
     quantity: int | None
     started: float
+    job: str | None = None  # the planned job it runs (core.store_jobs), when started from the plan
 
 
 class PrunedWindow(ValueError):

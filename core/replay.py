@@ -15,6 +15,7 @@ from core.engine import CommandError, Engine
 from core.engine_clock import apply_recorded
 from core.figure_source import FigureSource
 from core.gcpause import gc_paused
+from core.job_figures import job_figures, job_runs
 from core.permissions import Actor
 from core.samples import Sample
 from core.timefmt import iso
@@ -159,9 +160,14 @@ def replay(
     window = window or default_window(samples)
     if window.end < window.start:
         raise ValueError("the window ends before it starts")
+    # Count buckets split where the jobs start and end: their figures are exact (core.job_figures).
+    edges = tuple(x for r in job_runs(config, actions) for x in (r.start, r.end) if x is not None)
     with gc_paused():
-        engine, rejected = run_engine(config, samples, window, actions, users)
-    return replay_result(engine, window, rejected)
+        engine, rejected = run_engine(config, samples, window, actions, users, marks=edges)
+    out = replay_result(engine, window, rejected)
+    runs = job_runs(config, actions, [r.action for r in rejected])
+    out["jobs"] = job_figures(engine, runs, (), window.start, window.end, window.end)
+    return out
 
 
 def replay_result(engine: FigureSource, window: Window, rejected: Sequence[Rejected]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from core import audit, auth, shift_reports, store_snapshots, uplink_buffer
+from core import audit, auth, shift_reports, store_jobs, store_snapshots, uplink_buffer
 from core.sqlite_tx import StoreError
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "check_ours", "migrate"]
@@ -173,6 +173,12 @@ def _v9_figure_slices_and_andon_calls(db: sqlite_utils.Database) -> None:
         db.executescript(_FIGURE_SLICES_AND_ANDON_CALLS)
 
 
+def _v10_planned_jobs(db: sqlite_utils.Database) -> None:
+    # The schedule `ms5 jobs import` writes (core.store_jobs): CREATE ... IF NOT EXISTS only.
+    with db.atomic():
+        db.executescript(store_jobs.SCHEMA)
+
+
 # Append only; never edit a released step. Every step must be safe to run twice (see the runner).
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_journal_and_projections,
@@ -184,6 +190,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v7_snapshots,
     _v8_uplink_buffer,
     _v9_figure_slices_and_andon_calls,
+    _v10_planned_jobs,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # users and audit may be there before the store: core.auth and core.audit create them on their own.
@@ -205,6 +212,7 @@ _OUR_TABLES = frozenset(
         "uplink_state",
         "figure_slices",
         "andon_calls",
+        "planned_jobs",
     }
 )
 

@@ -19,10 +19,26 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 SIZES = ((1280, 800), (1920, 1080))
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 MACHINE = "LABELLER"  # the machine screen shows the one with the most stops of the morning
+
+
+def plan_demo_jobs(station: Any) -> None:
+    """The demo day's schedule, as `ms5 jobs import` would plan it: the Jobs screen lists it."""
+    from core.store_jobs import PlannedJob, add_planned
+
+    assert station.store is not None
+    day = 1772427600.0  # 2026-03-02 06:00 +01:00, the demo shift's start
+    hour = 3600.0
+    jobs = [
+        PlannedJob("J-1042", "A500", 9000, "L1", day + 6.5 * hour, day + 8 * hour),
+        PlannedJob("J-1043", "A500", 14000, "L1", day + 8 * hour, day + 11 * hour),
+        PlannedJob("J-1044", "A500", 6000, "L1", day + 11 * hour, day + 12.5 * hour),
+    ]
+    add_planned(station.store.conn, jobs, day)
 
 
 def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES, language: str = "") -> list[Path]:
@@ -46,6 +62,7 @@ def take(out: Path, sizes: Sequence[tuple[int, int]] = SIZES, language: str = ""
         config = config.model_copy(update={"panel": config.panel.model_copy(update={"language": language})})
         station, clock = replayed_station(Path(tmp) / "station.db", config=config)
         try:
+            plan_demo_jobs(station)
             # No loop runs here, and a LocalLink's calls never wait: the model is read at once.
             window = PanelWindow(run_now(PanelModel.attach(LocalLink(station))), clock=clock)
             window.pump.heartbeat.stop()  # frames only when asked: the pictures must not race a timer

@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "data" / "reference.toml"
 T0 = 1772427600.0  # Monday 2026-03-02 06:00 +01:00, inside the Early shift
 SAM_PIN = "73915268"
-# Views a client may ask for without naming an equipment; "machine" gets one below.
-PLAIN_VIEWS = sorted(set(VIEWS) - {"machine"})
+# Views a client may ask for without naming an equipment or a line; those two get one below.
+PLAIN_VIEWS = sorted(set(VIEWS) - {"machine", "planned_jobs"})
 
 
 class Clock:
@@ -128,6 +128,8 @@ async def assert_station_sound(station: Station, client: Raw, clock: Clock) -> N
         assert "result" in answer, (name, answer)
     answer = await client.request("view", name="machine", args={"equipment": "FILLER"})
     assert "result" in answer, answer
+    answer = await client.request("view", name="planned_jobs", args={"line": "L1"})
+    assert answer.get("result") == [], answer
     answer = await client.request("snapshot")
     assert "result" in answer, answer
     assert AuditLog(station.store.conn).verify() is None

@@ -21,6 +21,7 @@ from core.timefmt import parse_time
 from hmi.cli import commissioning as cli_commissioning
 from hmi.cli import console as cli_console
 from hmi.cli import import_journal as cli_import
+from hmi.cli import jobs as cli_jobs
 from hmi.cli import panel as cli_panel
 from hmi.cli import people as cli_people
 from hmi.cli import plant as cli_plant
@@ -189,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_people.register(sub)
     cli_station.register(sub)
     cli_import.register(sub)
+    cli_jobs.register(sub)
     cli_verify.register(sub)
     cli_panel.register(sub)
     cli_console.register(sub)

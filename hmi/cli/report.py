@@ -23,11 +23,13 @@ from core.calendar import ShiftCalendar
 from core.config import Config, ConfigError, Line, load_config
 from core.export import recorded
 from core.figure_source import FigureSource
+from core.job_figures import job_figures, job_runs
 from core.journal import not_in_config
 from core.replay import Rejected, Window, replay_result, run_engine
 from core.store import Store
 from core.store_exact import ExactFigures, PieceEngines
 from core.store_figures import NotProjected, closed_slices, journal_end, journal_start, sliced_equipment
+from core.store_jobs import planned_jobs
 from core.store_open import damaged
 from core.timefmt import parse_time
 from hmi.cli.people import read_store
@@ -184,14 +186,36 @@ def cmd_report(args: argparse.Namespace) -> int:
         if projected is None:
             # No closed slice in the window: the journal of the hour under way is at hand.
             source, window, rejected = _replayed(args, cfg, lines, store)
-            return _write(args, cfg, lines, source, window, rejected)
+            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
         source, window = projected
         try:
-            return _write(args, cfg, lines, source, window, rejected)
+            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
         except NotProjected:
             # Slices with a gap (a store written by an older station): the journal it is.
             source, window, rejected = _replayed(args, cfg, lines, store)
-            return _write(args, cfg, lines, source, window, rejected)
+            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
+
+
+def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) -> list[dict[str, Any]] | None:
+    """The `jobs` of `--json`, `--csv` and `--pdf`: each job run or planned in the window
+    (core/job_figures.py).
+
+    A job starts and ends at a command's second, not at a slice's edge, so its figures come from
+    the journal replayed with count buckets split at every job's start and end: exact, like
+    `--replay`, whichever source the rest of the report read."""
+    if not (args.json or args.csv or args.pdf):
+        return None
+    planned = planned_jobs(store.conn)
+    samples, actions = recorded(store)
+    runs = job_runs(cfg, actions)
+    if not runs and not planned:
+        return []
+    now = max([s.ts for s in samples] + [a.ts for a in actions], default=window.end)
+    edges = tuple(t for r in runs for t in (r.start, r.end) if t is not None)
+    first = min([s.ts for s in samples] + [a.ts for a in actions], default=window.start)
+    engine, refused = run_engine(cfg, samples, Window(first, now), actions, marks=edges)
+    runs = job_runs(cfg, actions, [r.action for r in refused])
+    return job_figures(engine, runs, planned, window.start, window.end, now)
 
 
 def _write(
@@ -201,10 +225,13 @@ def _write(
     source: FigureSource,
     window: Window,
     rejected: list[Rejected],
+    jobs: list[dict[str, Any]] | None = None,
 ) -> int:
     files = []
     if args.pdf or args.csv:
         report = window_report(cfg, source, window.start, window.end, lines)
+        if jobs:
+            report["jobs"] = jobs  # the jobs section of the CSV and the PDF
         try:
             if args.pdf:
                 _write_pdf(report, Path(args.pdf))
@@ -215,7 +242,10 @@ def _write(
         except OSError as exc:
             raise UsageError(f"cannot write the report: {exc.strerror or exc} ({exc.filename})") from None
     if args.json or not files:
-        print_result(replay_result(source, window, rejected), as_json=args.json)
+        result = replay_result(source, window, rejected)
+        if jobs is not None:
+            result["jobs"] = jobs
+        print_result(result, as_json=args.json)
     else:
         print(f"report written to {' and '.join(files)}")
     return 0

@@ -228,6 +228,34 @@ def _andon_html(line: dict[str, Any]) -> str:
     return summary + _table(header, rows or [["No calls", *[""] * 7]], right={6}, small=True)
 
 
+def _jobs_html(report: dict[str, Any], line: dict[str, Any]) -> str:
+    """Each job run or planned on the line in the window (`ms5 report` adds them: core.job_figures)."""
+    jobs = [j for j in report.get("jobs", ()) if j["line"] == line["id"]]
+    if not jobs:
+        return ""
+
+    def at(text: str | None) -> str:  # ISO with the line's offset
+        return "-" if text is None else datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M")
+
+    def qty(n: int | None) -> str:
+        return "-" if n is None else f"{n:,}"
+
+    rows = [
+        [
+            j["job"] or "-",
+            j["product"],
+            qty(j["target_quantity"]),
+            qty(j["actual_quantity"]),
+            f"{at(j['planned_start'])} – {at(j['planned_end'])}",
+            f"{at(j['actual_start'])} – {at(j['actual_end']) if not j['running'] else 'running'}",
+            pct(j["oee"]),
+        ]
+        for j in jobs
+    ]
+    header = ["Job", "Product", "Target", "Actual", "Planned", "Ran", "OEE"]
+    return "<h3>Jobs: target against actual</h3>" + _table(header, rows, right={2, 3, 6}, small=True)
+
+
 def _who(duration: str, user: str | None, at: float | None) -> str:
     if at is None:
         return "-"
@@ -245,7 +273,7 @@ def report_document(report: dict[str, Any], device: QPaintDevice | None = None) 
     title_html = f"<h1>Shift report, {html.escape(report['site'])}</h1>"
     if report.get("previous"):
         title_html += "<p>Previous shift.</p>"
-    bodies = [_line_html(line, n, doc) for n, line in enumerate(report["lines"])]
+    bodies = [_line_html(line, n, doc) + _jobs_html(report, line) for n, line in enumerate(report["lines"])]
     doc.setHtml("<body>" + title_html + "<hr>".join(bodies) + "</body>")
     return doc
 

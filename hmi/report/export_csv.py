@@ -153,6 +153,40 @@ CSV_SECTIONS: tuple[Callable[[dict[str, Any], dict[str, Any]], Section], ...] = 
 )
 
 
+JOBS_CSV_HEADER = [
+    "job",
+    "product",
+    "target_quantity",
+    "actual_quantity",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "availability",
+    "performance",
+    "quality",
+    "oee",
+]
+
+
+def _local(text: str | None) -> str:
+    # The jobs carry ISO times with their line's offset (core.job_figures): written as the rest.
+    return "-" if text is None else datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _jobs_section(report: dict[str, Any], line: dict[str, Any]) -> Section | None:
+    """The jobs run or planned on the line in the window (`ms5 report` adds them), if any."""
+    jobs = [j for j in report.get("jobs", ()) if j["line"] == line["id"]]
+    if not jobs:
+        return None
+    times = ("planned_start", "planned_end", "actual_start", "actual_end")
+    rows = [
+        [_local(j[k]) if k in times else num(j[k]) if j[k] is not None else "" for k in JOBS_CSV_HEADER]
+        for j in jobs
+    ]
+    return "jobs", JOBS_CSV_HEADER, rows
+
+
 def csv_sections(report: dict[str, Any]) -> list[Section]:
     """(section name, header, rows) of every section of every line, as written to the CSV."""
     out: list[Section] = []
@@ -160,6 +194,9 @@ def csv_sections(report: dict[str, Any]) -> list[Section]:
         for section in CSV_SECTIONS:
             name, header, rows = section(report, line)
             out.append((f"{line['id']} {name}", header, rows))
+        jobs = _jobs_section(report, line)
+        if jobs is not None:
+            out.append((f"{line['id']} {jobs[0]}", jobs[1], jobs[2]))
     return out
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from core.config import ANDON_KINDS, Line
 from core.engine import Engine
 from core.events import event_dict
+from core.store_jobs import planned_jobs
 from hmi.report.view import shift_report
 from hmi.station.clock import StationClock, step_text
 from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
@@ -39,6 +40,7 @@ def job_view(engine: Engine, line: Line, now: float) -> dict[str, Any] | None:
         elif rate > 0:
             estimated_end = calendar.advance(now, remaining / rate)
     return {
+        "job": job.job,
         "product": job.product,
         "quantity": job.quantity,
         "started": job.started,
@@ -350,6 +352,30 @@ def users_view(station: Station) -> list[str]:
     return [] if gate is None else [u.name for u in gate.users.list()]
 
 
+PLAN_KEPT_S = 12 * 3600.0  # a planned job drops off the list this long after its planned end
+
+
+def planned_jobs_view(station: Station, line: str, now: float) -> list[dict[str, Any]]:
+    """The line's planned jobs (`ms5 jobs import`) in order of planned start, the one running
+    marked; one ended more than PLAN_KEPT_S ago is off the list (the journal says it ran)."""
+    store = station.store
+    if store is None:  # the store could not be opened: the faces say so already
+        return []
+    running = engine_of(station).jobs.get(line)
+    return [
+        {
+            "job": j.job,
+            "product": j.product,
+            "quantity": j.quantity,
+            "planned_start": j.planned_start,
+            "planned_end": j.planned_end,
+            "running": running is not None and running.job == j.job,
+        }
+        for j in planned_jobs(store.conn, line)
+        if j.planned_end > now - PLAN_KEPT_S
+    ]
+
+
 def report_view(station: Station, now: float, *, previous: bool = False) -> dict[str, Any]:
     """The shift report (hmi/report/view.py)."""
     return shift_report(station, now, previous=previous)
@@ -370,4 +396,5 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "station": lambda st, now: station_view(st),
     "users": lambda st, now: users_view(st),
     "report": lambda st, now, previous=False: report_view(st, now, previous=bool(previous)),
+    "planned_jobs": lambda st, now, line: planned_jobs_view(st, str(line), now),
 }

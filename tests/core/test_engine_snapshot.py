@@ -53,7 +53,12 @@ def busy_engine(config: Config, minutes: int = 30) -> Engine:
             engine.ingest_one(filler(t + 30, "total_count", None))
         if m == 12:
             engine.command("start_changeover", {"equipment": "FILLER"}, T0 + t + 40, SUE)
-            engine.command("start_job", {"line": "L1", "product": "A500", "quantity": 500}, T0 + t + 41, SUE)
+            engine.command(
+                "start_job",
+                {"line": "L1", "product": "A500", "quantity": 500, "job": "J-7"},
+                T0 + t + 41,
+                SUE,
+            )
         if m == 14:
             engine.command("end_changeover", {"equipment": "FILLER"}, T0 + t + 40, SUE)
             engine.command("raise_andon", {"equipment": "FILLER", "kind": "quality"}, T0 + t + 45, None)

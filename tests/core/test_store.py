@@ -214,7 +214,7 @@ def test_a_file_at_version_1_keeps_its_journal_and_gains_users_and_audit(tmp_pat
     assert "users" not in tables(path)
 
     with Store.open(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 9
+        assert store.schema_version == SCHEMA_VERSION == 10
         assert [rec for _, rec in store.journal()] == [filler(0, "running", 1)]
     tables_now = tables(path)
     assert {"users", "audit", "shift_reports", "journal_archives", "snapshots"} <= tables_now

@@ -170,7 +170,17 @@ def test_every_visible_string_of_the_panel_is_german_under_german(
     german = walk(qtbot, german_window)
 
     # The walk saw the screens, the dialogs, the PIN pad and the lock in both languages.
-    for text in ("Sound on", "Acknowledge", "Save note", "Split here", "Who", "Panel locked", "This shift"):
+    for text in (
+        "Sound on",
+        "Acknowledge",
+        "Save note",
+        "Split here",
+        "Who",
+        "Panel locked",
+        "This shift",
+        "Planned jobs",
+        "No job planned",
+    ):
         assert text in english
     plant = plant_words(config)
     still_english = sorted(t for t in german & english if english_left(t, plant))
@@ -183,6 +193,8 @@ def test_every_visible_string_of_the_panel_is_german_under_german(
         "Wer",
         "Bedienfeld gesperrt",
         "Diese Schicht",
+        "Geplante Aufträge",
+        "Kein Auftrag geplant",
     ):
         assert text in german
     # The engine's doubt about FILLER's figures, in German too.

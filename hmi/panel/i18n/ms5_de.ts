@@ -196,6 +196,14 @@
         <translation>Umrüsten beenden</translation>
     </message>
     <message>
+        <source>Planned jobs</source>
+        <translation>Geplante Aufträge</translation>
+    </message>
+    <message>
+        <source>No job planned</source>
+        <translation>Kein Auftrag geplant</translation>
+    </message>
+    <message>
         <source>New job: product</source>
         <translation>Neuer Auftrag: Produkt</translation>
     </message>
@@ -206,6 +214,10 @@
     <message>
         <source>Start job</source>
         <translation>Auftrag starten</translation>
+    </message>
+    <message>
+        <source>{job} (running)</source>
+        <translation>{job} (läuft)</translation>
     </message>
     <message>
         <source>Open on {machines}</source>

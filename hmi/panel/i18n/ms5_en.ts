@@ -196,6 +196,14 @@
         <translation>End changeover</translation>
     </message>
     <message>
+        <source>Planned jobs</source>
+        <translation>Planned jobs</translation>
+    </message>
+    <message>
+        <source>No job planned</source>
+        <translation>No job planned</translation>
+    </message>
+    <message>
         <source>New job: product</source>
         <translation>New job: product</translation>
     </message>
@@ -206,6 +214,10 @@
     <message>
         <source>Start job</source>
         <translation>Start job</translation>
+    </message>
+    <message>
+        <source>{job} (running)</source>
+        <translation>{job} (running)</translation>
     </message>
     <message>
         <source>Open on {machines}</source>

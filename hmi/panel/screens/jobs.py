@@ -1,5 +1,6 @@
-"""Jobs and changeovers: start a job from the product list with a target quantity, start and end
-a changeover, the running job's progress and estimated end."""
+"""Jobs and changeovers: start a planned job (the schedule `ms5 jobs import` planned) with one
+tap, or a job from the product list with a target quantity; start and end a changeover; the
+running job's progress and estimated end."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from hmi.panel.context import PanelContext
-from hmi.panel.model import OVERVIEW, ViewKey
+from hmi.panel.model import OVERVIEW, ViewKey, view_key
 from hmi.panel.widgets.common import button, clock_time, count, duration, label, pct
 from hmi.panel.widgets.pinpad import Keypad
 
 QUANTITY_DIGITS = 7
+PLANNED_SHOWN = 4  # the next planned jobs, in order: the rest come up as these are done
 
 
 class JobsScreen(QWidget):
@@ -25,6 +27,8 @@ class JobsScreen(QWidget):
         self.line_id = str(config["lines"][0]["id"])
         self.product: str | None = None
         self.product_buttons: dict[str, QPushButton] = {}
+        self.planned_buttons: list[QPushButton] = []
+        self._planned: list[dict[str, Any]] = []
         layout = QHBoxLayout(self)
         layout.addLayout(self._build_running(), 1)
         layout.addLayout(self._build_new_job(config["products"]), 1)
@@ -32,7 +36,7 @@ class JobsScreen(QWidget):
         self._update_start()
 
     def _build_running(self) -> QVBoxLayout:
-        """The running job with its progress, and the changeover."""
+        """The running job with its progress, the planned jobs, and the changeover."""
         left = QVBoxLayout()
         left.addWidget(label(self.tr("Running job"), "heading"))
         self.job = label("", "figureSmall", wrap=True)
@@ -44,7 +48,17 @@ class JobsScreen(QWidget):
         left.addWidget(self.eta)
         self.end_job_button = button(self.tr("End job"), self.end_job, name="end_job")
         left.addWidget(self.end_job_button)
-        left.addSpacing(24)
+        left.addSpacing(12)
+        # The plan in the left column: the right one's keypad already takes the panel's height.
+        left.addWidget(label(self.tr("Planned jobs"), "heading"))
+        self.no_plan = label(self.tr("No job planned"), "caption")
+        left.addWidget(self.no_plan)
+        for i in range(PLANNED_SHOWN):
+            b = button("", partial(self.start_planned, i), name=f"planned {i}")
+            b.hide()
+            self.planned_buttons.append(b)
+            left.addWidget(b)
+        left.addSpacing(12)
         left.addWidget(label(self.tr("Changeover"), "heading"))
         self.changeover = label("", "heading", wrap=True)
         left.addWidget(self.changeover)
@@ -98,7 +112,32 @@ class JobsScreen(QWidget):
         self.start_job_button.setEnabled(self.product is not None)
 
     def views(self, now: float) -> list[ViewKey]:
-        return [OVERVIEW]
+        return [OVERVIEW, view_key("planned_jobs", line=self.line_id)]
+
+    def _show_plan(self) -> None:
+        self._planned = list(self.ctx.model.view("planned_jobs", line=self.line_id))
+        shown = self._planned[:PLANNED_SHOWN]
+        self.no_plan.setVisible(not shown)
+        for i, b in enumerate(self.planned_buttons):
+            if i >= len(shown):
+                b.hide()
+                continue
+            j = shown[i]
+            times = (
+                f"{clock_time(j['planned_start'], self.ctx.tz)}–{clock_time(j['planned_end'], self.ctx.tz)}"
+            )
+            text = f"{j['job']} · {j['product']} · {count(j['quantity'])} · {times}"
+            b.setText(self.tr("{job} (running)").format(job=text) if j["running"] else text)
+            b.setEnabled(not j["running"])
+            b.show()
+
+    def start_planned(self, index: int) -> None:
+        """One tap: the planned job's product, quantity and id go to the station as start_job."""
+        if index >= len(self._planned):
+            return
+        j = self._planned[index]
+        args = {"line": self.line_id, "product": j["product"], "quantity": j["quantity"], "job": j["job"]}
+        self.ctx.act("start_job", args, purpose=self.tr("Start job {product}").format(product=j["job"]))
 
     def refresh(self, now: float) -> None:
         data = self.ctx.model.view("overview")
@@ -106,6 +145,7 @@ class JobsScreen(QWidget):
         if line is None:
             return
         self._show_job(line["job"], now)
+        self._show_plan()
         open_at = [eq for eq in line["equipment"] if eq["changeover_open"]]
         if open_at:
             in_changeover = [float(eq["since"]) for eq in open_at if eq["state"] == "changeover"]
@@ -127,8 +167,10 @@ class JobsScreen(QWidget):
             return
         self.end_job_button.setEnabled(True)
         target = f" / {count(job['quantity'])}" if job["quantity"] is not None else ""
+        planned = f"{job['job']} · " if job.get("job") else ""  # the planned job's id, as on its button
         self.job.setText(
-            self.tr("{product}: {good}{target} good").format(
+            planned
+            + self.tr("{product}: {good}{target} good").format(
                 product=job["product"], good=count(job["good_count"]), target=target
             )
         )
