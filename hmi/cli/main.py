@@ -20,6 +20,7 @@ from core.store_open import damaged
 from core.timefmt import parse_time
 from hmi.cli import commissioning as cli_commissioning
 from hmi.cli import console as cli_console
+from hmi.cli import export as cli_export
 from hmi.cli import import_journal as cli_import
 from hmi.cli import jobs as cli_jobs
 from hmi.cli import panel as cli_panel
@@ -192,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_import.register(sub)
     cli_jobs.register(sub)
     cli_verify.register(sub)
+    cli_export.register(sub)
     cli_panel.register(sub)
     cli_console.register(sub)
     cli_plant.register(sub)
