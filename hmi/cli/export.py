@@ -13,6 +13,7 @@ import csv
 import importlib.util
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from core.config import ConfigError, load_config
 from core.export import recorded
@@ -74,10 +75,12 @@ def write_parquet_folder(tables: list[Table], folder: Path) -> list[Path]:
     paths = []
     for t in tables:
         columns = {name: [row[i] for row in t.rows] for i, name in enumerate(t.header)}
-        table = pa.table(columns)
-        paths.append(
-            write_atomically(folder / f"{t.name}.parquet", lambda tmp, tb=table: pq.write_table(tb, tmp))
-        )
+        table: Any = pa.table(columns)
+
+        def write(tmp: Path, table: Any = table) -> None:
+            pq.write_table(table, tmp)
+
+        paths.append(write_atomically(folder / f"{t.name}.parquet", write))
     return paths
 
 

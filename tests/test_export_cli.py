@@ -1,0 +1,130 @@
+"""`ms5 export`: a window's history as tables, whose figures are those of `ms5 report --json`
+for the same window; bad input is one line and exit 2."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from scripts.demo_station import DEMO_CONFIG, replayed_station
+from tests.cli_runs import Outcome, run_process
+
+pytestmark = pytest.mark.slow  # ms5 as a process
+
+WINDOW = ("--from", "2026-03-02T06:00", "--to", "2026-03-02T12:30")
+TABLES = ("minute_counts", "state_intervals", "downtime_events", "andon_calls", "jobs", "shift_figures")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("export-cli") / "station.db"
+    station, _clock = replayed_station(path)
+    asyncio.run(station.stop())
+    yield path
+
+
+def ms5(db: Path, *args: str) -> Outcome:
+    return run_process(*args[:1], str(DEMO_CONFIG), "--db", str(db), *args[1:])
+
+
+def report(db: Path) -> dict[str, Any]:
+    out = ms5(db, "report", *WINDOW, "--json")
+    assert out.returncode == 0, out.stderr
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def read_csv(folder: Path, name: str) -> list[dict[str, str]]:
+    with open(folder / f"{name}.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_csv_tables_carry_the_figures_of_report_json(db: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    out = ms5(db, "export", *WINDOW, "--format", "csv", "-o", str(folder))
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t}.csv" for t in TABLES)
+    figures = report(db)
+    good: Counter[str] = Counter()
+    for row in read_csv(folder, "minute_counts"):
+        good[row["equipment"]] += int(row["good_count"])
+    assert set(figures["equipment"]) == set(good)
+    for eq, f in figures["equipment"].items():
+        assert good[eq] == f["good_count"], eq
+        assert f["good_count"] > 0
+    events = read_csv(folder, "downtime_events")
+    for eq, f in figures["equipment"].items():
+        exported = [
+            (e["start"], e["end"], float(e["duration_s"]), e["reason"])
+            for e in events
+            if e["equipment"] == eq
+        ]
+        expected = [(e["start"], e["end"], e["duration_s"], e["reason"]) for e in f["downtime_events"]]
+        assert exported == expected, eq
+    calls = read_csv(folder, "andon_calls")
+    expected_calls = [c for f in figures["equipment"].values() for c in f["andon_events"]]
+    assert sorted(int(c["id"]) for c in calls) == sorted(c["id"] for c in expected_calls)
+    assert calls and all(c["escalations"] for c in calls)  # the timeline is there
+    shifts = read_csv(folder, "shift_figures")
+    assert [(s["shift"], int(s["good_count"])) for s in shifts] == [
+        (s["shift"], s["good_count"]) for s in figures["shifts"]
+    ]
+    # The state intervals tile the window for each equipment.
+    spans: dict[str, float] = {}
+    for row in read_csv(folder, "state_intervals"):
+        spans[row["equipment"]] = spans.get(row["equipment"], 0.0) + float(row["duration_s"])
+    assert all(abs(v - 6.5 * 3600) < 1e-6 for v in spans.values()), spans
+
+
+def test_the_workbook_has_a_sheet_per_table_with_the_csv_rows(db: Path, tmp_path: Path) -> None:
+    book, folder = tmp_path / "history.xlsx", tmp_path / "csv"
+    assert ms5(db, "export", *WINDOW, "--format", "xlsx", "-o", str(book)).returncode == 0
+    assert ms5(db, "export", *WINDOW, "--format", "csv", "-o", str(folder)).returncode == 0
+    wb = load_workbook(book, read_only=True)
+    assert wb.sheetnames == list(TABLES)
+    for name in TABLES:
+        rows = list(wb[name].iter_rows(values_only=True))
+        with open(folder / f"{name}.csv", newline="", encoding="utf-8") as fh:
+            expected = list(csv.reader(fh))
+        assert len(rows) == len(expected), name
+        assert [str(c) for c in rows[0]] == expected[0]
+    counts = list(wb["minute_counts"].iter_rows(values_only=True))
+    assert sum(int(str(r[5])) for r in counts[1:]) == sum(
+        int(r["good_count"]) for r in read_csv(folder, "minute_counts")
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ("--from", "2026-03-02T12:00", "--to", "2026-03-02T06:00", "--format", "csv"),
+            "--to is before --from",
+        ),
+        ((*WINDOW, "--format", "ods"), "unknown format 'ods'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2_and_writes_nothing(
+    db: Path, tmp_path: Path, args: tuple[str, ...], says: str
+) -> None:
+    target = tmp_path / "out"
+    out = ms5(db, "export", *args, "-o", str(target))
+    assert out.returncode == 2
+    assert says in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert not target.exists()
+
+
+def test_a_missing_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    out = ms5(tmp_path / "absent.db", "export", *WINDOW, "--format", "csv", "-o", str(target))
+    assert out.returncode == 2
+    assert "absent.db" in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert not target.exists() and not (tmp_path / "absent.db").exists()
