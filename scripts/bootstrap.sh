@@ -32,5 +32,5 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q -c constraints.txt -e '.[dev]'
+"$venv/bin/python" -m pip install -q -c constraints.txt -e '.[dev,parquet]'
 echo "bootstrap: ready ($("$venv/bin/python" --version))"

@@ -128,3 +128,19 @@ def test_a_missing_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert out.returncode == 2
     assert "absent.db" in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert not target.exists() and not (tmp_path / "absent.db").exists()
+
+
+def test_the_parquet_files_hold_the_csv_rows_with_typed_columns(db: Path, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")  # the `parquet` extra (pyproject.toml)
+    parquet, folder = tmp_path / "pq", tmp_path / "csv"
+    assert ms5(db, "export", *WINDOW, "--format", "parquet", "-o", str(parquet)).returncode == 0
+    assert ms5(db, "export", *WINDOW, "--format", "csv", "-o", str(folder)).returncode == 0
+    assert sorted(p.name for p in parquet.iterdir()) == sorted(f"{t}.parquet" for t in TABLES)
+    for name in TABLES:
+        table = pq.read_table(parquet / f"{name}.parquet")
+        assert table.num_rows == len(read_csv(folder, name)), name
+    counts = pq.read_table(parquet / "minute_counts.parquet").to_pydict()
+    assert sum(counts["good_count"]) == sum(int(r["good_count"]) for r in read_csv(folder, "minute_counts"))
+    # A table empty in this window (no job ran) keeps its columns' types, not nulls.
+    jobs = pq.read_table(parquet / "jobs.parquet").schema
+    assert str(jobs.field("oee").type) == "double" and str(jobs.field("running").type) == "bool"

@@ -65,16 +65,35 @@ def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
     return [write_atomically(path, write)]
 
 
+_FRACTIONS = frozenset({"availability", "performance", "quality", "oee"})
+_WHOLE = frozenset({"id", "max_level", "fault_code"})
+
+
+def _arrow_type(pa: Any, column: str) -> Any:
+    """Each column's type from its name, so that a column empty in one window (no job, no note)
+    has the type it has in every other and the files of many windows read as one table."""
+    if column.endswith("_s") or column in _FRACTIONS:
+        return pa.float64()
+    if column.endswith(("_count", "_quantity")) or column in _WHOLE:
+        return pa.int64()
+    if column in ("running", "open"):
+        return pa.bool_()
+    return pa.string()  # names, and times as ISO 8601 text with the line's offset
+
+
 def write_parquet_folder(tables: list[Table], folder: Path) -> list[Path]:
     try:
-        import pyarrow as pa  # type: ignore[import-not-found,unused-ignore]
-        import pyarrow.parquet as pq  # type: ignore[import-not-found,unused-ignore]
+        import pyarrow as pa
+        import pyarrow.parquet as pq
     except ImportError:
         raise UsageError("--format parquet needs pyarrow, which is not installed") from None
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for t in tables:
-        columns = {name: [row[i] for row in t.rows] for i, name in enumerate(t.header)}
+        columns = {
+            name: pa.array([row[i] for row in t.rows], _arrow_type(pa, name))
+            for i, name in enumerate(t.header)
+        }
         table: Any = pa.table(columns)
 
         def write(tmp: Path, table: Any = table) -> None:
