@@ -5,6 +5,13 @@ projections (count buckets, states, downtime, Andon calls, jobs) are those a run
 writes. A store that already holds a journal is extended: its engine is rebuilt from it first,
 and a journal that starts before the store's last row is refused (the two would interleave).
 
+The engine is kept as a station keeps it: the buffered rows are flushed every FLUSH_EVERY_S of
+the journal's time (the figure slices settle then), it is pruned at each shift end
+(core.prune_schedule, as the live station prunes), and a snapshot is written every `[store]
+snapshot_every_min`, at each shift end (core.snapshot_schedule) and at the end. So the import's
+memory does not grow with the journal's length, and a station started on the store reads its
+newest snapshot and the journal after it, not the whole journal.
+
 The whole import is one transaction: a failure at any point (a full disk) leaves the store as it
 was. Rows are fed in the order `ms5 replay` feeds them (core.replay.run_engine), so `ms5 report`
 over the store gives the figures of `ms5 replay` of the same files.
@@ -22,13 +29,18 @@ from core.engine import CommandError, Engine
 from core.engine_clock import apply_recorded
 from core.gcpause import gc_paused
 from core.permissions import Actor
+from core.prune_schedule import Pruner
 from core.rebuild import rebuild
 from core.samples import Sample
+from core.snapshot_schedule import SnapshotSchedule
 from core.store import Store
 from core.timefmt import iso
 
 PROGRESS_EVERY = 50_000  # rows between two calls of `progress`
 TICK_S = 1.0  # the engine is ticked as the station ticks it, on the journal's own time
+# Buffered rows are committed (a savepoint) this often of the journal's time: the station flushes
+# every second; a minute keeps the import fast and its buffers small.
+FLUSH_EVERY_S = 60.0
 
 
 class ImportRefused(Exception):
@@ -43,6 +55,7 @@ class Imported:
     # A station journals no refused command, so they are not written either.
     refused: list[tuple[int, str]] = field(default_factory=list)
     extended: bool = False  # the store held a journal before
+    snapshots: int = 0  # engine snapshots written, the last at the journal's end
 
 
 def last_journal_time(store: Store) -> float | None:
@@ -86,6 +99,7 @@ def import_journal(
     i = 0
     next_tick = ordered[0].ts + TICK_S if ordered else 0.0
     next_call = PROGRESS_EVERY
+    keeper = _Keeper(config, engine, store, result)
 
     def feed(upto: float) -> None:
         nonlocal i, next_tick, next_call
@@ -95,7 +109,7 @@ def import_journal(
             if s.ts >= next_tick:
                 tick(s.ts)  # escalations and thresholds, as the station's tick sees them
                 next_tick = s.ts + TICK_S
-                # Snapshots (branch s21-snap): written here, at their points of the journal.
+                keeper.step(s.ts)
             append(ingest_one(s))
             i += 1
             if progress is not None and i >= next_call:
@@ -112,10 +126,43 @@ def import_journal(
         if last is not None:
             tick(last)
         store.flush()
+        if engine.now is not None:
+            keeper.end(engine.now)
     result.samples = i
     if progress is not None:
         progress(total, total)
     return result
+
+
+class _Keeper:
+    """What the station's tick does besides ticking (hmi/station/runtime.py, Station.tick): the
+    flush, the pruning after it, the snapshot when one is due."""
+
+    def __init__(self, config: Config, engine: Engine, store: Store, result: Imported) -> None:
+        self.config, self.engine, self.store, self.result = config, engine, store, result
+        self.pruner = Pruner()
+        self.schedule = SnapshotSchedule(
+            config.store.snapshot_every_min * 60.0, list(engine.calendars.values())
+        )
+        self.next_flush = float("-inf")
+
+    def step(self, now: float) -> None:
+        if now >= self.next_flush:
+            self.store.flush()
+            self.next_flush = now + FLUSH_EVERY_S
+        self.pruner.step(self.config, self.engine, self.store, now)
+        if self.schedule.due(now):
+            self.snapshot(now)
+
+    def end(self, now: float) -> None:
+        """After the last row: pruned, and a snapshot of exactly the journal imported."""
+        self.pruner.step(self.config, self.engine, self.store, now)
+        self.snapshot(now)
+
+    def snapshot(self, now: float) -> None:
+        self.store.write_snapshot(self.engine)
+        self.schedule.written(now)
+        self.result.snapshots += 1
 
 
 def _attached(config: Config, store: Store) -> Engine:

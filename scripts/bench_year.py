@@ -7,10 +7,12 @@ The demo line (assets/demo-line.toml) is simulated by the product's own line mod
 (connectors.sim.line.LineModel, seeded) and polled once a second on its own time, counters paced
 as the station paces them (core.counter_thinning). Each simulated month is written into one store
 by `ms5 import-journal`'s own code (core.journal_import.import_journal: the engine attached, the
-projections written, the store extended month after month). After each month it prints:
+projections, snapshots and pruning a station writes, the store extended day after day). After
+day 1, week 1 and each month it prints:
 
-- rss: resident memory of a restarted station (`ms5 engine` in a process of its own, no PLC
-  answering), read from /proc once its socket answered a `snapshot`;
+- rss: resident memory of a restarted station (the real Station and its socket server in a
+  process of its own, on a manual clock stopped at the history's end, no PLC answering), read
+  from /proc once its socket answered a `snapshot`;
 - db: the database's size (with its -wal file);
 - restart: from the process's start to the first `snapshot` the socket answered (Python's own
   start included, as a user meets it);
@@ -24,6 +26,7 @@ the months for a short run (the figures are then those of a shorter history: say
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -100,8 +103,9 @@ def restart(year: Path) -> tuple[float, float]:
         dst.close()
     sock = db.with_suffix(".sock")
     started = time.monotonic()
+    at = _last_time(db)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hmi.cli", "engine", str(DEMO), "--db", str(db)],
+        [sys.executable, "-m", "scripts.bench_year", "--serve", str(db), "--at", repr(at)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -117,6 +121,38 @@ def restart(year: Path) -> tuple[float, float]:
         proc.wait(timeout=WAIT_S)
         remove_store(db)
     return elapsed, rss_kb / 1024
+
+
+def _last_time(db: Path) -> float:
+    conn = sqlite3.connect(db)
+    try:
+        return float(conn.execute("SELECT max(ts) FROM journal").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def serve(db: Path, at: float) -> int:
+    """The restarted station: the real Station and socket server on a clock stopped at `at` (the
+    wall clock would jump the engine from the history's end to today), until SIGTERM."""
+    from hmi.paths import socket_path
+    from hmi.socket.server import StationServer
+    from hmi.station.runtime import Station
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        station = Station(load_config(DEMO), db, clock=lambda: at)
+        server = StationServer(station, socket_path(db))
+        await server.start()  # the socket first, then the polling and the restore, as `ms5 engine`
+        try:
+            await station.start()
+            await stop.wait()
+        finally:
+            await server.stop()
+            await station.stop()
+
+    asyncio.run(run())
+    return 0
 
 
 def report_s(db: Path, *window: str) -> float:
@@ -135,7 +171,8 @@ def db_mb(db: Path) -> float:
     return (db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 1e6
 
 
-def months(config: Config, seed: int, hours: float) -> Iterator[tuple[float, list[Sample]]]:
+def days(config: Config, seed: int, hours: float) -> Iterator[tuple[float, list[Sample]]]:
+    """(end, samples) of each simulated day (`hours` long), one after the other."""
     line = PolledLine(config, seed)
     start = T0
     while True:
@@ -150,7 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours-per-month", type=float, default=720.0, help="simulated hours of a month")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", metavar="DIR", help="build the store here and keep it")
+    parser.add_argument("--serve", metavar="DB", help=argparse.SUPPRESS)  # the restarted station
+    parser.add_argument("--at", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve:
+        return serve(Path(args.serve), args.at)
     config = load_config(DEMO)
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="ms5-year-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -160,20 +201,31 @@ def main(argv: list[str] | None = None) -> int:
     print("month  rows      import s  db MB (x1)     restart s (x1)   rss MB (x1)", end="")
     print("     shift s (x1)   90 d s (x1)")
     base: tuple[float, ...] | None = None
-    for month, (end, samples) in zip(
-        range(1, args.months + 1), months(config, args.seed, args.hours_per_month), strict=False
+    day_h = min(24.0, args.hours_per_month)
+    per_month = max(round(args.hours_per_month / day_h), 1)
+    marks = {per_month * m: str(m) for m in range(1, args.months + 1)}
+    if per_month > 7:
+        marks |= {1: "d1", 7: "w1"}
+    rows = 0
+    imported = 0.0
+    for day, (end, samples) in zip(
+        range(1, per_month * args.months + 1), days(config, args.seed, day_h), strict=False
     ):
         t = time.monotonic()
         with Store.open(db) as store:
             import_journal(config, store, samples)
-        imported = time.monotonic() - t
+        imported += time.monotonic() - t
+        rows += len(samples)
+        if day not in marks:
+            continue
         up_s, rss = restart(db)
         shift = report_s(db, "--shift", "previous", "--to", iso(end))
         quarter = report_s(db, "--from", iso(max(T0, end - 90 * 86400)), "--to", iso(end))
         figures = (db_mb(db), up_s, rss, shift, quarter)
         base = base or figures
         cells = "  ".join(f"{f:8.2f} ({f / b:4.2f})" for f, b in zip(figures, base, strict=True))
-        print(f"{month:5d}  {len(samples):8d}  {imported:8.1f}  {cells}", flush=True)
+        print(f"{marks[day]:>5}  {rows:8d}  {imported:8.1f}  {cells}", flush=True)
+        rows, imported = 0, 0.0
     return 0
 
 

@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from core.config import load_config
+from core.journal_import import import_journal
+from core.rebuild import from_journal, whole_journal
 from core.store import Store
 from hmi.cli.import_journal import BAR_AFTER_S, ProgressBar
 from hmi.paths import socket_path
 from hmi.socket.server import StationServer
 from hmi.station.runtime import Station
+from scripts import bench_year
 from tests.cli_runs import Outcome, run_in_process
 from tests.test_replay_actions import ACTIONS, DATA, EXTRA
 
@@ -185,3 +188,40 @@ def test_the_store_of_a_running_station_is_refused(tmp_path: Path) -> None:
     )
     assert not db.exists()
     assert _import(cfg, journal, db).returncode == 0  # once it stopped
+
+
+def _demo_import(db: Path, hours: float, parts: int) -> None:
+    """`hours` of the simulated demo line imported in `parts` imports one after the other."""
+    config = load_config(bench_year.DEMO)
+    line = bench_year.PolledLine(config, 1)
+    start = bench_year.T0
+    for _ in range(parts):
+        samples = line.samples(start, hours / parts)
+        start += hours / parts * 3600
+        with Store.open(db) as store:
+            assert import_journal(config, store, samples).snapshots >= 1
+
+
+def test_a_restart_after_an_import_reads_a_snapshot_equals_one_pass_and_does_not_grow(tmp_path: Path) -> None:
+    config = load_config(bench_year.DEMO)
+    eqs = [eq.id for line in config.lines for eq in line.equipment]
+    kept = []
+    for hours in (18.0, 36.0):  # past two shifts of the demo line, then twice that, in two imports
+        db = tmp_path / f"{hours:g}h.db"
+        _demo_import(db, hours, 2)
+        with Store.open(db) as store:
+            restored = from_journal(config, store)
+            # The last snapshot is at the journal's end: nothing is replayed.
+            note = f"restart: the snapshot at journal row {store.last_id} + 0 journal rows"
+            assert store.restart_note == note
+            whole = whole_journal(config, store)
+        kept.append(restored.kept_sizes())
+        now = restored.now
+        assert now is not None and now == whole.now
+        since = restored.pruned_before
+        assert since > bench_year.T0  # the imported engine was pruned, as a station's is
+        for eq in eqs:
+            assert restored.metrics(eq, since, now) == whole.metrics(eq, since, now), eq
+    short, long = kept
+    for what in ("segments", "buckets"):
+        assert long[what] <= 1.5 * short[what], (what, kept)  # the previous shift and this one only
