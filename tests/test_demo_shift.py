@@ -39,8 +39,11 @@ def _assert_shift_under_way(station: Station, now: float, start: float, *, stops
     line = view["lines"][0]
     assert line["shift"]["start"] == start
     m = line["metrics"]
-    # Planned time is the time since the shift began: none of it lost to a database that was empty.
-    assert m["planned_production_time_s"] == pytest.approx(now - start, abs=30)
+    # Scheduled time is the time since the shift began: none of it lost to a database that was
+    # empty. (Planned production time is less by the line's planned stops, such as the lunch the
+    # history's line takes after 10:00.)
+    assert m["scheduled_time_s"] == pytest.approx(now - start, abs=30)
+    assert m["planned_production_time_s"] == pytest.approx(m["scheduled_time_s"] - m["planned_stop_time_s"])
     assert m["good_count"] > 0 and m["oee"] > 0.4
     assert line["target_so_far"] > 0
     downtime = shift_downtime(station, now)
