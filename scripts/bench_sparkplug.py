@@ -46,11 +46,12 @@ import aiomqtt
 
 from connectors.registry import tags_by_connection
 from connectors.sim.modbus_server import ModbusSimServer
-from core.config import load_config, parse_config
+from core.config import parse_config
 from core.config_sparkplug import SparkplugConfig
 from hmi.paths import DEMO_CONFIG
 from hmi.station.demo_shift import start_demo_line
 from hmi.station.runtime import Station
+from scripts.bench_panel import demo_config_on_free_ports
 from sparkplug.payload import decode
 
 HOST = "127.0.0.1"
@@ -163,7 +164,7 @@ async def outage_run(seconds: float, speed: float, folder: Path) -> str:
     how much was buffered, how long after the broker's return the buffer is flushed, and whether
     every buffered value reached a subscriber on the restarted broker, in order."""
     port = free_port()
-    conf = folder / "outage.conf"
+    conf = folder / "broker.conf"
     conf.write_text(f"listener {port} {HOST}\nallow_anonymous true\npersistence false\n", encoding="utf-8")
     exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
@@ -178,7 +179,8 @@ async def outage_run(seconds: float, speed: float, folder: Path) -> str:
             await asyncio.sleep(0.01)
         return True
 
-    cfg = load_config(DEMO_CONFIG)
+    # The demo line's PLCs on free ports: a demo or a test run beside the benchmark keeps its own.
+    cfg = parse_config(demo_config_on_free_ports(), DEMO_CONFIG)
     cfg = cfg.model_copy(
         update={"sparkplug": SparkplugConfig(broker=f"mqtt://{HOST}:{port}", group_id="Bench")}
     )
