@@ -323,6 +323,32 @@ def test_journal_and_audit_times_never_run_backwards(station: Station, clocks: C
     assert audit == sorted(audit)
 
 
+def test_a_counter_value_the_pace_holds_is_journaled_before_the_step(
+    station: Station, clocks: Clocks
+) -> None:
+    # Counters reach the engine at most once a second (core.counter_thinning): a value read 0.3 s
+    # after the one before is held. A step of the clock 0.2 s later: the held value was read
+    # before it and goes into the journal before it, at its own time, not after it with a time
+    # before it.
+    read(station, "running", 1)
+    read(station, "total_count", 10)
+    clocks.passes(0.3)
+    held_at = station.clock()
+    read(station, "total_count", 11)
+    clocks.passes(0.2)
+    station.clock()  # the last time handed out before the step: its moment
+    clocks.step(HOUR)
+    clocks.passes(1)
+    read(station, "total_count", 12)
+    station.tick()
+    assert station.store is not None
+    station.store.flush()
+    journal = [rec for _id, rec in station.store.journal()]
+    assert [rec.ts for rec in journal] == sorted(rec.ts for rec in journal)
+    counts = [(r.ts, r.value) for r in journal if isinstance(r, Sample) and r.signal == "total_count"]
+    assert any(abs(ts - held_at) < 1e-3 and value == 11 for ts, value in counts), counts
+
+
 @pytest.mark.parametrize("size", [HOUR, -HOUR])
 def test_a_five_minute_lockout_lasts_five_minutes_across_a_step(
     station: Station, clocks: Clocks, size: float

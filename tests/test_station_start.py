@@ -21,15 +21,17 @@ import pytest
 
 from connectors.registry import tags_by_connection
 from connectors.sim.modbus_server import ModbusSimServer
+from core.clock_steps import COMMAND as CLOCK_STEP
 from core.config import Config, parse_config
 from core.engine import Engine
 from core.rebuild import from_journal, rebuild
 from core.samples import Quality, Sample
-from core.store import Store
+from core.store import CommandRecord, Store
 from hmi.paths import socket_path
 from hmi.socket.client import RemoteLink, StationNotRunning
 from hmi.socket.server import StationServer
 from hmi.station import restore
+from hmi.station.clock import StationClock
 from hmi.station.link import LinkError
 from hmi.station.runtime import Station
 from tests.ports import free_port
@@ -260,6 +262,101 @@ def test_what_was_polled_before_a_stop_during_the_restore_is_counted_at_the_next
     finally:
         assert again.store is not None
         again.store.close()
+
+
+HOUR = 3600.0
+
+
+class SteppedClock(StationClock):
+    """The station's clock over the machine's clocks, with a wall clock the test can step."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        super().__init__(lambda: time.time() + self.offset, time.monotonic)
+
+
+def _around_step(store: Store, after: int) -> tuple[list[Sample], tuple[float, float], list[Sample]]:
+    """The journal after row `after`, cut at its one clock step: (samples before, the step's
+    (at, size), samples after)."""
+    rows = [r for _id, r in store.journal(after)]
+    (cut,) = [i for i, r in enumerate(rows) if isinstance(r, CommandRecord) and r.command == CLOCK_STEP]
+    step = rows[cut]
+    assert isinstance(step, CommandRecord)
+    before = [r for r in rows[:cut] if isinstance(r, Sample)]
+    later = [r for r in rows[cut + 1 :] if isinstance(r, Sample)]
+    return before, (float(step.args["at"]), float(step.args["size"])), later
+
+
+@pytest.mark.parametrize("stopped", [False, True], ids=["restored", "stopped during the restore"])
+def test_a_clock_step_during_the_restore_is_journaled_in_its_place_and_counts_no_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stopped: bool
+) -> None:
+    # The wall clock steps an hour forward while the engine is still being restored: the step
+    # goes into the journal once, between the values read before it and those read after, and
+    # the hour is no time of the equipment's: live, after a rebuild, and at the next start when
+    # the station was stopped before its restore ended.
+    config = _config(tmp_path)
+    db = tmp_path / "station.db"
+    start = time.time() - ROWS - 60
+    write_journal(config, db, ROWS, start=start)
+    with Store.open(db) as store:
+        restart_id = store.last_id
+    paused, go_on = _paused_restore(monkeypatch)
+    tags = tags_by_connection(config)["filler-plc"]
+    clock = SteppedClock()
+
+    async def scenario() -> Station:
+        plc = ModbusSimServer(config.connections[0], tags)
+        plc.set(0, 1.0)
+        plc.set(1, float(ROWS - 1))
+        await plc.start()
+        station = Station(config, db, clock=clock)
+        try:
+            await station.start()
+            await asyncio.wait_for(asyncio.to_thread(paused.wait, WAIT_S), WAIT_S)
+            plc.set(1, float(ROWS + 2))
+            await asyncio.wait_for(_until(_shows(station, "total_count", ROWS + 2)), WAIT_S)
+            clock.offset = HOUR
+            plc.set(1, float(ROWS + 5))
+            await asyncio.wait_for(_until(_shows(station, "total_count", ROWS + 5)), WAIT_S)
+            if not stopped:
+                go_on.set()
+                await asyncio.wait_for(station.live.wait(), WAIT_S)
+                plc.set(1, float(ROWS + 9))
+                await asyncio.wait_for(_until(lambda: _counted(station, start) == ROWS + 9), WAIT_S)
+        finally:
+            go_on.set()
+            await station.stop()
+            await plc.stop()
+        return station
+
+    station = asyncio.run(scenario())
+    began = station.started_at
+    assert began is not None
+    with Store.open(db) as store:
+        before, (at, size), later = _around_step(store, restart_id)
+        assert size == pytest.approx(HOUR, abs=1.0)
+        # In its place: what was read before it is stamped before it, what was read after it
+        # after the skipped hour (the counter's value read after the step among them).
+        assert before and all(r.ts <= at for r in before)
+        assert later and all(r.ts >= at + size - 1 for r in later)
+        assert max(r.value or 0.0 for r in later if r.signal == "total_count") >= ROWS + 5
+        once = rebuild(config, store)
+    engines: list[Engine | None] = [once] if stopped else [once, station.engine]
+    if stopped:
+        again = Station(config, db)
+        again.open()
+        engines.append(again.engine)
+        assert again.store is not None
+        again.store.close()
+    for engine in engines:
+        assert engine is not None and engine.now is not None
+        m = engine.metrics("FILLER", began, engine.now)
+        # The test ran for seconds: the window is those seconds, and all of them ran.
+        assert m.all_time_s < 600 and m.running_time_s == pytest.approx(m.all_time_s, abs=1.0), m
+        assert m.clock_steps == 1
+        counted = engine.metrics("FILLER", start - 1, engine.now).total_count
+        assert counted == (ROWS + 5 if stopped else ROWS + 9)
 
 
 BIG = 600_000  # bare journal rows: a restore of some seconds, so a real process is caught in it

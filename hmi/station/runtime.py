@@ -29,7 +29,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import math
 import os
 import signal
 import time
@@ -60,6 +59,7 @@ from core.samples import Sample
 from core.snapshot_schedule import SnapshotSchedule
 from core.store import Store, StoreError
 from hmi.station.clock import StationClock
+from hmi.station.held import Held
 from hmi.station.memory import Pruner
 from hmi.station.metrics_http import MetricsServer
 from hmi.station.reporter import ShiftReporter
@@ -152,7 +152,7 @@ class Station:
         self.events: deque[Event] = deque(maxlen=EVENT_TAIL)
         self._listeners: list[Callable[[Event], None]] = []
         # Samples that came before every connection's first poll ended; None once the clock runs.
-        self._held: list[Sample] | None = None
+        self._held: Held | None = None
         # Set when every connection's first poll has ended: the values a face shows are live. On
         # a line already running (the demo after its history) they bring no face event.
         self.live = asyncio.Event()
@@ -244,9 +244,18 @@ class Station:
         log.warning(
             "clock: the wall clock was stepped by %+.3f s at %.3f; no time is counted for it", size, at
         )
+        if self._held is not None:
+            self._held.steps.append((at, size))  # in its place among the held samples
+            return
+        self._journal_step(at, size)
+
+    def _journal_step(self, at: float, size: float) -> None:
         engine, store = self.engine, self.store
         if engine is None or store is None:
             return  # before the store is open: nothing was counted yet that it could change
+        # A counter the pace still holds was read before the step: it goes in before it, or the
+        # journal would run back across the step.
+        self._release(self.pace.drain())
         at = engine.effective_time(at)
         args = {"at": at, "size": size}
         try:
@@ -299,7 +308,7 @@ class Station:
             for driver in build_drivers(self.config)
         ]
         # Nothing to wait for without connections nor a restore: the clock runs from the start.
-        self._held = [] if self.runners or self.engine is None else None
+        self._held = Held(self.started_at) if self.runners or self.engine is None else None
         for runner in self.runners:
             self._tasks.append(asyncio.create_task(runner.run(), name=f"connection {runner.connection.id}"))
         self._tasks.append(asyncio.create_task(self._start_clock(), name="first polls"))
@@ -358,19 +367,15 @@ class Station:
 
     def _release_held(self) -> None:
         held, self._held = self._held, None
-        if held:
-            # The first polls' values (stamped at the start) before anything a faster connection
-            # read after them: stable, so each tag keeps its own order.
-            since = self.started_at
-            held.sort(key=lambda s: since is None or s.ts > since)
-            self.ingest(held)
+        if held is not None:
+            held.release(self.ingest, self._journal_step)
 
     def ingest(self, samples: list[Sample]) -> None:
         received = self.clock()
         tags = self.tags
         self.samples_in += len(samples)
         if self._held is not None:
-            self._held.extend(samples)
+            self._held.samples.extend(samples)
             for s in samples:  # the tag views show them at once all the same
                 tags[s.equipment, s.signal] = TagValue(s.value, int(s.quality), s.ts, s.received or received)
             return
@@ -496,8 +501,11 @@ class Station:
                 self._release_held()  # stopped before every first poll ended: nothing is lost
                 self._release(self.pace.drain())
                 self.engine.tick(self.clock())
-            elif self._held:
-                self._journal_held(self.store, self._held)
+            elif self._held is not None and (self._held.samples or self._held.steps):
+                count = self._held.journal(self.store)
+                log.warning(
+                    "station: stopped during start-up; the %d samples polled meanwhile are journaled", count
+                )
             if self.engine is not None and self.engine.now is not None:
                 try:
                     self.write_snapshot()  # the next start replays nothing
@@ -509,25 +517,6 @@ class Station:
                 log.error("store: %s", exc)
             self.store = None
         self._held = None
-
-    def _journal_held(self, store: Store, held: list[Sample]) -> None:
-        """Stopped before the restore ended: what was polled meanwhile goes into the journal as
-        the engine would have taken it (in order, never stamped before the journal's end), so
-        the next start counts it."""
-        since = self.started_at
-        held.sort(key=lambda s: since is None or s.ts > since)
-        row = store.conn.execute("SELECT ts FROM journal ORDER BY id DESC LIMIT 1").fetchone()
-        newest = max(row[0] if row else -math.inf, since if since is not None else -math.inf)
-        kept = []
-        for s in held:
-            if s.ts < newest:
-                s = s._replace(ts=newest)
-            newest = s.ts
-            kept.append(s)
-        store.append_samples(kept)
-        log.warning(
-            "station: stopped during start-up; the %d samples polled meanwhile are journaled", len(kept)
-        )
 
     def diagnostics(self) -> list[Diagnostics]:
         return [r.diagnostics for r in self.runners]
