@@ -23,13 +23,13 @@ from core.calendar import ShiftCalendar
 from core.config import Config, ConfigError, Line, load_config
 from core.export import recorded
 from core.figure_source import FigureSource
-from core.job_figures import job_figures, job_runs
+from core.job_figures import job_figures
+from core.job_source import job_source
 from core.journal import not_in_config
 from core.replay import Rejected, Window, replay_result, run_engine
 from core.store import Store
 from core.store_exact import ExactFigures, PieceEngines
 from core.store_figures import NotProjected, closed_slices, journal_end, journal_start, sliced_equipment
-from core.store_jobs import planned_jobs
 from core.store_open import damaged
 from core.timefmt import parse_time
 from hmi.cli.people import read_store
@@ -197,25 +197,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) -> list[dict[str, Any]] | None:
-    """The `jobs` of `--json`, `--csv` and `--pdf`: each job run or planned in the window
-    (core/job_figures.py).
-
-    A job starts and ends at a command's second, not at a slice's edge, so its figures come from
-    the journal replayed with count buckets split at every job's start and end: exact, like
-    `--replay`, whichever source the rest of the report read."""
+    """The `jobs` of `--json`, `--csv` and `--pdf`: each job run or planned in the window, from
+    the journal replayed with the jobs' edges (core/job_source.py, core/job_figures.py)."""
     if not (args.json or args.csv or args.pdf):
         return None
-    planned = planned_jobs(store.conn)
-    samples, actions = recorded(store)
-    runs = job_runs(cfg, actions)
-    if not runs and not planned:
+    found = job_source(cfg, store, window)
+    if found is None:
         return []
-    now = max([s.ts for s in samples] + [a.ts for a in actions], default=window.end)
-    edges = tuple(t for r in runs for t in (r.start, r.end) if t is not None)
-    first = min([s.ts for s in samples] + [a.ts for a in actions], default=window.start)
-    engine, refused = run_engine(cfg, samples, Window(first, now), actions, marks=edges)
-    runs = job_runs(cfg, actions, [r.action for r in refused])
-    return job_figures(engine, runs, planned, window.start, window.end, now)
+    return job_figures(found.engine, found.runs, found.planned, window.start, window.end, found.now)
 
 
 def _write(
