@@ -59,7 +59,7 @@ SCHEDULE = """job,product,quantity,line,planned start,planned end
 J-1041,format A,18000,L1,2026-03-02T06:00,2026-03-02T09:00
 J-1042,format B,16000,L1,2026-03-02T09:00,2026-03-02T11:30
 """
-ACTIONS = [
+ACTIONS: list[dict[str, Any]] = [
     {"ts": "2026-03-02T06:00:00+01:00", "user": "olga", "command": "start_job", "line": "L1",
      "product": "format A", "job": "J-1041"},
     {"ts": "2026-03-02T09:00:00+01:00", "user": "olga", "command": "start_job", "line": "L1",
