@@ -27,6 +27,7 @@ from core.job_figures import job_figures
 from core.job_source import job_source
 from core.journal import not_in_config
 from core.replay import Rejected, Window, replay_result, run_engine
+from core.report_insights import window_insights
 from core.store import Store
 from core.store_exact import ExactFigures, PieceEngines
 from core.store_figures import NotProjected, closed_slices, journal_end, journal_start, sliced_equipment
@@ -186,14 +187,41 @@ def cmd_report(args: argparse.Namespace) -> int:
         if projected is None:
             # No closed slice in the window: the journal of the hour under way is at hand.
             source, window, rejected = _replayed(args, cfg, lines, store)
-            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
+            return _write(
+                args,
+                cfg,
+                lines,
+                source,
+                window,
+                rejected,
+                jobs(args, cfg, store, window),
+                _insights(args, cfg, lines, store, window),
+            )
         source, window = projected
         try:
-            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
+            return _write(
+                args,
+                cfg,
+                lines,
+                source,
+                window,
+                rejected,
+                jobs(args, cfg, store, window),
+                _insights(args, cfg, lines, store, window),
+            )
         except NotProjected:
             # Slices with a gap (a store written by an older station): the journal it is.
             source, window, rejected = _replayed(args, cfg, lines, store)
-            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
+            return _write(
+                args,
+                cfg,
+                lines,
+                source,
+                window,
+                rejected,
+                jobs(args, cfg, store, window),
+                _insights(args, cfg, lines, store, window),
+            )
 
 
 def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) -> list[dict[str, Any]] | None:
@@ -207,6 +235,18 @@ def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) ->
     return job_figures(found.engine, found.runs, found.planned, window.start, window.end, found.now)
 
 
+def _insights(
+    args: argparse.Namespace, cfg: Config, lines: list[Line], store: Store, window: Window
+) -> list[dict[str, Any]]:
+    """The insights of the PDF: those of the window's closed shifts (core/report_insights.py)."""
+    if not args.pdf:
+        return []
+    try:
+        return [i.to_dict() for i in window_insights(cfg, store.conn, lines, window.start, window.end)]
+    except sqlite3.DatabaseError as exc:
+        raise damaged(exc, store.path) from None
+
+
 def _write(
     args: argparse.Namespace,
     cfg: Config,
@@ -215,12 +255,15 @@ def _write(
     window: Window,
     rejected: list[Rejected],
     jobs: list[dict[str, Any]] | None = None,
+    insights: list[dict[str, Any]] | None = None,
 ) -> int:
     files = []
     if args.pdf or args.csv:
         report = window_report(cfg, source, window.start, window.end, lines)
         if jobs:
             report["jobs"] = jobs  # the jobs section of the CSV and the PDF
+        if insights is not None:
+            report["insights"] = insights  # the PDF's insights (with none, a line that says so)
         try:
             if args.pdf:
                 _write_pdf(report, Path(args.pdf))
