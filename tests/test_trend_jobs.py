@@ -225,3 +225,12 @@ def test_a_store_without_jobs_says_so(tmp_path: Path) -> None:
     out = trend(_store(tmp_path, actions=[]))
     assert out.returncode == 2
     assert "no job ran from 2026-03-02T06:00" in out.stderr and out.stdout == ""
+
+
+def test_a_job_still_running_is_counted_to_the_journal_s_end(tmp_path: Path) -> None:
+    store = _store(tmp_path, actions=ACTIONS[:-1])
+    rows = trend_json(store)["rows"]
+    panel = rows[-1]
+    assert (panel["running"], panel["actual_end"]) == (True, None)
+    assert (panel["to"], panel["actual_quantity"]) == ("2026-03-02T14:00:00+01:00", 6000)
+    assert "2026-03-02 12:30 – running" in trend(store).stdout
