@@ -21,12 +21,12 @@ from tests.cli_runs import run_process
 from tests.test_trend_cli import NEXT_MONDAY, _store
 
 
-def _insights(cfg: Path, db: Path, a: str, b: str) -> list[dict[str, object]]:
+def _insights(cfg: Path, db: Path, a: str, b: str) -> list[dict[str, object]] | None:
     config = load_config(cfg)
     tz = config.lines[0].tz
     with sqlite3.connect(db) as conn:
         found = window_insights(config, conn, config.lines, parse_time(a, tz), parse_time(b, tz))
-    return [i.to_dict() for i in found]
+    return None if found is None else [i.to_dict() for i in found]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def line(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_a_shift_is_compared_with_the_shift_before(line: tuple[Path, Path]) -> None:
-    [small] = _insights(*line, "2026-03-03T14:00", "2026-03-03T22:00")
+    [small] = _insights(*line, "2026-03-03T14:00", "2026-03-03T22:00") or []
     assert small["rule"] == "small_stops_up" and small["subject"] == "L1"
     assert small["text"] == (
         "Small stops on FILLER in 2026-03-03 Late: 6, against none in 2026-03-03 Early "
@@ -48,7 +48,7 @@ def test_a_shift_a_week_on_is_compared_with_the_same_shift(tmp_path: Path) -> No
     # Monday 9 March, Early: a 30 min jam against 15 min the Monday before (and nothing the
     # shift before, Friday's Late, which has no figures of its own: the days between are idle).
     cfg, db = _store(tmp_path, more=NEXT_MONDAY)
-    found = {i["comparison"]: i for i in _insights(cfg, db, "2026-03-09T06:00", "2026-03-09T14:00")}
+    found = {i["comparison"]: i for i in _insights(cfg, db, "2026-03-09T06:00", "2026-03-09T14:00") or []}
     top = found["2026-03-09 Early against 2026-03-02 Early"]
     assert top["rule"] == "top_loss"
     assert top["figures"] == {
@@ -63,6 +63,11 @@ def test_no_insight_under_the_thresholds_or_before_the_figures(
     assert _insights(*line, "2026-03-02T06:00", "2026-03-02T14:00") == []  # nothing before it
     cfg, db = _store(tmp_path, trends="\n[trends]\nsmall_stops_min_count = 7\n")
     assert _insights(cfg, db, "2026-03-03T14:00", "2026-03-03T22:00") == []
+
+
+def test_a_window_without_a_closed_shift_has_no_insights(line: tuple[Path, Path]) -> None:
+    assert _insights(*line, "2026-03-02T06:00", "2026-03-02T13:00") is None  # no whole shift
+    assert _insights(*line, "2026-03-04T06:00", "2026-03-04T14:00") is None  # not closed yet
 
 
 @pytest.mark.slow  # ms5 as a process, the PDF drawn by offscreen Qt

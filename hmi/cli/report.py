@@ -237,12 +237,14 @@ def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) ->
 
 def _insights(
     args: argparse.Namespace, cfg: Config, lines: list[Line], store: Store, window: Window
-) -> list[dict[str, Any]]:
-    """The insights of the PDF: those of the window's closed shifts (core/report_insights.py)."""
+) -> list[dict[str, Any]] | None:
+    """The insights of the PDF: those of the window's closed shifts (core/report_insights.py);
+    None (no section) without such a shift."""
     if not args.pdf:
-        return []
+        return None
     try:
-        return [i.to_dict() for i in window_insights(cfg, store.conn, lines, window.start, window.end)]
+        found = window_insights(cfg, store.conn, lines, window.start, window.end)
+        return None if found is None else [i.to_dict() for i in found]
     except sqlite3.DatabaseError as exc:
         raise damaged(exc, store.path) from None
 
