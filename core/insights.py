@@ -111,11 +111,20 @@ def _small_stops(name: str, row: Row, cfg: Trends) -> list[Insight]:
     if now < cfg.small_stops_min_count or now < cfg.small_stops_factor * then:
         return []
     times = "against none" if then == 0 else f"{now / then:.1f} times the {then}"
-    text = (
-        f"Small stops on {row.subject.figures_of} in {row.period.key}: {now}, {times} in "
-        f"{row.base.period.key} ({duration_text(row.metrics.small_stop_time_s)} against "
+    times_s = (
+        f"({duration_text(row.metrics.small_stop_time_s)} against "
         f"{duration_text(row.base.metrics.small_stop_time_s)})"
     )
+    if row.job is not None:  # a job's run against the run before it on the line
+        text = (
+            f"Small stops on {row.subject.figures_of} {_grew(now, then)} since job {row.period.key}: "
+            f"{now} in it against {then} in {row.base.period.key} {times_s}"
+        )
+    else:
+        text = (
+            f"Small stops on {row.subject.figures_of} in {row.period.key}: {now}, {times} in "
+            f"{row.base.period.key} {times_s}"
+        )
     figures = {
         "equipment": row.subject.figures_of,
         "small_stop_count": now,
@@ -124,6 +133,15 @@ def _small_stops(name: str, row: Row, cfg: Trends) -> list[Insight]:
         "compared_small_stop_time_s": round(row.base.metrics.small_stop_time_s, 6),
     }
     return [Insight("small_stops_up", name, row.period.key, text, figures, _vs(row))]
+
+
+def _grew(now: int, then: int) -> str:
+    if then == 0:
+        return "appeared"
+    factor = now / then
+    if 2 <= factor < 3:
+        return "doubled"
+    return "tripled" if 3 <= factor < 4 else f"rose {factor:.1f} times"
 
 
 def _buckets(rows: Sequence[Row]) -> list[tuple[str, dict[str, Metrics]]]:

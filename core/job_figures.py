@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 from typing import Any
 
 from core.actions import Action
 from core.config import Config
 from core.figure_source import FigureSource
+from core.metrics import Metrics
 from core.store_jobs import PlannedJob
 from core.timefmt import iso
 
-__all__ = ["JobRun", "job_figures", "job_runs"]
+__all__ = ["JobRun", "job_figures", "job_runs", "job_spans", "run_figures"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,43 @@ def job_runs(config: Config, actions: Iterable[Action], refused: Iterable[Action
     return sorted(runs, key=lambda r: r.start)
 
 
+def job_spans(
+    config: Config,
+    runs: Sequence[JobRun],
+    planned: Sequence[PlannedJob],
+    start: float,
+    end: float,
+    now: float,
+) -> list[tuple[JobRun, PlannedJob | None, float]]:
+    """The runs within [start, end) on a line of `config`, each with its plan (if started from
+    one) and the end its figures are counted to: its end, or `now` while it runs."""
+    lines = {line.id for line in config.lines}
+    plan = {p.job: p for p in planned}
+    out = []
+    for run in runs:
+        until = run.end if run.end is not None else now
+        if run.line not in lines or not (run.start < end and until > start):
+            continue
+        out.append((run, plan.get(run.job) if run.job else None, max(until, run.start)))
+    return out
+
+
+def run_figures(run: JobRun, p: PlannedJob | None, tz: tzinfo, m: Metrics) -> dict[str, Any]:
+    """A run's target against actual: the actual quantity is the good parts of `m`."""
+    return {
+        "job": run.job,
+        "line": run.line,
+        "product": run.product,
+        "target_quantity": run.quantity if run.quantity is not None else (p.quantity if p else None),
+        "actual_quantity": m.good_count,
+        "planned_start": iso(p.planned_start, tz) if p else None,
+        "planned_end": iso(p.planned_end, tz) if p else None,
+        "actual_start": iso(run.start, tz),
+        "actual_end": iso(run.end, tz) if run.end is not None else None,
+        "running": run.end is None,
+    }
+
+
 def job_figures(
     source: FigureSource,
     runs: Sequence[JobRun],
@@ -80,39 +119,14 @@ def job_figures(
     open is counted up to `now` (the journal's end)."""
     config = source.config
     lines = {line.id: line for line in config.lines}
-    plan = {p.job: p for p in planned}
     out: list[tuple[str, float, dict[str, Any]]] = []
     ran: set[str] = set()
-    for run in runs:
-        until = run.end if run.end is not None else now
-        if run.line not in lines or not (run.start < end and until > start):
-            continue
+    for run, p, until in job_spans(config, runs, planned, start, end, now):
         line = lines[run.line]
-        tz = line.tz
-        p = plan.get(run.job) if run.job else None
         if run.job:
             ran.add(run.job)
-        m = source.metrics(line.constraint_id, run.start, max(until, run.start))
-        target = run.quantity if run.quantity is not None else (p.quantity if p else None)
-        out.append(
-            (
-                run.line,
-                run.start,
-                {
-                    "job": run.job,
-                    "line": run.line,
-                    "product": run.product,
-                    "target_quantity": target,
-                    "actual_quantity": m.good_count,
-                    "planned_start": iso(p.planned_start, tz) if p else None,
-                    "planned_end": iso(p.planned_end, tz) if p else None,
-                    "actual_start": iso(run.start, tz),
-                    "actual_end": iso(run.end, tz) if run.end is not None else None,
-                    "running": run.end is None,
-                    **_figures(m.to_dict()),
-                },
-            )
-        )
+        m = source.metrics(line.constraint_id, run.start, until)
+        out.append((run.line, run.start, {**run_figures(run, p, line.tz, m), **_figures(m.to_dict())}))
     for p in planned:
         if p.job in ran or p.line not in lines or not (p.planned_start < end and p.planned_end > start):
             continue

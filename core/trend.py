@@ -59,6 +59,7 @@ class Row:
     downtime: list[DowntimeEvent]
     by_shift: dict[str, Metrics] = field(default_factory=dict)
     base: Row | None = None  # the period compared with
+    job: dict[str, Any] | None = None  # with --by job: the run against its plan (core.trend_jobs)
 
     def pareto(self, by: Literal["reason", "fault_code"]) -> list[dict[str, Any]]:
         """Downtime by (equipment, reason) or (equipment, fault code), longest first."""
@@ -85,6 +86,7 @@ class Row:
             "line": self.subject.line.id,
             "equipment": self.subject.figures_of,
             "shift": self.period.shift,
+            **(self.job or {}),
             **self.metrics.to_dict(),
             "pareto_by_reason": self.pareto("reason"),
             "pareto_by_fault_code": self.pareto("fault_code"),

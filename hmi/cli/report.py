@@ -23,13 +23,14 @@ from core.calendar import ShiftCalendar
 from core.config import Config, ConfigError, Line, load_config
 from core.export import recorded
 from core.figure_source import FigureSource
-from core.job_figures import job_figures, job_runs
+from core.job_figures import job_figures
+from core.job_source import job_source
 from core.journal import not_in_config
 from core.replay import Rejected, Window, replay_result, run_engine
+from core.report_insights import window_insights
 from core.store import Store
 from core.store_exact import ExactFigures, PieceEngines
 from core.store_figures import NotProjected, closed_slices, journal_end, journal_start, sliced_equipment
-from core.store_jobs import planned_jobs
 from core.store_open import damaged
 from core.timefmt import parse_time
 from hmi.cli.people import read_store
@@ -186,36 +187,66 @@ def cmd_report(args: argparse.Namespace) -> int:
         if projected is None:
             # No closed slice in the window: the journal of the hour under way is at hand.
             source, window, rejected = _replayed(args, cfg, lines, store)
-            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
+            return _write(
+                args,
+                cfg,
+                lines,
+                source,
+                window,
+                rejected,
+                jobs(args, cfg, store, window),
+                _insights(args, cfg, lines, store, window),
+            )
         source, window = projected
         try:
-            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
+            return _write(
+                args,
+                cfg,
+                lines,
+                source,
+                window,
+                rejected,
+                jobs(args, cfg, store, window),
+                _insights(args, cfg, lines, store, window),
+            )
         except NotProjected:
             # Slices with a gap (a store written by an older station): the journal it is.
             source, window, rejected = _replayed(args, cfg, lines, store)
-            return _write(args, cfg, lines, source, window, rejected, jobs(args, cfg, store, window))
+            return _write(
+                args,
+                cfg,
+                lines,
+                source,
+                window,
+                rejected,
+                jobs(args, cfg, store, window),
+                _insights(args, cfg, lines, store, window),
+            )
 
 
 def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) -> list[dict[str, Any]] | None:
-    """The `jobs` of `--json`, `--csv` and `--pdf`: each job run or planned in the window
-    (core/job_figures.py).
-
-    A job starts and ends at a command's second, not at a slice's edge, so its figures come from
-    the journal replayed with count buckets split at every job's start and end: exact, like
-    `--replay`, whichever source the rest of the report read."""
+    """The `jobs` of `--json`, `--csv` and `--pdf`: each job run or planned in the window, from
+    the journal replayed with the jobs' edges (core/job_source.py, core/job_figures.py)."""
     if not (args.json or args.csv or args.pdf):
         return None
-    planned = planned_jobs(store.conn)
-    samples, actions = recorded(store)
-    runs = job_runs(cfg, actions)
-    if not runs and not planned:
+    found = job_source(cfg, store, window)
+    if found is None:
         return []
-    now = max([s.ts for s in samples] + [a.ts for a in actions], default=window.end)
-    edges = tuple(t for r in runs for t in (r.start, r.end) if t is not None)
-    first = min([s.ts for s in samples] + [a.ts for a in actions], default=window.start)
-    engine, refused = run_engine(cfg, samples, Window(first, now), actions, marks=edges)
-    runs = job_runs(cfg, actions, [r.action for r in refused])
-    return job_figures(engine, runs, planned, window.start, window.end, now)
+    return job_figures(found.engine, found.runs, found.planned, window.start, window.end, found.now)
+
+
+def _insights(
+    args: argparse.Namespace, cfg: Config, lines: list[Line], store: Store, window: Window
+) -> list[dict[str, Any]] | None:
+    """The insights of the PDF: those of the window's closed shifts (core/report_insights.py);
+    None (no section) without such a shift."""
+    if not args.pdf:
+        return None
+    try:
+        found = window_insights(cfg, store.conn, lines, window.start, window.end)
+        return None if found is None else [i.to_dict() for i in found]
+    except sqlite3.DatabaseError as exc:
+        raise damaged(exc, store.path) from None
 
 
 def _write(
@@ -226,12 +257,15 @@ def _write(
     window: Window,
     rejected: list[Rejected],
     jobs: list[dict[str, Any]] | None = None,
+    insights: list[dict[str, Any]] | None = None,
 ) -> int:
     files = []
     if args.pdf or args.csv:
         report = window_report(cfg, source, window.start, window.end, lines)
         if jobs:
             report["jobs"] = jobs  # the jobs section of the CSV and the PDF
+        if insights is not None:
+            report["insights"] = insights  # the PDF's insights (with none, a line that says so)
         try:
             if args.pdf:
                 _write_pdf(report, Path(args.pdf))

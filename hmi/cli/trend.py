@@ -14,11 +14,21 @@ from typing import Any
 
 from core.config import Config, ConfigError, load_config
 from core.insights import Insight, duration_text, insights
+from core.job_source import job_source
 from core.journal import not_in_config
-from core.store_figures import NotProjected, StoreFigures, closed_slices, sliced_equipment
+from core.replay import Window
+from core.store_figures import (
+    NotProjected,
+    StoreFigures,
+    closed_slices,
+    journal_end,
+    journal_start,
+    sliced_equipment,
+)
 from core.store_open import damaged
 from core.timefmt import iso, parse_time
 from core.trend import COMPARE, Compare, Row, Subject, lookback_s, trend_rows
+from core.trend_jobs import job_rows
 from core.trend_periods import BY, By
 from hmi.cli.people import read_store
 from hmi.errors import UsageError
@@ -46,10 +56,35 @@ def _time(text: str | None, cfg: Config, name: str) -> float | None:
         raise UsageError(f"{name}: {exc}") from None
 
 
+def _job_rows(
+    args: argparse.Namespace, cfg: Config, subjects: list[Subject], start: float | None, end: float | None
+) -> tuple[list[Row], float, float]:
+    """A row per job run in the window: the runs of `ms5 report`'s `jobs`, from the journal."""
+    if args.compare == "same-last-week":
+        raise UsageError("--by job compares a job with the one before it on its line: --compare previous")
+    with read_store(args.db) as store:
+        try:
+            first, last = journal_start(store.conn), journal_end(store.conn)
+            if first is None or last is None:
+                raise UsageError("the store's journal is empty (no job to trend)")
+            a = first if start is None else start
+            b = last if end is None else end
+            found = job_source(cfg, store, Window(a, b))
+            rows = [] if found is None else job_rows(found, subjects, a, b, args.compare)
+        except sqlite3.DatabaseError as exc:
+            raise damaged(exc, store.path) from None
+    if not rows:
+        tz = cfg.lines[0].tz
+        raise UsageError(f"no job ran from {iso(a, tz)} to {iso(b, tz)} (nothing to trend by job)")
+    return rows, a, b
+
+
 def _rows(args: argparse.Namespace, cfg: Config, subjects: list[Subject]) -> tuple[list[Row], float, float]:
     start, end = _time(args.start, cfg, "--from"), _time(args.end, cfg, "--to")
     if start is not None and end is not None and end < start:
         raise UsageError("--from is after --to")
+    if args.by == "job":
+        return _job_rows(args, cfg, subjects, start, end)
     by: By = args.by
     compare: Compare | None = args.compare
     if compare == "same-last-week" and by == "month":
@@ -112,6 +147,8 @@ def cmd_trend(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     elif args.csv:
         _write_csv([r.to_dict() for r in rows])
+    elif args.by == "job":
+        print(_job_text(rows, found, iso(a, tz), iso(b, tz)))
     else:
         print(_text(rows, found, args.by, iso(a, tz), iso(b, tz)))
     return 0
@@ -142,6 +179,43 @@ def _text(rows: list[Row], found: list[Insight], by: str, a: str, b: str) -> str
             f"{r.period.key:<28} {r.subject.figures_of:<10} {_pct(m.oee)} {_pct(m.availability)} "
             f"{_pct(m.performance)} {_pct(m.quality)} {duration_text(m.down_time_s):>12} "
             f"{m.small_stop_count:>11} {duration_text(m.changeover_time_s):>12}  {top}"
+        )
+        if r.base is not None:
+            d = r.to_dict()["compare"]
+            line += f"  | {_pts(d['oee_points'])} {_pts(d['availability_points'])} {d['down_time_s']:+8.0f}"
+        out.append(line)
+    out.append("")
+    out.append("Insights:" if found else "Insights: none (no rule's threshold was reached)")
+    out.extend(f"- {i.text} [{i.comparison}]" for i in found)
+    return "\n".join(out)
+
+
+def _qty(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
+
+
+def _at(text: str | None) -> str:  # ISO with the line's offset, to the minute
+    return "-" if text is None else text[:16].replace("T", " ")
+
+
+def _job_text(rows: list[Row], found: list[Insight], a: str, b: str) -> str:
+    out = [f"Trend by job, {a} .. {b}: {len(rows)} job(s)", ""]
+    w = max(len(r.period.key) for r in rows)
+    out.append(
+        f"{'job':<{w}} {'of':<10} {'target':>8} {'actual':>8} {'planned':<35} {'actual run':<35} "
+        f"{'OEE%':>5} {'Av%':>5} {'Pf%':>5} {'Ql%':>5} {'down':>12} {'small stops':>11}"
+        + ("  | ΔOEE  ΔAv pts  Δdown s" if any(r.base is not None for r in rows) else "")
+    )
+    for r in rows:
+        j, m = r.job or {}, r.metrics
+        end = "running" if j.get("running") else _at(j.get("actual_end"))
+        line = (
+            f"{r.period.key:<{w}} {r.subject.figures_of:<10} {_qty(j.get('target_quantity')):>8} "
+            f"{_qty(j.get('actual_quantity')):>8} "
+            f"{_at(j.get('planned_start')) + ' – ' + _at(j.get('planned_end')):<35} "
+            f"{_at(j.get('actual_start')) + ' – ' + end:<35} {_pct(m.oee)} {_pct(m.availability)} "
+            f"{_pct(m.performance)} {_pct(m.quality)} {duration_text(m.down_time_s):>12} "
+            f"{m.small_stop_count:>11}"
         )
         if r.base is not None:
             d = r.to_dict()["compare"]
@@ -193,7 +267,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=cmd_trend)
     p.add_argument("config")
     p.add_argument("--db", metavar="PATH", help=f"the station's database (default: {default_db()})")
-    p.add_argument("--by", choices=BY, required=True, help="the period of a row")
+    p.add_argument(
+        "--by",
+        choices=(*BY, "job"),
+        required=True,
+        help="the period of a row (job: a row per job run, from the journal)",
+    )
     p.add_argument("--from", dest="start", metavar="ISO", help="first period from (default: the first slice)")
     p.add_argument(
         "--to",
@@ -210,5 +289,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--compare",
         choices=COMPARE,
-        help="each period against the one before, or the same shift (day, week) a week earlier",
+        help="each period against the one before (a job: the line's job before), or the same shift "
+        "(day, week) a week earlier",
     )

@@ -256,6 +256,35 @@ def _jobs_html(report: dict[str, Any], line: dict[str, Any]) -> str:
     return "<h3>Jobs: target against actual</h3>" + _table(header, rows, right={2, 3, 6}, small=True)
 
 
+def _figure(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "; ".join(
+            ", ".join(f"{k} {_figure(v)}" for k, v in x.items()) if isinstance(x, dict) else _figure(x)
+            for x in value
+        )
+    return str(value)
+
+
+def _insights_html(report: dict[str, Any], line: dict[str, Any]) -> str:
+    """The window's insights on the line (core/report_insights.py), each with the figures it rests
+    on and the comparison it makes, as `ms5 trend` gives them."""
+    if "insights" not in report:
+        return ""
+    found = [i for i in report["insights"] if i["subject"] == line["id"]]
+    if not found:
+        return "<h3>Insights</h3><p>None: no rule's threshold was reached.</p>"
+    items = []
+    for i in found:
+        figures = ", ".join(f"{k}: {_figure(v)}" for k, v in i["figures"].items())
+        items.append(
+            f"<li>{html.escape(i['text'])}<br><small>{html.escape(i['comparison'])}. "
+            f"Figures: {html.escape(figures)}</small></li>"
+        )
+    return "<h3>Insights</h3><ul>" + "".join(items) + "</ul>"
+
+
 def _who(duration: str, user: str | None, at: float | None) -> str:
     if at is None:
         return "-"
@@ -273,7 +302,10 @@ def report_document(report: dict[str, Any], device: QPaintDevice | None = None) 
     title_html = f"<h1>Shift report, {html.escape(report['site'])}</h1>"
     if report.get("previous"):
         title_html += "<p>Previous shift.</p>"
-    bodies = [_line_html(line, n, doc) + _jobs_html(report, line) for n, line in enumerate(report["lines"])]
+    bodies = [
+        _line_html(line, n, doc) + _jobs_html(report, line) + _insights_html(report, line)
+        for n, line in enumerate(report["lines"])
+    ]
     doc.setHtml("<body>" + title_html + "<hr>".join(bodies) + "</body>")
     return doc
 
