@@ -2,20 +2,26 @@
 faces (docs/SOCKET.md, docs/ANALYTICS.md "In the console").
 
 The figures are `ms5 trend --by shift --compare previous` over the store's closed figure slices
-(core.trend, core.insights), never a replay. Reading 14 days of slices takes tens of
-milliseconds (docs/BENCHMARKS.md), too long to spend on every poll of a face inside the station's
-loop, and the answer only changes when a shift closes: so it is computed once per closed shift
-and kept (`TrendCache`), and a face asking again inside the same shift gets the kept answer.
+(core.trend, core.insights), never a replay. Reading 14 days of slices takes about a tenth of a
+second (docs/BENCHMARKS.md): too long for the station's loop, which polls the PLCs. So the view
+is read in a worker thread on a read-only connection of its own (the view is then awaitable,
+hmi/station/link.py awaits it), once per closed shift, and kept (`TrendCache`): a face asking
+again inside the same shift gets the kept answer at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 import weakref
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.calendar import ShiftCalendar
+from core.config import Config
 from core.insights import insights
 from core.store_figures import NotProjected, StoreFigures, closed_slices
 from core.timefmt import iso
@@ -58,44 +64,55 @@ def _shift(row: Row) -> dict[str, Any]:
     }
 
 
-def compute(station: Station, now: float) -> dict[str, Any]:
-    """The view, read from the store now (see TrendCache for when)."""
-    lines: list[dict[str, Any]] = [
-        {"id": line.id, "name": line.name or line.id, "shifts": []} for line in station.config.lines
-    ]
-    empty: dict[str, Any] = {"days": DAYS, "from": None, "to": None, "lines": lines, "insights": []}
-    store = station.store
-    if store is None:  # the store could not be opened: the faces say so already
-        return {**empty, "note": "no history: the store is not open"}
+def _empty(config: Config, note: str) -> dict[str, Any]:
+    lines = [{"id": line.id, "name": line.name or line.id, "shifts": []} for line in config.lines]
+    return {"days": DAYS, "from": None, "to": None, "lines": lines, "insights": [], "note": note}
+
+
+def compute(config: Config, conn: sqlite3.Connection, now: float) -> dict[str, Any]:
+    """The view, read from the store behind `conn` now (see TrendCache for when)."""
     try:
-        held = closed_slices(store.conn)
+        held = closed_slices(conn)
         if held is None:
-            return {**empty, "note": NO_HISTORY}
+            return _empty(config, NO_HISTORY)
         first, closed = held
         b = min(closed, now)
         a = max(first, b - DAYS * DAY_S)
         lo = max(first, a - lookback_s("shift", "previous"))
-        source = StoreFigures(station.config, store.conn, lo, max(lo, b))
-        subjects = [Subject(line) for line in station.config.lines]
+        source = StoreFigures(config, conn, lo, max(lo, b))
+        subjects = [Subject(line) for line in config.lines]
         rows = trend_rows(source, subjects, "shift", a, b, compare="previous", data_from=first)
     except NotProjected as exc:
-        return {**empty, "note": f"no history: {exc}"}
+        return _empty(config, f"no history: {exc}")
     except sqlite3.DatabaseError as exc:
-        return {**empty, "note": f"no history: the store cannot be read ({exc})"}
+        return _empty(config, f"no history: the store cannot be read ({exc})")
     if not rows:
-        return {**empty, "note": NO_HISTORY}
-    for line in lines:
+        return _empty(config, NO_HISTORY)
+    out = _empty(config, "")
+    for line in out["lines"]:
         line["shifts"] = [_shift(r) for r in rows if r.subject.line.id == line["id"]]
-    tz = station.config.lines[0].tz
-    found = insights(rows, station.config.trends)
-    return {
-        "days": DAYS,
-        "from": iso(a, tz),
-        "to": iso(b, tz),
-        "lines": lines,
-        "insights": [i.to_dict() for i in found[:TOP_INSIGHTS]],
-        "note": None,
-    }
+    tz = config.lines[0].tz
+    found = insights(rows, config.trends)
+    out.update(
+        {"from": iso(a, tz), "to": iso(b, tz), "insights": [i.to_dict() for i in found[:TOP_INSIGHTS]]}
+    )
+    out["note"] = None
+    return out
+
+
+def _read(config: Config, db: Path, now: float) -> tuple[float | None, dict[str, Any]]:
+    """In a worker thread: the slices' closed end and the view, on a connection of its own (a
+    connection is not shared between threads; a read-only one sees what the station committed)."""
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return None, _empty(config, f"no history: the store cannot be read ({exc})")
+    with contextlib.closing(conn):
+        try:
+            held = closed_slices(conn)
+        except sqlite3.DatabaseError as exc:
+            return None, _empty(config, f"no history: the store cannot be read ({exc})")
+        return (held[1] if held else None), compute(config, conn, now)
 
 
 @dataclass
@@ -112,19 +129,34 @@ class TrendCache:
 
     def __init__(self) -> None:
         self._kept: _Kept | None = None
+        self._reading: asyncio.Task[dict[str, Any]] | None = None  # shared by faces asking meanwhile
         self.computed = 0  # how many times the store was read (a test and the bench look)
 
-    def view(self, station: Station, now: float) -> dict[str, Any]:
+    def view(self, station: Station, now: float) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+        """The kept view, or the read of a new one to await (inside the station's loop)."""
+        store = station.store
+        if store is None:  # the store could not be opened: the faces say so already
+            return _empty(station.config, "no history: the store is not open")
         end = last_closed_shift_end(station, now)
         kept = self._kept
-        if kept is not None and kept.shift_end == end and self._whole(kept):
-            return kept.view
-        held = closed_slices(station.store.conn) if station.store is not None else None
-        if kept is not None and kept.shift_end == end and kept.closed == (held[1] if held else None):
-            return kept.view  # the slices have not moved since
-        self._kept = _Kept(end, held[1] if held else None, compute(station, now))
+        if kept is not None and kept.shift_end == end:
+            if self._whole(kept):
+                return kept.view
+            held = closed_slices(store.conn)
+            if kept.closed == (held[1] if held else None):
+                return kept.view  # the slices have not moved since
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(self._read(station, now, end))
+        return self._reading
+
+    async def _read(self, station: Station, now: float, end: float | None) -> dict[str, Any]:
+        try:
+            closed, view = await asyncio.to_thread(_read, station.config, station.db_path, now)
+        finally:
+            self._reading = None
+        self._kept = _Kept(end, closed, view)
         self.computed += 1
-        return self._kept.view
+        return view
 
     @staticmethod
     def _whole(kept: _Kept) -> bool:
@@ -141,5 +173,5 @@ def cache_of(station: Station) -> TrendCache:
     return cache
 
 
-def shift_trend_view(station: Station, now: float) -> dict[str, Any]:
+def shift_trend_view(station: Station, now: float) -> dict[str, Any] | Awaitable[dict[str, Any]]:
     return cache_of(station).view(station, now)

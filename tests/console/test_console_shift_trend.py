@@ -9,6 +9,7 @@ parts and a 15 min jam, Monday Late 50000 parts, a 20 min jam and two small stop
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -118,6 +119,15 @@ async def test_the_store_is_read_once_per_closed_shift(history: tuple[Station, M
     clock.t = WEDNESDAY_6 + 8 * 3600 + 60  # Wednesday's Early shift has closed
     await link.view("shift_trend")
     assert cache_of(station).computed == 2
+
+
+async def test_faces_asking_while_it_is_read_share_one_read(
+    history: tuple[Station, ManualClock], remote: RemoteLink
+) -> None:
+    station, _clock = history
+    here, there = await asyncio.gather(LocalLink(station).view("shift_trend"), remote.view("shift_trend"))
+    assert here == there and _oee(here) == pytest.approx(OEE)
+    assert cache_of(station).computed == 1
 
 
 async def test_a_store_with_no_closed_shift_says_so(no_history: Station) -> None:
