@@ -7,19 +7,24 @@ The demo line (assets/demo-line.toml, four machines, three shifts a day) is simu
 copied day after day for `--days` days (bench_report.copy_days). Then `ms5 trend --json` runs in
 this process over every day, by shift (with `--compare same-last-week`), by day and by week (with
 `--compare previous`), and for every equipment by shift; printed: the seconds each took and its
-rows and insights. The copied days keep the first day's UTC offset, so the trend reads them with
-the demo's config at a fixed offset (Etc/GMT-1, which is +01:00 like Berlin in March): a daylight
-saving change inside the 90 days would otherwise move the shifts off the copied slices. The
-copies keep the first day's small-stop times too, so a week counts one day's small stops (the
-figures are for timing, not to read).
+rows and insights. Last, the station view `shift_trend` (the console's 14 days by shift,
+hmi/station/trend_view.py) of a station opened on that store: its first ask, which reads the
+store (in a worker thread, awaited), and a second in the same shift, which is kept. The copied
+days keep the first day's UTC offset, so the trend reads them with the demo's config at a fixed
+offset (Etc/GMT-1, which is +01:00 like Berlin in March): a daylight saving change inside the 90
+days would otherwise move the shifts off the copied slices. The copies keep the first day's
+small-stop times too, so a week counts one day's small stops (the figures are for timing, not to
+read).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import io
 import json
+import sqlite3
 import sys
 import tempfile
 import time
@@ -28,7 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from core.config import load_config
+from core.store_figures import closed_slices
 from hmi.cli.main import main as ms5
+from hmi.station.link import answer_view
+from hmi.station.runtime import Station
 from scripts.bench_report import copy_days
 from scripts.bench_store_growth import DEMO, polls, run_every_change
 
@@ -79,7 +87,33 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  {name:<31}: {seconds:6.3f} s, {len(result['rows']):5d} rows, "
                 f"{len(result['insights'])} insight(s)"
             )
+        first, second, shifts = timed_view(fixed, db)
+        print(f"  {'view shift_trend (14 days)':<31}: {first:6.3f} s, {shifts:5d} rows, kept: {second:.6f} s")
     return 0
+
+
+def timed_view(config: Path, db: Path) -> tuple[float, float, int]:
+    """Seconds of the first and of a second ask of `shift_trend` at the last closed slice, and
+    the shifts of the first line it holds."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        held = closed_slices(conn)
+    assert held is not None
+    now = held[1]
+    station = Station(load_config(config), db, clock=lambda: now)
+    station.open()
+    assert station.store is not None
+
+    async def ask() -> tuple[float, dict[str, Any]]:
+        start = time.perf_counter()
+        view = await answer_view(station, "shift_trend", {})
+        return time.perf_counter() - start, view
+
+    try:
+        first, view = asyncio.run(ask())
+        second, _same = asyncio.run(ask())
+        return first, second, len(view["lines"][0]["shifts"])
+    finally:
+        station.store.close()
 
 
 if __name__ == "__main__":

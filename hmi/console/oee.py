@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -12,7 +13,8 @@ from textual.containers import Horizontal
 from hmi.console.base import ConsoleHost
 from hmi.console.format import DASH, duration, fit, hhmm, pct
 from hmi.console.live_table import Cell, Col
-from hmi.console.table import Row, TableScreen
+from hmi.console.shift_trend import insight_text, trend_lines
+from hmi.console.table import Row, TableScreen, one_line
 from hmi.console.text_line import TextLine
 from hmi.console.trend import TrendBars
 
@@ -33,6 +35,9 @@ def row_key(row: dict[str, Any]) -> str:
 class OeeScreen(TableScreen):
     MODE = "oee"
     REFRESH_S = 5.0  # shift figures: a 5 s step is plenty, and every count moves each second
+    # The 14 days by shift change when a shift closes: asked again then (the shift shown starts
+    # anew) or after this long, not with the shift figures (bytes over SSH, the station's time).
+    SHIFT_TREND_S = 300.0
     COLUMNS = (
         Col("name", "Machine", 10),
         Col("oee", "OEE", 7),
@@ -50,6 +55,8 @@ class OeeScreen(TableScreen):
     def __init__(self, host: ConsoleHost) -> None:
         super().__init__(host)
         self.previous = False
+        self.shift_trend_at = float("-inf")  # monotonic time the 14 days were last asked for
+        self.shift_trend_for: Any = None  # the shift shown then: another one means one closed
 
     def above(self) -> ComposeResult:
         yield TextLine(id="oee-title", classes="section")
@@ -60,6 +67,8 @@ class OeeScreen(TableScreen):
             yield TrendBars(id="trend")
         yield TextLine(id="losses", classes="detail")
         yield TextLine(id="doubts", classes="detail")
+        yield TextLine(id="shift-trend")
+        yield TextLine(id="insight", classes="detail")
 
     def view_args(self) -> dict[str, Any]:
         return {"previous": self.previous}
@@ -87,6 +96,22 @@ class OeeScreen(TableScreen):
     async def refresh_data(self) -> None:
         await super().refresh_data()
         self._show_title()
+        await self._refresh_shift_trend()
+
+    async def _refresh_shift_trend(self) -> None:
+        first = next(iter(self.rows.values()), None)
+        shift = first["shift"]["start"] if first is not None else None
+        due = time.monotonic() - self.shift_trend_at >= self.SHIFT_TREND_S
+        if not due and shift == self.shift_trend_for:
+            return
+        view = await self.link.view("shift_trend")
+        self.shift_trend_at, self.shift_trend_for = time.monotonic(), shift
+        lines = trend_lines(view)
+        trend = self.query_one("#shift-trend", TextLine)
+        if trend.styles.height is None or trend.styles.height.value != len(lines):
+            trend.styles.height = len(lines)  # a new layout only when a line of the plant is added
+        trend.set("\n".join(lines))
+        self.set_line("#insight", one_line(insight_text(view)))
 
     def show_detail(self) -> None:
         r = self.selected

@@ -29,7 +29,7 @@ from core.events import Event, event_dict
 from core.sqlite_tx import StoreError
 from core.store_files import ensure_data_folder
 from hmi.socket import protocol as wire
-from hmi.station.link import LinkError, compute_view, login, refuse_while_starting, run_command, start_state
+from hmi.station.link import LinkError, answer_view, login, refuse_while_starting, run_command, start_state
 from hmi.station.runtime import Station
 from hmi.station.views import station_view
 
@@ -334,7 +334,7 @@ class StationServer:
             return {"protocol": wire.PROTOCOL, **station_view(station), **start_state(station)}
         if op in ("view", "snapshot"):
             name, args = wire.view_args(request)
-            return compute_view(station, name, args)
+            return await answer_view(station, name, args)
         if op == "subscribe":
             client.subscribed = True
             return {"subscribed": True}

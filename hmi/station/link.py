@@ -144,6 +144,12 @@ def compute_view(station: Station, name: str, args: Mapping[str, Any]) -> Any:
         raise LinkError(f"view {name!r}: unknown {exc}") from None
 
 
+async def answer_view(station: Station, name: str, args: Mapping[str, Any]) -> Any:
+    """`compute_view`, awaited when the view reads off the loop (hmi/station/trend_view.py)."""
+    value = compute_view(station, name, args)
+    return await value if inspect.isawaitable(value) else value
+
+
 class LocalLink:
     """A station in this process."""
 
@@ -151,7 +157,7 @@ class LocalLink:
         self.station = station
 
     async def view(self, name: str, **args: Any) -> Any:
-        return compute_view(self.station, name, args)
+        return await answer_view(self.station, name, args)
 
     async def command(
         self, command: str, args: Mapping[str, Any], *, user: str | None = None, pin: str | None = None

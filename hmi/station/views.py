@@ -19,6 +19,7 @@ from core.store_jobs import planned_jobs
 from hmi.report.view import shift_report
 from hmi.station.clock import StationClock, step_text
 from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
+from hmi.station.trend_view import shift_trend_view
 
 if TYPE_CHECKING:
     from hmi.station.runtime import Station
@@ -397,4 +398,5 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "users": lambda st, now: users_view(st),
     "report": lambda st, now, previous=False: report_view(st, now, previous=bool(previous)),
     "planned_jobs": lambda st, now, line: planned_jobs_view(st, str(line), now),
+    "shift_trend": lambda st, now: shift_trend_view(st, now),
 }
