@@ -53,7 +53,7 @@ def _assert_shift_under_way(station: Station, now: float, start: float, *, stops
         return
     explained = [r for r in reasons if r != UNASSIGNED_REASON]
     assert len(explained) > len(reasons) // 2 and len(downtime) >= 3  # most stops have their reason
-    assert andon_view(station)["recent"], "no Andon call was dealt with during the shift"
+    assert andon_view(station, station.clock())["recent"], "no Andon call was dealt with during the shift"
 
 
 def test_history_makes_a_shift_under_way(tmp_path: Path) -> None:

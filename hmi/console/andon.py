@@ -52,6 +52,16 @@ ACTIONS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
+def open_heading(counts: dict[str, Any], listed: int) -> str:
+    """The list's heading: the true count when the station sent only the most urgent calls
+    (at most a hundred, hmi/station/andon_list.py)."""
+    total = max(int(counts.get("total", listed)), listed)
+    if total <= listed:
+        return "Open calls"
+    unack = counts.get("unacknowledged", 0)
+    return f"Open calls: {total} ({unack} unack), {listed} listed, +{total - listed} more"
+
+
 class AndonScreen(TableScreen):
     MODE = "andon"
     TABLE = "active"
@@ -65,7 +75,7 @@ class AndonScreen(TableScreen):
     ]
 
     def above(self) -> ComposeResult:
-        yield Label("Open calls", classes="section")
+        yield Label("Open calls", id="open-calls", classes="section")
 
     def below(self) -> ComposeResult:
         yield TextLine(id="call-detail", classes="detail")
@@ -75,6 +85,7 @@ class AndonScreen(TableScreen):
     async def refresh_data(self) -> None:
         view = await self.link.view("andon")
         self.show_rows(view["active"])
+        self.query_one("#open-calls", Label).update(open_heading(view["open"], len(view["active"])))
         recent = self.query_one("#recent", LiveTable)
         recent.sync([(str(c["id"]), self._recent_cells(c)) for c in view["recent"]])
 

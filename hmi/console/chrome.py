@@ -51,12 +51,13 @@ def status_text(overview: dict[str, Any], tz: ZoneInfo) -> Text:
         text.append("  OEE ")
         text.append(pct(oee), style=style)
     calls = overview.get("andon", [])
-    unacked = sum(1 for c in calls if c["acknowledged_at"] is None)
-    if calls:
+    # The station sends the most urgent calls only (hmi/station/andon_list.py); the counts are all.
+    counts = overview.get("andon_open") or {}
+    total = max(int(counts.get("total", 0)), len(calls))
+    unacked = int(counts.get("unacknowledged", sum(1 for c in calls if c["acknowledged_at"] is None)))
+    if total:
         text.append("  ")
-        text.append(
-            f" Andon {len(calls)} ({unacked} unack) ", style="bold reverse red" if unacked else "bold"
-        )
+        text.append(f" Andon {total} ({unacked} unack) ", style="bold reverse red" if unacked else "bold")
     health = overview.get("health", {})
     if health.get("store_error"):
         text.append("  ")

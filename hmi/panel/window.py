@@ -211,8 +211,9 @@ class PanelWindow(QMainWindow):
                 self._starting = False
                 self.message.setText("")
                 self.message.setStyleSheet("")
-            calls = self.model.view("overview")["andon"]
-            self.banner.show_calls(calls, now, self.names)
+            overview = self.model.view("overview")
+            calls = overview["andon"]
+            self.banner.show_calls(calls, now, self.names, overview["andon_open"]["total"])
             self.sound.update(calls, now)
             self.clock_label.setText(clock_time(now, self.tz))
             # Another screen shown, or the lock, while the views came: that one has its own frame.

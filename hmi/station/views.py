@@ -17,6 +17,7 @@ from core.engine import Engine
 from core.events import event_dict
 from core.store_jobs import planned_jobs
 from hmi.report.view import shift_report
+from hmi.station.andon_list import open_calls, open_counts
 from hmi.station.clock import StationClock, step_text
 from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
 from hmi.station.trend_view import shift_trend_view
@@ -160,12 +161,9 @@ def overview(station: Station, now: float) -> dict[str, Any]:
         "now": now,
         "site": station.config.site.name,
         "lines": lines,
-        # Unanswered calls first, the newest of them first: the banner and the Andon screen show
-        # the few that fit, and a call just raised must be among them however many are open.
-        "andon": [
-            c.to_dict()
-            for c in sorted(engine.andon.active(), key=lambda c: (c.acknowledged, -c.raised_at, -c.id))
-        ],
+        # The most urgent open calls (at most andon_list.LIMIT) and the counts of all of them.
+        "andon": open_calls(engine.andon.active(), now),
+        "andon_open": open_counts(engine.andon.active(), now),
         "health": health_view(station),
         "connections": connections_view(station),
     }
@@ -292,12 +290,14 @@ def audit_view(station: Station, limit: int = 100) -> list[dict[str, Any]]:
     ]
 
 
-def andon_view(station: Station, recent: int = 20) -> dict[str, Any]:
-    """The open calls, and the last `recent` closed ones (what the shift already dealt with)."""
+def andon_view(station: Station, now: float, recent: int = 20) -> dict[str, Any]:
+    """The open calls as the overview bounds them, and the last `recent` closed ones (what the
+    shift already dealt with)."""
     engine = engine_of(station)
     closed = [c for c in engine.andon.calls if not c.open][-recent:] if recent > 0 else []
     return {
-        "active": [c.to_dict() for c in engine.andon.active()],
+        "active": open_calls(engine.andon.active(), now),
+        "open": open_counts(engine.andon.active(), now),
         "recent": [c.to_dict() for c in reversed(closed)],
     }
 
@@ -392,7 +392,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "connections": lambda st, now: connections_view(st),
     "events": lambda st, now: [event_dict(e) for e in st.events],
     "audit": lambda st, now, limit=100: audit_view(st, int(limit)),
-    "andon": lambda st, now, recent=20: andon_view(st, int(recent)),
+    "andon": lambda st, now, recent=20: andon_view(st, now, int(recent)),
     "config": lambda st, now: config_view(st),
     "station": lambda st, now: station_view(st),
     "users": lambda st, now: users_view(st),

@@ -39,6 +39,14 @@
         <translation>Zurückstellen</translation>
     </message>
     <message>
+        <source>{n} open, {unack} not acknowledged</source>
+        <translation>{n} offen, {unack} nicht quittiert</translation>
+    </message>
+    <message>
+        <source>+{n} more, older or answered: the counts above are all of them</source>
+        <translation>+{n} weitere, ältere oder beantwortete: die Zahlen oben zählen alle</translation>
+    </message>
+    <message>
         <source>shelved until {time}</source>
         <translation>zurückgestellt bis {time}</translation>
     </message>

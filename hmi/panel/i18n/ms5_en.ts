@@ -39,6 +39,14 @@
         <translation>Shelve</translation>
     </message>
     <message>
+        <source>{n} open, {unack} not acknowledged</source>
+        <translation>{n} open, {unack} not acknowledged</translation>
+    </message>
+    <message>
+        <source>+{n} more, older or answered: the counts above are all of them</source>
+        <translation>+{n} more, older or answered: the counts above are all of them</translation>
+    </message>
+    <message>
         <source>shelved until {time}</source>
         <translation>shelved until {time}</translation>
     </message>

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from hmi.panel.context import PanelContext
 from hmi.panel.model import OVERVIEW, ViewKey
@@ -31,6 +31,10 @@ class AndonScreen(QWidget):
         layout = QVBoxLayout(self)
         body = QHBoxLayout()
         left, self.call_list = scrolled_list(self.tr("Active calls"))
+        # The true count: the station sends at most a hundred calls (hmi/station/andon_list.py).
+        self.count = label("", "caption")
+        left.insertWidget(1, self.count)
+        self.more: QLabel | None = None
         body.addLayout(left, 3)
 
         right = QVBoxLayout()
@@ -64,14 +68,24 @@ class AndonScreen(QWidget):
         return [OVERVIEW]
 
     def refresh(self, now: float) -> None:
-        calls = self.ctx.model.view("overview")["andon"]
+        overview = self.ctx.model.view("overview")
+        calls = overview["andon"]
+        counts = overview["andon_open"]
+        total = max(int(counts["total"]), len(calls))
+        self.count.setText(
+            self.tr("{n} open, {unack} not acknowledged").format(n=total, unack=counts["unacknowledged"])
+            if total
+            else ""
+        )
         self._calls = {int(c["id"]): c for c in calls}
         texts = [self._call_text(c, now) for c in calls]
+        if total > len(calls):
+            texts.append(str(total - len(calls)))  # the "+N more" line changes the list too
         if texts != self._listed:
             self._listed = texts
             clear_layout(self.call_list)
             self.call_buttons = {}
-            for call, text in zip(calls, texts, strict=True):
+            for call, text in zip(calls, texts[: len(calls)], strict=True):
                 colour = andon_colour(str(call["kind"]))
                 b = button(text, partial(self.select, int(call["id"])), checkable=True, object_name="call")
                 b.setAccessibleName(f"call {call['id']}")
@@ -83,6 +97,16 @@ class AndonScreen(QWidget):
                 b.setChecked(int(call["id"]) == self.selected)
                 self.call_buttons[int(call["id"])] = b
                 self.call_list.addWidget(b)
+            self.more = None
+            if total > len(calls):
+                self.more = label(
+                    self.tr("+{n} more, older or answered: the counts above are all of them").format(
+                        n=total - len(calls)
+                    ),
+                    "caption",
+                    wrap=True,
+                )
+                self.call_list.addWidget(self.more)
             self.call_list.addStretch(1)
         if self.selected is not None and self.selected not in self._calls:
             self.selected = None

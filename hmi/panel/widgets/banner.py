@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from hmi.panel.language import QT_TRANSLATE_NOOP
 from hmi.panel.theme import andon_colour, kind_label, text_on
@@ -50,13 +50,21 @@ class AndonBanner(QFrame):
         self._layout.setContentsMargins(6, 4, 6, 4)
         self.chips: list[QPushButton] = []
         self.texts: list[str] = []
+        self.total = 0
+        self.more: QLabel | None = None
         self.hide()
 
-    def show_calls(self, calls: list[dict[str, Any]], now: float, names: dict[str, str]) -> None:
+    def show_calls(
+        self, calls: list[dict[str, Any]], now: float, names: dict[str, str], total: int | None = None
+    ) -> None:
+        """`calls`: the most urgent open calls the station sent; `total`: how many are open in
+        all (the station sends at most a hundred, hmi/station/andon_list.py)."""
+        total = len(calls) if total is None else max(total, len(calls))
         texts = [call_text(c, now, names) for c in calls]
-        if texts == self.texts:
+        if texts == self.texts and total == self.total:
             return
         self.texts = texts
+        self.total = total
         clear_layout(self._layout)
         self.chips = []
         for call, text in zip(calls[:SHOWN], texts, strict=False):
@@ -68,8 +76,9 @@ class AndonBanner(QFrame):
             )
             self.chips.append(chip)
             self._layout.addWidget(chip, 1)
-        if len(calls) > SHOWN:
-            more = label(self.tr("+{n} more").format(n=len(calls) - SHOWN), "heading")
-            more.setStyleSheet("color: #ffffff;")
-            self._layout.addWidget(more)
+        self.more = None
+        if total > len(self.chips):
+            self.more = label(self.tr("+{n} more").format(n=total - len(self.chips)), "heading")
+            self.more.setStyleSheet("color: #ffffff;")
+            self._layout.addWidget(self.more)
         self.setVisible(bool(calls))
