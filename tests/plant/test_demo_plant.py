@@ -128,7 +128,10 @@ def test_no_mosquitto_anywhere_is_said_with_the_package_to_install(
 
 
 @pytest.mark.parametrize("face", ["panel", "console"])
-def test_plant_with_the_panel_or_console_face_is_refused(face: str) -> None:
+def test_plant_with_the_panel_or_console_face_is_refused(
+    face: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MS5_DATA_DIR", str(tmp_path))  # were it not refused, the demo's record goes here
     outcome = run_in_process("demo", "--plant", "--face", face)
     assert outcome.returncode == 2
     assert outcome.stderr.count("\n") == 1 and "--plant" in outcome.stderr and face in outcome.stderr
