@@ -176,6 +176,8 @@ async def _run(
         if text:
             await _text_face(broker_url, stop, seconds=seconds, every=every)
         else:
+            if seconds is not None:
+                loop.call_later(seconds, stop.set)
             await _console_face(broker_url, stop)
 
 
