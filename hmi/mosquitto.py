@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -40,6 +43,17 @@ def find_mosquitto() -> str:
     raise MosquittoMissing(f"mosquitto is not installed: {INSTALL_HINT} (or set {ENV} to its path)")
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel kills it when its parent dies, even by SIGKILL, so a
+    killed `ms5 demo --plant` leaves no broker behind (Linux; elsewhere the parent's stop only)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -50,12 +64,17 @@ def free_port() -> int:
 class Mosquitto:
     """`start()` it, `stop()` it (and `start()` it again on the same port: a broker outage)."""
 
-    def __init__(self, folder: Path, *, binary: str | None = None) -> None:
+    def __init__(self, folder: Path, *, binary: str | None = None, die_with_parent: bool = False) -> None:
         self.binary = binary if binary is not None else find_mosquitto()
+        self.die_with_parent = die_with_parent
         self.port = free_port()
         self.conf = folder / "mosquitto.conf"
         self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n", encoding="utf-8"
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            # Run as root it would switch to the `mosquitto` user, and a change of user clears the
+            # parent-death signal: it keeps the caller's user instead.
+            f"user {pwd.getpwuid(os.geteuid()).pw_name}\n",
+            encoding="utf-8",
         )
         self.log = folder / "mosquitto.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -79,6 +98,7 @@ class Mosquitto:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=_die_with_parent if self.die_with_parent else None,
             )
         deadline = time.monotonic() + START_WAIT_S
         while True:

@@ -42,7 +42,7 @@ def private_broker() -> Iterator[Mosquitto]:
     except MosquittoMissing as exc:
         raise UsageError(f"--plant starts a local broker: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="ms5-mosquitto-") as folder:
-        broker = Mosquitto(Path(folder), binary=binary)
+        broker = Mosquitto(Path(folder), binary=binary, die_with_parent=True)
         try:
             broker.start()
         except RuntimeError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from hmi.plant.app import PlantApp
 from hmi.plant.host import PlantHost
 from hmi.plant.model import PlantModel
 from tests.cli_runs import ROOT, run_in_process
-from tests.plant.test_plant_console import rows, until
+from tests.plant.test_plant_console import WAIT_S, rows, until
 
 PID = re.compile(r"^plant: private mosquitto \(pid (\d+)\) on mqtt://127\.0\.0\.1:\d+$", re.MULTILINE)
 # The demo line's row: its id, its state, then OEE and A P Q as whole percentages.
@@ -162,3 +163,27 @@ def test_the_plant_console_sees_the_demo_station_through_the_private_broker(
         asyncio.run(scenario())
     finally:
         broker.stop()
+
+
+@pytest.mark.slow
+def test_a_killed_demo_takes_its_broker_with_it(tmp_path: Path) -> None:
+    config = line_on_free_ports(tmp_path)
+    proc = subprocess.Popen(
+        demo_argv(config, "--every", "1"), cwd=ROOT, env=env_for(tmp_path), stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    try:
+        first = proc.stdout.readline()
+        m = PID.match(first.rstrip("\n"))
+        assert m is not None, first
+        broker = os.pidfd_open(int(m.group(1)))  # a handle on the broker, to wait for its end
+        proc.kill()
+        proc.wait()
+        # Not its child: its end is awaited on the pidfd, which turns readable when it exits.
+        readable, _, _ = select.select([broker], [], [], WAIT_S)  # a guard against a hang
+        assert readable == [broker]
+        os.close(broker)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
