@@ -191,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.publish:
         asyncio.run(publish(args))
         return 0
-    from scripts.plant_stations import Mosquitto
+    from hmi.mosquitto import Mosquitto
 
     with tempfile.TemporaryDirectory(prefix="ms5-bench-plant-") as tmp:
         folder = Path(tmp)

@@ -1,68 +1,19 @@
-"""A real Mosquitto on a free port of 127.0.0.1, and a station as the plant console meets it on the
-broker (for tests/plant/ and scripts/bench_plant.py): an aiomqtt client publishing NBIRTH, DBIRTH,
-DDATA and NDEATH with the project's codec, under the metric names of docs/SPARKPLUG.md, and
-keeping the NCMDs it is sent."""
+"""A station as the plant console meets it on the broker (for tests/plant/ and
+scripts/bench_plant.py): an aiomqtt client publishing NBIRTH, DBIRTH, DDATA and NDEATH with the
+project's codec, under the metric names of docs/SPARKPLUG.md, and keeping the NCMDs it is sent.
+The broker itself is hmi/mosquitto.py."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import socket
-import subprocess
-import time
 from collections.abc import Mapping
-from pathlib import Path
 
 import aiomqtt
 
 from sparkplug.payload import BDSEQ, REBIRTH, DataType, Metric, Payload, Value, decode, encode, now_ms
 from sparkplug.topics import MessageType, topic
-
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-START_WAIT_S = 30.0  # a guard against a broker that never listens, not a limit on speed
-
-
-class Mosquitto:
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.conf = folder / "mosquitto.conf"
-        self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n", encoding="utf-8"
-        )
-        self.log = folder / "mosquitto.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [MOSQUITTO, "-c", str(self.conf)], stdout=out, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + START_WAIT_S
-        while True:
-            with socket.socket() as s, contextlib.suppress(OSError):
-                s.connect(("127.0.0.1", self.port))
-                return
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mosquitto did not start: {self.log.read_text(errors='replace')[-500:]}")
-            time.sleep(0.05)  # until the port listens
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _datatype(value: Value) -> DataType:

@@ -112,8 +112,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             json=False,
         )
         return cmd_replay(ns)
-    face = args.face if args.face != "auto" else demo_face()
     cfg = cli_station.load_station_config(args.config or str(DEMO_CONFIG))
+    if args.plant:
+        return _demo_plant(args, cfg)
+    face = args.face if args.face != "auto" else demo_face()
     if args.broker is not None:
         cfg = demo_on_broker(cfg, args.broker, args.group)
     if face == "panel":
@@ -127,6 +129,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     asyncio.run(run_demo(cfg, seconds=args.seconds, every=args.every, speed=args.speed, seed=args.seed))
     return 0
+
+
+def _demo_plant(args: argparse.Namespace, cfg: Config) -> int:
+    if args.face in ("panel", "console"):
+        raise UsageError(f"--plant shows the plant console: no --face {args.face} with it (auto or text)")
+    from hmi.cli.demo_plant import run_plant_demo
+
+    text = args.face == "text" or not (sys.stdin.isatty() and sys.stdout.isatty())
+    return run_plant_demo(
+        lambda url: demo_on_broker(cfg, url, args.group),
+        broker_url=args.broker,
+        text=text,
+        seconds=args.seconds,
+        every=args.every,
+        speed=args.speed,
+        seed=args.seed,
+    )
 
 
 def demo_on_broker(cfg: Config, url: str, group: str) -> Config:
@@ -217,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--broker",
         metavar="URL",
         help="also publish the line as a Sparkplug B edge node on this MQTT broker (mqtt://host:1883)",
+    )
+    p.add_argument(
+        "--plant",
+        action="store_true",
+        help="the plant console watching the demo line's station over Sparkplug B, on a private "
+        "Mosquitto on a free port (or on --broker); --face text prints its rows",
     )
     p.add_argument(
         "--group", default="demo", metavar="G", help="the Sparkplug group id with --broker (default: demo)"

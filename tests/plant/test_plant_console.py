@@ -13,10 +13,11 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from core.config_sparkplug import broker_address
+from hmi.mosquitto import Mosquitto
 from hmi.plant.app import MachinesScreen, PlantApp
 from hmi.plant.host import PlantHost
 from hmi.plant.model import PlantModel
-from scripts.plant_stations import Mosquitto, StationPublisher
+from scripts.plant_stations import StationPublisher
 from sparkplug.payload import REBIRTH, Value
 
 pytestmark = pytest.mark.slow  # a broker and a Textual app

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 import aiomqtt
 
-from scripts import plant_stations
+from hmi import mosquitto
 from sparkplug.payload import Payload, decode
 from sparkplug.topics import Topic, parse_topic
 
 WAIT_S = 30.0  # generous: the machine is shared
 
 
-class Mosquitto(plant_stations.Mosquitto):
+class Mosquitto(mosquitto.Mosquitto):
     """`start()` it, `kill()` it, `start()` it again on the same port."""
 
     def kill(self) -> None:

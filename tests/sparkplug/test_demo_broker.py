@@ -23,12 +23,17 @@ pytestmark = pytest.mark.slow
 async def test_the_demo_line_is_born_on_the_broker_and_sends_data(tmp_path: Path) -> None:
     broker = Mosquitto(tmp_path)
     broker.start()
+    from scripts.bench_panel import demo_config_on_free_ports
+
+    config = tmp_path / "line.toml"  # the demo's usual PLC ports may be held by another run
+    config.write_text(demo_config_on_free_ports(), encoding="utf-8")
     env = {**os.environ, "MS5_DATA_DIR": str(tmp_path / "data")}
     argv = [
         sys.executable,
         "-m",
         "hmi.cli",
         "demo",
+        str(config),
         "--face",
         "text",
         "--broker",
