@@ -5,17 +5,20 @@ downtime list with the stops still needing a reason first and marked."""
 from __future__ import annotations
 
 import pytest
+import qasync
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from core.samples import Sample
+from hmi.panel.model import PanelModel
 from hmi.panel.screens.downtime import DowntimeScreen
 from hmi.panel.screens.machine import MachineScreen
-from hmi.panel.screens.overview import OverviewScreen
+from hmi.panel.screens.overview import MachineTile, OverviewScreen
 from hmi.panel.theme import CATEGORY_COLOURS, WARNING
 from hmi.panel.widgets.common import pct
 from hmi.panel.window import PanelWindow
+from hmi.station.link import LocalLink
 from hmi.station.runtime import Station
 from tests.panel.conftest import NOW, Clock
 from tests.panel.helpers import named, tap
@@ -133,3 +136,24 @@ def test_the_downtime_list_puts_the_stops_needing_a_reason_first_and_marks_them(
     assert marked == sorted(marked, reverse=True)
     assert shown[0].startswith("Case packer · 11:25–11:29")
     assert all("Unassigned" not in text for text in shown)
+
+
+def test_every_configured_machine_has_its_tile_before_the_first_frame(
+    qtbot: QtBot, station: Station, clock: Clock, qloop: qasync.QEventLoop
+) -> None:
+    # Live, a frame is a task of the loop that runs after the window is made and shown. Made by
+    # the first frame, the tiles would be laid out and painted whole in the live frames after it.
+    async def make() -> tuple[PanelWindow, dict[str, MachineTile]]:
+        w = PanelWindow(await PanelModel.attach(LocalLink(station)), clock=clock)
+        return w, dict(overview_screen(w).tiles)  # no frame has run yet
+
+    w, tiles = qloop.run_until_complete(make())
+    qtbot.addWidget(w)
+    w.pump.heartbeat.stop()
+    configured = {eq.id: eq.name or eq.id for eq in station.config.lines[0].equipment}
+    assert {eq_id: tile.open_button.text() for eq_id, tile in tiles.items()} == configured
+    w.resize(1280, 800)
+    w.show()
+    w.refresh_now()
+    assert overview_screen(w).tiles == tiles  # the frame filled them in and made none
+    assert tiles["FILLER"].state.text() != "–"

@@ -197,6 +197,9 @@ class OverviewScreen(QWidget):
         self.tiles_scroll.setWidget(holder)
         self.tiles: dict[str, MachineTile] = {}
         layout.addWidget(self.tiles_scroll, 1)
+        # The configured machines' tiles are made now, with the window: made by the first frame,
+        # they would be laid out and painted whole in the frames after it, which were live.
+        self._tiles_for(list(ctx.model.config["lines"][0]["equipment_names"].items()))
 
     def views(self, now: float) -> list[ViewKey]:
         return [OVERVIEW]
@@ -271,18 +274,25 @@ class OverviewScreen(QWidget):
             self.job_progress.setValue(int(min(float(job["progress"]), 1.0) * 1000))
             self.job_progress.setFormat(pct(job["progress"]))
 
-    def _tiles(self, equipment: list[dict[str, Any]], now: float) -> None:
-        compact = len(equipment) > COMPACT_ABOVE
-        across = columns(len(equipment))
-        for i, eq in enumerate(equipment):
-            eq_id = str(eq["equipment"])
+    def _tiles_for(self, machines: list[tuple[str, str]]) -> list[MachineTile]:
+        """The tiles of `machines` (id, name) in their order, those missing made."""
+        compact = len(machines) > COMPACT_ABOVE
+        across = columns(len(machines))
+        out = []
+        for i, (eq_id, name) in enumerate(machines):
             tile = self.tiles.get(eq_id)
             if tile is None:
-                tile = MachineTile(eq_id, str(eq["name"]), self.ctx, compact=compact)
+                tile = MachineTile(eq_id, name, self.ctx, compact=compact)
                 self.tiles[eq_id] = tile
                 self.tiles_grid.addWidget(tile, i // across, i % across)
                 # Columns of equal width: a long machine name must not narrow its neighbours.
                 self.tiles_grid.setColumnStretch(i % across, 1)
+            out.append(tile)
+        return out
+
+    def _tiles(self, equipment: list[dict[str, Any]], now: float) -> None:
+        machines = [(str(eq["equipment"]), str(eq["name"])) for eq in equipment]
+        for tile, eq in zip(self._tiles_for(machines), equipment, strict=True):
             tile.show_state(eq, now)
 
     def _health(self, health: dict[str, Any], connections: list[dict[str, Any]]) -> None:
