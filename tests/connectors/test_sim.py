@@ -347,7 +347,7 @@ class JsonLineServer(SimServer):
 
 
 async def _ask(port: int, timeout: float = 0.5) -> Any:
-    """The test PLC's values, 'refused' or 'no answer'."""
+    """The test PLC's values, 'refused', 'no answer' or 'closed'."""
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
     except (ConnectionRefusedError, OSError):
@@ -360,6 +360,9 @@ async def _ask(port: int, timeout: float = 0.5) -> Any:
         return json.loads(line) if line else "closed"
     except TimeoutError:
         return "no answer"
+    except ConnectionError:
+        # The script took the server down while it was asked (a reset): closed, ask again.
+        return "closed"
     finally:
         writer.close()
 
