@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from core.config import Config
 from core.config_sparkplug import broker_address
+from hmi.cli.plant import log_to_file
 from hmi.errors import UsageError
 from hmi.mosquitto import Mosquitto, MosquittoMissing, find_mosquitto
 from hmi.paths import data_dir, socket_path
@@ -136,16 +137,6 @@ async def _console_face(broker_url: str, stop: asyncio.Event) -> None:
     stopped.cancel()
 
 
-def _log_to_file() -> None:
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
-
-
 async def _run(
     config: Config,
     broker_url: str,
@@ -166,7 +157,7 @@ async def _run(
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
         on_event: Callable[[str], None] = print
     else:
-        _log_to_file()  # the full-screen app owns the terminal
+        log_to_file(LOG_NAME)  # the full-screen app owns the terminal
         on_event = logging.getLogger("ms5.sim").warning
     async with demo_station(config, speed=speed, seed=seed, on_event=on_event) as station:
         print(*users_lines(), sep="\n", flush=True)

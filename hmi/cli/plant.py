@@ -15,11 +15,12 @@ from sparkplug.topics import TopicError, check_id
 LOG_NAME = "plant.log"
 
 
-def _log_to_file() -> None:
-    """The full-screen app owns the terminal: warnings (rebirths asked, the broker away) go here."""
+def log_to_file(name: str = LOG_NAME) -> None:
+    """The full-screen app owns the terminal: warnings (rebirths asked, the broker away) go to
+    `name` in the data folder."""
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
+    handler = logging.FileHandler(folder / name, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -40,7 +41,7 @@ def cmd_plant(args: argparse.Namespace) -> int:
     from hmi.plant.host import PlantHost
     from hmi.plant.model import PlantModel
 
-    _log_to_file()
+    log_to_file()
     plant = PlantModel(silent_s=args.silent)
     PlantApp(plant, PlantHost(plant, broker, group=group, ca=args.ca)).run()
     return 0

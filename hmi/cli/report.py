@@ -181,47 +181,29 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc), located=True) from None
     lines = _lines(cfg, args.line)
-    rejected: list[Rejected] = []
     with read_store(args.db) as store:
+
+        def write(source: FigureSource, window: Window, rejected: list[Rejected]) -> int:
+            return _write(
+                args,
+                cfg,
+                lines,
+                source,
+                window,
+                rejected,
+                jobs(args, cfg, store, window),
+                _insights(args, cfg, lines, store, window),
+            )
+
         projected = None if args.replay else _projected(args, cfg, lines, store)
         if projected is None:
             # No closed slice in the window: the journal of the hour under way is at hand.
-            source, window, rejected = _replayed(args, cfg, lines, store)
-            return _write(
-                args,
-                cfg,
-                lines,
-                source,
-                window,
-                rejected,
-                jobs(args, cfg, store, window),
-                _insights(args, cfg, lines, store, window),
-            )
-        source, window = projected
+            return write(*_replayed(args, cfg, lines, store))
         try:
-            return _write(
-                args,
-                cfg,
-                lines,
-                source,
-                window,
-                rejected,
-                jobs(args, cfg, store, window),
-                _insights(args, cfg, lines, store, window),
-            )
+            return write(*projected, [])
         except NotProjected:
             # Slices with a gap (a store written by an older station): the journal it is.
-            source, window, rejected = _replayed(args, cfg, lines, store)
-            return _write(
-                args,
-                cfg,
-                lines,
-                source,
-                window,
-                rejected,
-                jobs(args, cfg, store, window),
-                _insights(args, cfg, lines, store, window),
-            )
+            return write(*_replayed(args, cfg, lines, store))
 
 
 def jobs(args: argparse.Namespace, cfg: Config, store: Store, window: Window) -> list[dict[str, Any]] | None:
