@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from connectors.sim.line import Truth
+from connectors.sim.behaviour import Truth
 from core.config import Config, load_config
 from core.journal import read_journal
 from core.replay import replay

@@ -50,7 +50,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.sim.line import Truth
+from connectors.sim.behaviour import Truth
 from connectors.sim.runner import SimLine
 from core.audit import AuditLog
 from core.auth import Role, UserStore

@@ -30,7 +30,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
 
-from connectors.sim.line import Truth  # what an equipment really made: the figure a replay must find
+from connectors.sim.behaviour import Truth  # what an equipment really made: the figure a replay must find
 from core.calendar import ShiftCalendar
 from core.config import Config, ConfigError, Equipment, Line, load_config
 from core.journal import BAD, HEADER, format_value

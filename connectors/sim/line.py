@@ -27,17 +27,19 @@ import math
 import random
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any, Literal
 
+from connectors.sim.behaviour import (
+    EXECUTE,
+    HELD,
+    STOPPED,
+    SUSPENDED,
+    Behaviour,
+    EquipmentEvent,
+    Truth,
+    uniform,
+)
 from core.config import Config, Equipment, Line
 from core.samples import SIGNALS as ENGINE_SIGNALS
-
-# PackML state numbers (ISA-TR88.00.02).
-EXECUTE = 6
-SUSPENDED = 5
-HELD = 11
-STOPPED = 2
 
 # Every signal the engine knows, in a fixed order (core's set has none).
 SIGNALS = tuple(sorted(ENGINE_SIGNALS))
@@ -49,69 +51,7 @@ _PACKML = {_RUN: EXECUTE, _SMALL: SUSPENDED, _FAULT: HELD, _CHANGEOVER: STOPPED,
 # Same-instant events apply in this order: scripted ones win over the machine's own plans.
 _EV_SCRIPT, _EV_STATE_END, _EV_CHANGEOVER, _EV_STOP, _EV_ANDON = range(5)
 
-EquipmentAction = Literal["fault", "stop", "changeover", "andon"]
 Key = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Behaviour:
-    """How the simulated equipment behaves at speed 1. Ranges are (low, high), drawn uniformly;
-    `*_every_s` ranges give a mean time between events, drawn once per machine."""
-
-    speed_loss: tuple[float, float] = (1.02, 1.06)
-    cycle_jitter: tuple[float, float] = (0.99, 1.02)
-    small_stop_every_s: tuple[float, float] = (300.0, 600.0)
-    small_stop_s: tuple[float, float] = (20.0, 100.0)
-    fault_every_s: tuple[float, float] = (1800.0, 3600.0)
-    fault_s: tuple[float, float] = (120.0, 600.0)
-    changeover_every_s: tuple[float, float] = (2 * 3600.0, 4 * 3600.0)
-    changeover_s: tuple[float, float] = (600.0, 1200.0)
-    changeover_jitter_s: tuple[float, float] = (0.0, 20.0)
-    andon_every_s: tuple[float, float] = (1200.0, 2400.0)
-    andon_s: tuple[float, float] = (30.0, 180.0)
-    reject_rate: tuple[float, float] = (0.005, 0.02)
-    startup_reject_rate: tuple[float, float] = (0.03, 0.08)
-    # The share of faults the PLC gives no code for (fault_code stays 0): the station records them
-    # without a reason, for someone to give one. Drawn from a stream of its own, so 0 changes nothing.
-    uncoded_faults: float = 0.0
-
-    def faster(self, speed: float) -> Behaviour:
-        """The same line `speed` times faster: every duration divided by `speed`."""
-        if speed == 1.0:
-            return self
-        timed: dict[str, Any] = {
-            f.name: (getattr(self, f.name)[0] / speed, getattr(self, f.name)[1] / speed)
-            for f in fields(self)
-            if f.name.endswith("_s")
-        }
-        return replace(self, **timed)
-
-
-@dataclass(frozen=True)
-class EquipmentEvent:
-    """A scripted event for one equipment, `at` in the model's time (epoch seconds)."""
-
-    at: float
-    action: EquipmentAction
-    equipment: str
-    duration_s: float
-    code: int = 0
-
-
-@dataclass(frozen=True)
-class Truth:
-    """Parts an equipment really made since the model started (not wrapped)."""
-
-    total: int
-    reject: int
-
-    @property
-    def good(self) -> int:
-        return self.total - self.reject
-
-
-def _uniform(rng: random.Random, span: tuple[float, float]) -> float:
-    return rng.uniform(span[0], span[1])
 
 
 class _LinePlan:
@@ -120,14 +60,14 @@ class _LinePlan:
     def __init__(self, rng: random.Random, start: float, bh: Behaviour) -> None:
         self.rng = rng
         self.bh = bh
-        self.every = _uniform(rng, bh.changeover_every_s)
+        self.every = uniform(rng, bh.changeover_every_s)
         self.items: list[tuple[float, float]] = []
         self._next = start
 
     def get(self, i: int) -> tuple[float, float]:
         while len(self.items) <= i:
             start = self._next + self.every * self.rng.uniform(0.7, 1.3)
-            duration = _uniform(self.rng, self.bh.changeover_s)
+            duration = uniform(self.rng, self.bh.changeover_s)
             self.items.append((start, duration))
             self._next = start + duration
         return self.items[i]
@@ -158,13 +98,13 @@ class _Machine:
         self.total_offset = rng.randrange(self.range)
         self.reject_offset = rng.randrange(self.range)
         self.good_offset = rng.randrange(self.range)
-        self.usual_cycle = eq.ideal_cycle_time_s / speed * _uniform(rng, bh.speed_loss)
-        self.small_rate = 1 / _uniform(rng, bh.small_stop_every_s)
-        self.fault_rate = 1 / _uniform(rng, bh.fault_every_s)
-        self.reject_rate = _uniform(rng, bh.reject_rate)
-        self.startup_rate = _uniform(rng, bh.startup_reject_rate)
+        self.usual_cycle = eq.ideal_cycle_time_s / speed * uniform(rng, bh.speed_loss)
+        self.small_rate = 1 / uniform(rng, bh.small_stop_every_s)
+        self.fault_rate = 1 / uniform(rng, bh.fault_every_s)
+        self.reject_rate = uniform(rng, bh.reject_rate)
+        self.startup_rate = uniform(rng, bh.startup_reject_rate)
         self.startup_window = line.startup_window_for(eq) / speed
-        self.andon_every = _uniform(self.rng_andon, bh.andon_every_s)
+        self.andon_every = uniform(self.rng_andon, bh.andon_every_s)
         self.codes = sorted(eq.faults) or [999]
         self.script = sorted(events, key=lambda e: e.at)
         self.script_i = 0
@@ -192,12 +132,12 @@ class _Machine:
 
     def _changeover_start(self, i: int) -> float:
         start, _ = self.plan.get(i)
-        return start + _uniform(self.rng, self.bh.changeover_jitter_s)
+        return start + uniform(self.rng, self.bh.changeover_jitter_s)
 
     def _enter_run(self, t: float) -> None:
         self.mode, self.code, self.state_end = _RUN, 0, math.inf
         self.run_start = t
-        self.run_cycle = self.usual_cycle * _uniform(self.rng, self.bh.cycle_jitter)
+        self.run_cycle = self.usual_cycle * uniform(self.rng, self.bh.cycle_jitter)
         self.run_counted = 0
         # A stop needs at least one cycle of running before it, or the run would be invisible.
         wait = self.rng.expovariate(self.small_rate + self.fault_rate)
@@ -243,12 +183,12 @@ class _Machine:
 
     def _natural_stop(self, t: float) -> None:
         if self.rng.random() < self.small_rate / (self.small_rate + self.fault_rate):
-            self._enter_stop(t, _SMALL, _uniform(self.rng, self.bh.small_stop_s))
+            self._enter_stop(t, _SMALL, uniform(self.rng, self.bh.small_stop_s))
         else:
             code = self.rng.choice(self.codes)
             if self.bh.uncoded_faults and self.rng_codes.random() < self.bh.uncoded_faults:
                 code = 0
-            self._enter_stop(t, _FAULT, _uniform(self.rng, self.bh.fault_s), code)
+            self._enter_stop(t, _FAULT, uniform(self.rng, self.bh.fault_s), code)
 
     def _andon(self, t: float) -> None:
         if self.andon and t >= self.andon_until:
@@ -256,7 +196,7 @@ class _Machine:
             self.andon_at = t + self.rng_andon.expovariate(1 / self.andon_every)
         elif not self.andon:
             self.andon = True
-            self.andon_until = t + _uniform(self.rng_andon, self.bh.andon_s)
+            self.andon_until = t + uniform(self.rng_andon, self.bh.andon_s)
             self.andon_at = self.andon_until
 
     def _scripted(self, ev: EquipmentEvent) -> None:

@@ -22,7 +22,8 @@ from typing import cast
 
 from connectors.base import Tag
 from connectors.registry import sim_server_class, tags_by_connection
-from connectors.sim.line import Behaviour, EquipmentAction, EquipmentEvent, LineModel
+from connectors.sim.behaviour import Behaviour, EquipmentAction, EquipmentEvent
+from connectors.sim.line import LineModel
 from connectors.sim.script import Script, ScriptEvent
 from connectors.sim.server import SimServer
 from core.config import Config, Connection

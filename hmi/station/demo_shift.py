@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from connectors.sim.line import Behaviour, LineModel
+from connectors.sim.behaviour import Behaviour
+from connectors.sim.line import LineModel
 from core.andon import CallState, Source
 from core.auth import Role, UserStore
 from core.calendar import ShiftCalendar

@@ -21,7 +21,8 @@ import pytest
 from connectors import registry
 from connectors.base import ConnectionRunner, Tag
 from connectors.sim import runner as runner_mod
-from connectors.sim.line import EXECUTE, HELD, STOPPED, SUSPENDED, EquipmentEvent, LineModel
+from connectors.sim.behaviour import EXECUTE, HELD, STOPPED, SUSPENDED, EquipmentEvent
+from connectors.sim.line import LineModel
 from connectors.sim.runner import SimError, SimLine
 from connectors.sim.script import ScriptError, load_script, parse_script
 from connectors.sim.server import SimServer
