@@ -7,7 +7,7 @@ import asyncio
 import csv
 import json
 import shutil
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -91,8 +91,8 @@ def agrees_with_report(folder: Path, figures: dict[str, Any], window: tuple[str,
     ]
     # The state intervals tile the window for each equipment, and hold its down time.
     length = (datetime.fromisoformat(window[3]) - datetime.fromisoformat(window[1])).total_seconds()
-    spans: Counter[str] = Counter()
-    down: Counter[str] = Counter()
+    spans: defaultdict[str, float] = defaultdict(float)
+    down: defaultdict[str, float] = defaultdict(float)
     for row in read_csv(folder, "state_intervals"):
         spans[row["equipment"]] += float(row["duration_s"])
         if row["category"] in ("down", "no_data"):
