@@ -1,10 +1,12 @@
 """The history of a window as plain tables (`ms5 export`, docs/ANALYTICS.md "History out"):
 per-minute counts, state intervals, downtime events, Andon calls, jobs and shift figures.
 
-Every table is built from one engine fed the store's journal (`core.replay.run_engine`), the
-source of `ms5 report --replay`: the per-minute good counts of an equipment add up to the report's
-good count for the same window, and the downtime events are the report's. A table is a header
-and rows of plain values (text, numbers, None); the file formats are the writers' business.
+Here every table is built from one engine fed the store's journal (`core.replay.run_engine`), the
+source of `ms5 report --replay`: what `ms5 export` reads of a store without a closed figure slice
+yet; otherwise it reads the projections (core/export_projected.py), which give the same rows.
+The per-minute good counts of an equipment add up to the report's good count for the same
+window, and the downtime events are the report's. A table is a header and rows of plain
+values (text, numbers, None); the file formats are the writers' business.
 """
 
 from __future__ import annotations
