@@ -30,7 +30,7 @@ from core.replay import Window
 from core.store import Store
 from core.store_archive import archived_up_to
 from core.store_exact import ExactFigures, PieceEngines
-from core.store_figures import closed_slices, journal_end
+from core.store_figures import closed_slices
 from core.timefmt import iso
 
 __all__ = ["projected_tables"]
@@ -48,7 +48,7 @@ def projected_tables(config: Config, store: Store, a: float, b: float) -> list[T
     if closed_slices(conn) is None:
         return None
     source = ExactFigures(config, conn, a, b, PieceEngines(config, store, b, (a, b)))
-    now = journal_end(conn) or b
+    now = _journal_end(conn) or b
     notes = _notes(conn)
     minute_rows: list[tuple[Value, ...]] = []
     state_rows: list[tuple[Value, ...]] = []
@@ -109,6 +109,13 @@ def projected_tables(config: Config, store: Store, a: float, b: float) -> list[T
         job_table,
         Table("shift_figures", ("line", "shift", "start", "end", "constraint", *SHIFT_FIGURES), shift_rows),
     ]
+
+
+def _journal_end(conn: sqlite3.Connection) -> float | None:
+    """The journal's last time, from its newest rows (`max(ts)` over all of them reads the whole
+    table: the journal has no index on time, and its rows come in time order)."""
+    row = conn.execute("SELECT max(ts) FROM (SELECT ts FROM journal ORDER BY id DESC LIMIT 1000)").fetchone()
+    return None if row[0] is None else float(row[0])
 
 
 def _minutes(
@@ -188,6 +195,7 @@ def _timeline(
             out.append((s, e, category))
 
     down = [(ev.start, ev.end) for ev in events]
+    down_starts = [d[0] for d in down]
     starts = [iv[0] for iv in intervals]
     for ps, pe, kind in pieces:
         j = max(bisect.bisect_right(starts, ps) - 1, 0)
@@ -207,7 +215,7 @@ def _timeline(
                 emit(s, e, "changeover")
             else:
                 stopped = cond == "stopped"
-                for cs, ce, covered in _cover(down, s, e):
+                for cs, ce, covered in _cover(down, down_starts, s, e):
                     if covered:
                         emit(cs, ce, "down" if stopped else "no_data")
                     else:
@@ -217,9 +225,12 @@ def _timeline(
     return out
 
 
-def _cover(down: list[tuple[float, float]], s: float, e: float) -> Iterator[tuple[float, float, bool]]:
-    """[s, e) cut into the parts the downtime spans `down` (sorted) cover and those they do not."""
-    i = max(bisect.bisect_right([d[0] for d in down], s) - 1, 0)
+def _cover(
+    down: list[tuple[float, float]], starts: list[float], s: float, e: float
+) -> Iterator[tuple[float, float, bool]]:
+    """[s, e) cut into the parts the downtime spans `down` (sorted, `starts` theirs) cover and
+    those they do not."""
+    i = max(bisect.bisect_right(starts, s) - 1, 0)
     cursor = s
     while i < len(down) and down[i][0] < e:
         ds, de = down[i]
@@ -258,6 +269,8 @@ def _notes(conn: sqlite3.Connection) -> dict[str, list[tuple[float, str]]]:
 def _note_of(notes: list[tuple[float, str]], intervals: list[_Interval], ev: DowntimeEvent) -> str | None:
     """What people wrote about the stop `ev` is part of: the notes given at a time inside it (a
     stop begun before the window, at a time before the window's edge too)."""
+    if not notes:
+        return None
     begun = next((iv[3] for iv in intervals if iv[0] <= ev.start < iv[1]), ev.start)
     texts = [text for at, text in notes if min(begun, ev.start) <= at < ev.end]
     return " / ".join(texts) if texts else None
