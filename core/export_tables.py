@@ -1,10 +1,12 @@
 """The history of a window as plain tables (`ms5 export`, docs/ANALYTICS.md "History out"):
 per-minute counts, state intervals, downtime events, Andon calls, jobs and shift figures.
 
-Every table is built from one engine fed the store's journal (`core.replay.run_engine`), the
-source of `ms5 report --replay`: the per-minute good counts of an equipment add up to the report's
-good count for the same window, and the downtime events are the report's. A table is a header
-and rows of plain values (text, numbers, None); the file formats are the writers' business.
+Here every table is built from one engine fed the store's journal (`core.replay.run_engine`), the
+source of `ms5 report --replay`: what `ms5 export` reads of a store without a closed figure slice
+yet; otherwise it reads the projections (core/export_projected.py), which give the same rows.
+The per-minute good counts of an equipment add up to the report's good count for the same
+window, and the downtime events are the report's. A table is a header and rows of plain
+values (text, numbers, None); the file formats are the writers' business.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.engine import Engine
+from core.figure_source import FigureSource
 from core.job_figures import JobRun, job_figures
 from core.store_jobs import PlannedJob
 from core.timefmt import iso
@@ -78,7 +81,7 @@ def downtime_events(engine: Engine, a: float, b: float) -> Table:
     return Table("downtime_events", header, rows)
 
 
-def andon_calls(engine: Engine, a: float, b: float) -> Table:
+def andon_calls(engine: FigureSource, a: float, b: float) -> Table:
     """One row per call raised in the window; its timeline (escalations, notes) as text cells,
     `at level N -> who` and `at user: text`, in time order."""
     line_of = {eq.id: line for line in engine.config.lines for eq in line.equipment}
@@ -137,33 +140,35 @@ def andon_calls(engine: Engine, a: float, b: float) -> Table:
     return Table("andon_calls", header, rows)
 
 
+JOB_HEADER = (
+    "job",
+    "line",
+    "product",
+    "target_quantity",
+    "actual_quantity",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "running",
+    "availability",
+    "performance",
+    "quality",
+    "oee",
+    "run_time_s",
+    "down_time_s",
+    "reject_count",
+)
+
+
 def jobs(
     engine: Engine, runs: Sequence[JobRun], planned: Sequence[PlannedJob], a: float, b: float, now: float
 ) -> Table:
     figures = job_figures(engine, runs, planned, a, b, now)
-    header = (
-        "job",
-        "line",
-        "product",
-        "target_quantity",
-        "actual_quantity",
-        "planned_start",
-        "planned_end",
-        "actual_start",
-        "actual_end",
-        "running",
-        "availability",
-        "performance",
-        "quality",
-        "oee",
-        "run_time_s",
-        "down_time_s",
-        "reject_count",
-    )
-    return Table("jobs", header, [tuple(d[k] for k in header) for d in figures])
+    return Table("jobs", JOB_HEADER, [tuple(d[k] for k in JOB_HEADER) for d in figures])
 
 
-_SHIFT_FIGURES = (
+SHIFT_FIGURES = (
     "scheduled_time_s",
     "planned_production_time_s",
     "run_time_s",
@@ -193,10 +198,10 @@ def shift_figures(engine: Engine, a: float, b: float) -> Table:
                     iso(s, line.tz),
                     iso(e, line.tz),
                     line.constraint_id,
-                    *(m[k] for k in _SHIFT_FIGURES),
+                    *(m[k] for k in SHIFT_FIGURES),
                 )
             )
-    return Table("shift_figures", ("line", "shift", "start", "end", "constraint", *_SHIFT_FIGURES), rows)
+    return Table("shift_figures", ("line", "shift", "start", "end", "constraint", *SHIFT_FIGURES), rows)
 
 
 def history_tables(

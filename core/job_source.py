@@ -16,6 +16,7 @@ from core.export import recorded
 from core.job_figures import JobRun, job_runs
 from core.replay import Window, run_engine
 from core.store import Store
+from core.store_archive import archived_up_to
 from core.store_jobs import PlannedJob, planned_jobs
 
 __all__ = ["JobSource", "job_source"]
@@ -29,9 +30,20 @@ class JobSource:
     now: float  # the journal's end: a run still open is counted up to it
 
 
+def _job_commands(store: Store) -> bool:
+    """Whether the database's journal holds a job command (one scan in SQLite, not in Python)."""
+    row = store.conn.execute(
+        "SELECT 1 FROM journal WHERE id > ? AND command IN ('start_job', 'end_job') LIMIT 1",
+        (archived_up_to(store.conn),),
+    ).fetchone()
+    return row is not None
+
+
 def job_source(config: Config, store: Store, window: Window) -> JobSource | None:
     """The replayed journal of `store` and its jobs; None when it holds no job, run or planned."""
     planned = planned_jobs(store.conn)
+    if not planned and not _job_commands(store):
+        return None  # the usual case: no need to read the journal into memory to find none
     samples, actions = recorded(store)
     runs = job_runs(config, actions)
     if not runs and not planned:

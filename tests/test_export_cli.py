@@ -6,20 +6,26 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-from collections import Counter
+import shutil
+from collections import Counter, defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from core.store_archive import Archiver, archive_folder
 from scripts.demo_station import DEMO_CONFIG, replayed_station
+from tests.archive_store import DAY_S, add_snapshot, build_store, journal_ids
 from tests.cli_runs import Outcome, run_process
 
 pytestmark = pytest.mark.slow  # ms5 as a process
 
 WINDOW = ("--from", "2026-03-02T06:00", "--to", "2026-03-02T12:30")
+# Off the minute inside the morning shift: the edge minutes and slices come from an engine.
+MID_SHIFT = ("--from", "2026-03-02T07:10:30.5", "--to", "2026-03-02T12:20:15")
 TABLES = ("minute_counts", "state_intervals", "downtime_events", "andon_calls", "jobs", "shift_figures")
 
 
@@ -35,8 +41,8 @@ def ms5(db: Path, *args: str) -> Outcome:
     return run_process(*args[:1], str(DEMO_CONFIG), "--db", str(db), *args[1:])
 
 
-def report(db: Path) -> dict[str, Any]:
-    out = ms5(db, "report", *WINDOW, "--json")
+def report(db: Path, window: tuple[str, ...] = WINDOW) -> dict[str, Any]:
+    out = ms5(db, "report", *window, "--json")
     assert out.returncode == 0, out.stderr
     result: dict[str, Any] = json.loads(out.stdout)
     return result
@@ -47,12 +53,18 @@ def read_csv(folder: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_the_csv_tables_carry_the_figures_of_report_json(db: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("window", [WINDOW, MID_SHIFT], ids=["shift edges", "mid-shift"])
+def test_the_csv_tables_carry_the_figures_of_report_json(
+    db: Path, tmp_path: Path, window: tuple[str, ...]
+) -> None:
     folder = tmp_path / "out"
-    out = ms5(db, "export", *WINDOW, "--format", "csv", "-o", str(folder))
+    out = ms5(db, "export", *window, "--format", "csv", "-o", str(folder))
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{t}.csv" for t in TABLES)
-    figures = report(db)
+    agrees_with_report(folder, report(db, window), window)
+
+
+def agrees_with_report(folder: Path, figures: dict[str, Any], window: tuple[str, ...]) -> None:
     good: Counter[str] = Counter()
     for row in read_csv(folder, "minute_counts"):
         good[row["equipment"]] += int(row["good_count"])
@@ -74,14 +86,21 @@ def test_the_csv_tables_carry_the_figures_of_report_json(db: Path, tmp_path: Pat
     assert sorted(int(c["id"]) for c in calls) == sorted(c["id"] for c in expected_calls)
     assert calls and all(c["escalations"] for c in calls)  # the timeline is there
     shifts = read_csv(folder, "shift_figures")
-    assert [(s["shift"], int(s["good_count"])) for s in shifts] == [
-        (s["shift"], s["good_count"]) for s in figures["shifts"]
+    assert [(s["shift"], s["start"], int(s["good_count"]), float(s["oee"])) for s in shifts] == [
+        (s["shift"], s["start"], s["good_count"], s["oee"]) for s in figures["shifts"]
     ]
-    # The state intervals tile the window for each equipment.
-    spans: dict[str, float] = {}
+    # The state intervals tile the window for each equipment, and hold its down time.
+    length = (datetime.fromisoformat(window[3]) - datetime.fromisoformat(window[1])).total_seconds()
+    spans: defaultdict[str, float] = defaultdict(float)
+    down: defaultdict[str, float] = defaultdict(float)
     for row in read_csv(folder, "state_intervals"):
-        spans[row["equipment"]] = spans.get(row["equipment"], 0.0) + float(row["duration_s"])
-    assert all(abs(v - 6.5 * 3600) < 1e-6 for v in spans.values()), spans
+        spans[row["equipment"]] += float(row["duration_s"])
+        if row["category"] in ("down", "no_data"):
+            down[row["equipment"]] += float(row["duration_s"])
+    assert set(spans) == set(figures["equipment"])
+    assert all(abs(v - length) < 1e-6 for v in spans.values()), spans
+    for eq, f in figures["equipment"].items():
+        assert abs(down[eq] - f["down_time_s"]) < 0.01, eq
 
 
 def test_the_workbook_has_a_sheet_per_table_with_the_csv_rows(db: Path, tmp_path: Path) -> None:
@@ -95,7 +114,8 @@ def test_the_workbook_has_a_sheet_per_table_with_the_csv_rows(db: Path, tmp_path
         with open(folder / f"{name}.csv", newline="", encoding="utf-8") as fh:
             expected = list(csv.reader(fh))
         assert len(rows) == len(expected), name
-        assert [str(c) for c in rows[0]] == expected[0]
+        # Every cell as the CSV has it: numbers as numbers, an empty cell as none.
+        assert [["" if c is None else str(c) for c in row] for row in rows] == expected, name
     counts = list(wb["minute_counts"].iter_rows(values_only=True))
     assert sum(int(str(r[5])) for r in counts[1:]) == sum(
         int(r["good_count"]) for r in read_csv(folder, "minute_counts")
@@ -144,3 +164,38 @@ def test_the_parquet_files_hold_the_csv_rows_with_typed_columns(db: Path, tmp_pa
     # A table empty in this window (no job ran) keeps its columns' types, not nulls.
     jobs = pq.read_table(parquet / "jobs.parquet").schema
     assert str(jobs.field("oee").type) == "double" and str(jobs.field("running").type) == "bool"
+
+
+# Across two archived days into the database's, on slice edges: no piece needs the journal.
+ARCHIVED = ("--from", "2026-03-02T10:00", "--to", "2026-03-04T12:00")
+
+
+@pytest.fixture(scope="module")
+def archived(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("export-archived")
+    folder.chmod(0o700)
+    path = folder / "station.db"
+    end = build_store(path, days=2.5, poll_s=120.0)
+    add_snapshot(path, journal_ids(path)[-1])  # the position retention archives up to
+    days = Archiver(path, journal_days=1, clock=lambda: end + DAY_S).run()
+    assert [d.name for d in days] == ["2026-03-02", "2026-03-03"]
+    # The archived journal gone too: what is exported of those days is the projections'.
+    shutil.rmtree(archive_folder(path))
+    return path
+
+
+def test_a_window_over_archived_days_exports_what_the_projections_hold(
+    archived: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    out = ms5(archived, "export", *ARCHIVED, "--format", "csv", "-o", str(folder))
+    assert out.returncode == 0, out.stderr
+    figures = report(archived, ARCHIVED)
+    agrees_with_report(folder, figures, ARCHIVED)
+    # The minutes, stretches and stops of the archived days are there, not only the last day's.
+    first = [r for r in read_csv(folder, "minute_counts") if r["start"].startswith("2026-03-02")]
+    assert first and sum(int(r["good_count"]) for r in first) > 0
+    assert any(r["start"].startswith("2026-03-02") for r in read_csv(folder, "downtime_events"))
+    assert [s["shift"] for s in read_csv(folder, "shift_figures")][:2] == [
+        s["shift"] for s in figures["shifts"][:2]
+    ]

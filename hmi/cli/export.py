@@ -2,8 +2,10 @@
 spreadsheet or a data tool: a CSV file each, or a Parquet file each, in the folder `-o`, or one
 XLSX workbook with a sheet each.
 
-The store is opened read-only, as `ms5 report` opens it; the tables come from the journal replayed
-through one engine, so their figures are those of `ms5 report --json` for the same window.
+The store is opened read-only, as `ms5 report` opens it; the tables come from its projections
+(core/export_projected.py), read as `ms5 report` reads them, so their figures are those of
+`ms5 report --json` for the same window. A store without a closed figure slice yet replays its
+journal through one engine (core/export_tables.py), as the report does.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from core.config import ConfigError, load_config
+from core.config import Config, ConfigError, load_config
 from core.export import recorded
+from core.export_projected import projected_tables
 from core.export_tables import Table, history_tables
 from core.job_figures import job_runs
 from core.replay import Window, run_engine
+from core.store import Store
+from core.store_figures import NotProjected
 from core.store_jobs import planned_jobs
 from core.store_open import damaged
 from core.timefmt import parse_time
+from hmi.cli.export_xlsx import write_workbook
 from hmi.cli.people import read_store
 from hmi.cli.report import write_atomically
 from hmi.errors import UsageError
@@ -51,18 +57,7 @@ def write_csv_folder(tables: list[Table], folder: Path) -> list[Path]:
 
 
 def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
-    from openpyxl import Workbook  # loads only for a workbook
-
-    def write(tmp: Path) -> None:
-        wb = Workbook(write_only=True)
-        for t in tables:
-            ws = wb.create_sheet(t.name)
-            ws.append(list(t.header))
-            for row in t.rows:
-                ws.append(list(row))
-        wb.save(tmp)
-
-    return [write_atomically(path, write)]
+    return [write_atomically(path, lambda tmp: write_workbook(tables, tmp))]
 
 
 _FRACTIONS = frozenset({"availability", "performance", "quality", "oee"})
@@ -103,6 +98,30 @@ def write_parquet_folder(tables: list[Table], folder: Path) -> list[Path]:
     return paths
 
 
+def _projected(cfg: Config, store: Store, start: float, end: float) -> list[Table] | None:
+    try:
+        return projected_tables(cfg, store, start, end)
+    except NotProjected:
+        return None  # slices with a gap (a store written by an older station): the journal it is
+
+
+def replayed_tables(cfg: Config, store: Store, start: float, end: float) -> list[Table]:
+    """The tables from the journal replayed through one engine: a store without a closed figure
+    slice yet, and the benchmark's baseline (scripts/bench_export.py)."""
+    planned = planned_jobs(store.conn)
+    samples, actions = recorded(store)
+    times = [s.ts for s in samples] + [a.ts for a in actions]
+    now = max(times, default=end)
+    first = min(times, default=start)
+    runs = job_runs(cfg, actions)
+    edges = tuple(t for r in runs for t in (r.start, r.end) if t is not None)
+    engine, refused = run_engine(
+        cfg, samples, Window(min(first, start), max(now, end)), actions, marks=(start, end, *edges)
+    )
+    runs = job_runs(cfg, actions, [r.action for r in refused])
+    return history_tables(engine, runs, planned, start, end, now)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     if args.format not in FORMATS:
         raise UsageError(f"--format: unknown format {args.format!r} (csv, xlsx or parquet)")
@@ -124,20 +143,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"{db}: no such database")
     with read_store(str(db)) as store:
         try:
-            planned = planned_jobs(store.conn)
-            samples, actions = recorded(store)
+            tables = _projected(cfg, store, start, end)
+            if tables is None:
+                tables = replayed_tables(cfg, store, start, end)
         except sqlite3.DatabaseError as exc:
             raise damaged(exc, store.path) from None
-    times = [s.ts for s in samples] + [a.ts for a in actions]
-    now = max(times, default=end)
-    first = min(times, default=start)
-    runs = job_runs(cfg, actions)
-    edges = tuple(t for r in runs for t in (r.start, r.end) if t is not None)
-    engine, refused = run_engine(
-        cfg, samples, Window(min(first, start), max(now, end)), actions, marks=(start, end, *edges)
-    )
-    runs = job_runs(cfg, actions, [r.action for r in refused])
-    tables = history_tables(engine, runs, planned, start, end, now)
     out = Path(args.output)
     try:
         if args.format == "csv":
