@@ -28,7 +28,6 @@ from core.store_figures import NotProjected
 from core.store_jobs import planned_jobs
 from core.store_open import damaged
 from core.timefmt import parse_time
-from hmi.cli.export_xlsx import write_workbook
 from hmi.cli.people import read_store
 from hmi.cli.report import write_atomically
 from hmi.errors import UsageError
@@ -57,7 +56,18 @@ def write_csv_folder(tables: list[Table], folder: Path) -> list[Path]:
 
 
 def write_xlsx(tables: list[Table], path: Path) -> list[Path]:
-    return [write_atomically(path, lambda tmp: write_workbook(tables, tmp))]
+    from openpyxl import Workbook  # loads only for a workbook
+
+    def write(tmp: Path) -> None:
+        wb = Workbook(write_only=True)
+        for t in tables:
+            ws = wb.create_sheet(t.name)
+            ws.append(list(t.header))
+            for row in t.rows:
+                ws.append(list(row))
+        wb.save(tmp)
+
+    return [write_atomically(path, write)]
 
 
 _FRACTIONS = frozenset({"availability", "performance", "quality", "oee"})
