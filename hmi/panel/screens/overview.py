@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from hmi.panel.context import PanelContext
 from hmi.panel.model import OVERVIEW, ViewKey
-from hmi.panel.theme import ALARM, STATE_ALARM, WARNING, state_label
+from hmi.panel.theme import ALARM, STATE_ALARM, SURFACE, WARNING, state_label
 from hmi.panel.uplink import uplink_text
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 from hmi.panel.widgets.fit import FitLabel
@@ -72,8 +72,13 @@ class MachineTile(QFrame):
         self.rate = FitLabel("", "caption")
         self.oee = FitLabel("", "caption")
         layout.addWidget(self.open_button)
+        for w in (self.state, self.since, self.fault, self.rate, self.oee):
+            # On the tile's own colour: a new figure repaints the label, not the tile under it.
+            w.set_background(SURFACE)
         if compact:
-            layout.setContentsMargins(6, 2, 6, 2)
+            # Below FRAME_PX from the edge (the tile's 1 px border and 3) the labels paint
+            # their background over no part of the state's frame.
+            layout.setContentsMargins(6, 2, 6, FRAME_PX - 1)
             layout.setSpacing(0)
             status = QHBoxLayout()
             status.setSpacing(8)

@@ -206,6 +206,7 @@ class FitLabel(QLabel):
         self._paint_align = 0
         self._paint_text = ""
         self._paint_palette = self.palette()
+        self._background: QColor | None = None
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def text(self) -> str:
@@ -226,6 +227,15 @@ class FitLabel(QLabel):
             self.colour = colour
             self._fit_key = None
             self.update()
+
+    def set_background(self, colour: str) -> None:
+        """Paint on `colour` (#rrggbb), the colour of what lies under the label, instead of letting
+        the parent paint under it: Qt then repaints a new text on this label alone, not on the tile
+        beneath it and that tile's parents (most of a frame's cost is per widget painted). Only for
+        a label lying wholly on that one colour; empty: transparent again."""
+        self._background = QColor(colour) if colour else None
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, bool(colour))
+        self.update()
 
     def _lines_for(self, width: int) -> int:
         fm = QFontMetrics(self.font())
@@ -300,6 +310,8 @@ class FitLabel(QLabel):
     def paintEvent(self, event: QPaintEvent) -> None:
         fitted = self.fitted()
         p = QPainter(self)
+        if self._background is not None:
+            p.fillRect(event.rect(), self._background)
         self.drawFrame(p)
         if self._paint_text:
             p.setFont(fitted.font)

@@ -1,0 +1,84 @@
+"""What a steady frame repaints: a new time in state or figure repaints its own label only, never
+the tile, the screen or the window under it (Qt's cost is per widget painted: docs/BENCHMARKS.md,
+"Panel"), and what the screen then shows is what the window painted whole would show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QWidget
+
+from hmi.panel.screens.overview import OverviewScreen
+from hmi.panel.widgets.fit import FitLabel
+from hmi.panel.window import PanelWindow
+from tests.panel.conftest import Clock
+
+pytestmark = pytest.mark.slow  # the panel under Qt
+
+
+class Painted(QObject):
+    """The widgets painted while installed, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.widgets: list[QWidget] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and isinstance(watched, QWidget):
+            self.widgets.append(watched)
+        return False
+
+
+def settle() -> None:
+    """Lay out and paint what is pending, as Qt does between events."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest)
+
+
+@pytest.fixture
+def painted(qapp: QApplication) -> Iterator[Painted]:
+    counter = Painted()
+    qapp.installEventFilter(counter)
+    yield counter
+    qapp.removeEventFilter(counter)
+
+
+def on_screen(window: PanelWindow) -> QImage:
+    """What the platform shows of the window now (its backing store), not a fresh paint."""
+    screen = window.screen()
+    return screen.grabWindow(window.winId()).toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+def test_a_second_later_only_the_changed_labels_are_repainted_and_the_screen_shows_the_whole_window(
+    window: PanelWindow, clock: Clock, painted: Painted
+) -> None:
+    overview = window.screens["overview"]
+    assert isinstance(overview, OverviewScreen)
+    settle()
+    before = {eq: tile.since.text() for eq, tile in overview.tiles.items()}
+    painted.widgets.clear()
+    clock.now += 1  # every machine's time in state moves on
+    window.refresh_now()
+    settle()
+    assert {eq: tile.since.text() for eq, tile in overview.tiles.items()} != before
+    since = {tile.since for tile in overview.tiles.values()}
+    assert since <= set(painted.widgets), "every new time in state is on the screen"
+    # Only fitted labels, each on its tile's colour: no tile, screen or window painted under them.
+    assert all(isinstance(w, FitLabel) for w in painted.widgets), [
+        type(w).__name__ for w in painted.widgets if not isinstance(w, FitLabel)
+    ]
+    # What the screen shows after that partial repaint is the window painted whole: no label's
+    # box stands out from its tile, no old figure is left behind.
+    shown = on_screen(window)
+    whole = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    assert shown.size() == whole.size()
+    assert shown == whole
+    for eq, tile in overview.tiles.items():
+        for label in (tile.state, tile.since, tile.rate, tile.oee):
+            corner = label.mapTo(window, label.rect().topLeft())
+            beside = tile.mapTo(window, label.geometry().topLeft()) - QPoint(2, 0)  # the tile, by the label
+            same = shown.pixelColor(corner) == shown.pixelColor(beside)
+            assert same, f"{eq}: {label.text()!r} drawn on a colour of its own"
