@@ -259,6 +259,13 @@ class FitLabel(QLabel):
             self._fit_key = None
             self.update()
 
+    def set_shrink(self, shrink: bool) -> None:
+        """Shrink the text to fit (a figure) or keep the font and elide (a fault's text)."""
+        if shrink != self.shrink:
+            self.shrink = shrink
+            self._fit_key = None
+            self.update()
+
     def set_background(self, colour: str) -> None:
         """Paint on `colour` (#rrggbb), the colour of what lies under the label, instead of letting
         the parent paint under it: Qt then repaints a new text on this label alone, not on the tile
