@@ -5,16 +5,21 @@ the tile, the screen or the window under it (Qt's cost is per widget painted: do
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QImage
 from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
 
-from hmi.panel.screens.overview import OverviewScreen
+from core.config import parse_config
+from hmi.panel.screens.overview import FRAME_PX, OverviewScreen
 from hmi.panel.widgets.fit import FitLabel, fit, pixel_size, sized
 from hmi.panel.window import PanelWindow
-from tests.panel.conftest import Clock
+from hmi.station.runtime import Station
+from tests.panel.conftest import Clock, attach, panel_config_text
+from tests.panel.test_fit_many import many_config_text
 
 pytestmark = pytest.mark.slow  # the panel under Qt
 
@@ -77,7 +82,10 @@ def test_a_second_later_only_the_changed_labels_are_repainted_and_the_screen_sho
     assert shown.size() == whole.size()
     assert shown == whole
     for eq, tile in overview.tiles.items():
-        for label in (tile.state, tile.since, tile.rate, tile.oee):
+        inside = tile.rect().adjusted(FRAME_PX, FRAME_PX, -FRAME_PX, -FRAME_PX)
+        for label in (tile.state, tile.since, tile.fault, tile.rate, tile.oee):
+            # Its background paints over no part of the frame of an abnormal tile.
+            assert inside.contains(label.geometry()), f"{eq}: {label.text()!r} over the frame"
             corner = label.mapTo(window, label.rect().topLeft())
             beside = tile.mapTo(window, label.geometry().topLeft()) - QPoint(2, 0)  # the tile, by the label
             same = shown.pixelColor(corner) == shown.pixelColor(beside)
@@ -104,3 +112,32 @@ def test_a_shrunk_figure_is_drawn_in_the_largest_font_it_fits(qapp: QApplication
             bigger = QFontMetrics(sized(font, px + 1))
             whole = bigger.elidedText(text, Qt.TextElideMode.ElideRight, width) == text
             assert not whole or bigger.height() > box.height(), f"{text!r} in {width} px fits at {px + 1} px"
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_compact_tiles_labels_paint_over_no_part_of_the_state_frame(
+    qtbot: QtBot, tmp_path: Path, clock: Clock, size: tuple[int, int]
+) -> None:
+    config = parse_config(
+        many_config_text(panel_config_text(), "Mechanical/Jam/Infeed"), Path("many-line.toml")
+    )
+    station = Station(config, tmp_path / "station.db", clock=clock)
+    station.open()
+    try:
+        window = PanelWindow(attach(station), clock=clock)
+        qtbot.addWidget(window)
+        window.pump.heartbeat.stop()
+        window.resize(*size)
+        window.show()
+        window.refresh_now()
+        settle()
+        overview = window.screens["overview"]
+        assert isinstance(overview, OverviewScreen)
+        for eq, tile in overview.tiles.items():
+            assert tile.compact
+            inside = tile.rect().adjusted(FRAME_PX, FRAME_PX, -FRAME_PX, -FRAME_PX)
+            for label in (tile.state, tile.since, tile.fault, tile.oee):
+                assert inside.contains(label.geometry()), f"{eq}: {label.geometry()} over the frame"
+    finally:
+        if station.store is not None:
+            station.store.close()
