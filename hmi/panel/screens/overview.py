@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from hmi.panel.context import PanelContext
 from hmi.panel.model import OVERVIEW, ViewKey
-from hmi.panel.theme import ALARM, STATE_ALARM, WARNING, state_label
+from hmi.panel.theme import ALARM, STATE_ALARM, SURFACE, WARNING, state_label
 from hmi.panel.uplink import uplink_text
 from hmi.panel.widgets.common import FigureTile, button, clock_time, count, duration, label, pct
 from hmi.panel.widgets.fit import FitLabel
@@ -50,8 +50,8 @@ class MachineTile(QFrame):
 
     A frame changes only texts and, on a change of state, colours: none of it asks a layout to
     run or re-polishes a widget (no style sheet per state). Full tiles keep the fault's line even
-    when there is no fault; a compact tile shows the fault in place of the rate while there is
-    one, and only that switch lays the tile out again."""
+    when there is no fault; a compact tile has one line for both, showing the fault in place of
+    the rate while there is one (`fault` and `rate` are then the same label)."""
 
     def __init__(self, eq_id: str, name: str, ctx: PanelContext, *, compact: bool = False) -> None:
         super().__init__()
@@ -69,11 +69,18 @@ class MachineTile(QFrame):
         self.state = FitLabel("–", "tileState" if compact else "figureSmall")
         self.since = FitLabel("", "tileState" if compact else "heading")
         self.fault = FitLabel("", "caption", shrink=False, words=not compact)
-        self.rate = FitLabel("", "caption")
+        # One label, not two shown by turns: showing one and hiding the other laid the tile out
+        # again on every stop and restart.
+        self.rate = self.fault if compact else FitLabel("", "caption")
         self.oee = FitLabel("", "caption")
         layout.addWidget(self.open_button)
+        for w in (self.state, self.since, self.fault, self.rate, self.oee):
+            # On the tile's own colour: a new figure repaints the label, not the tile under it.
+            w.set_background(SURFACE)
         if compact:
-            layout.setContentsMargins(6, 2, 6, 2)
+            # Below FRAME_PX from the edge (the tile's 1 px border and 3) the labels paint
+            # their background over no part of the state's frame.
+            layout.setContentsMargins(6, 2, 6, FRAME_PX - 1)
             layout.setSpacing(0)
             status = QHBoxLayout()
             status.setSpacing(8)
@@ -81,12 +88,8 @@ class MachineTile(QFrame):
             status.addWidget(self.since, 2)
             status.addWidget(self.oee, 3)
             self.oee.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            detail = QHBoxLayout()
-            detail.addWidget(self.fault)
-            detail.addWidget(self.rate)
-            self.fault.hide()
             layout.addLayout(status)
-            layout.addLayout(detail)
+            layout.addWidget(self.fault)
         else:
             for w in (self.state, self.since, self.fault, self.rate, self.oee):
                 layout.addWidget(w)
@@ -119,15 +122,18 @@ class MachineTile(QFrame):
         self.since.setText(duration(now - float(eq["since"])))
         fault = eq.get("fault_code") or 0
         reason = eq.get("fault_reason")
-        self.fault.setText(
+        fault_text = (
             self.tr("Fault {code}: {reason}").format(code=fault, reason=reason or self.tr("no reason mapped"))
             if fault
             else ""
         )
-        if self.compact and self.fault.isHidden() == bool(fault):
-            self.rate.setVisible(not fault)
-            self.fault.setVisible(bool(fault))
-        self.rate.setText(self._rate(eq))
+        if self.compact:
+            # The rate shrinks to be read whole; a fault keeps its size, cut, the whole a tap away.
+            self.fault.set_shrink(not fault)
+            self.fault.setText(fault_text or self._rate(eq))
+        else:
+            self.fault.setText(fault_text)
+            self.rate.setText(self._rate(eq))
         oee = pct(eq["metrics"]["oee"])
         # A compact tile has no room for "Shift": its line already says whose OEE it is.
         self.oee.setText(
@@ -135,6 +141,11 @@ class MachineTile(QFrame):
             if self.compact
             else self.tr("Shift OEE {oee}").format(oee=oee)
         )
+
+    @property
+    def showing_fault(self) -> bool:
+        """A compact tile's one line shows the fault, not the rate."""
+        return self.compact and not self.fault.shrink
 
     def _rate(self, eq: dict[str, Any]) -> str:
         rate, ideal = eq.get("rate_per_min"), eq.get("ideal_rate_per_min")

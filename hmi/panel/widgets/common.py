@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hmi.panel.theme import TOUCH_PX
+from hmi.panel.theme import SURFACE, TOUCH_PX
 from hmi.panel.widgets.fit import FitButton, FitLabel
 
 
@@ -147,6 +147,8 @@ class FigureTile(QFrame):
         # A tile gives way to the window rather than widen it: five tiles fit 1280 px.
         for w in (self.caption, self.value, self.note):
             layout.addWidget(w)
+        for fitted in (self.value, self.note):
+            fitted.set_background(SURFACE)  # the tile's colour: a new figure repaints only itself
 
     def show_value(self, value: str, note: str = "", colour: str | None = None) -> None:
         self.value.setText(value)

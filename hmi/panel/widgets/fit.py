@@ -91,10 +91,10 @@ def _try(text: str, font: QFont, box: QSize, *, words: bool) -> tuple[list[str],
     return lines, elided, not elided and fm.height() * len(lines) <= box.height()
 
 
-def fit(text: str, font: QFont, box: QSize, *, min_px: int, words: bool) -> Fit:
+def fit(text: str, font: QFont, box: QSize, *, min_px: int, words: bool, font_key: str | None = None) -> Fit:
     """The largest font from `font` down to `min_px` in which `text` fits `box`; at `min_px` the
-    text is elided."""
-    key = (text, font.key(), box.width(), box.height(), min_px, words)
+    text is elided. `font_key`: `font.key()`, when the caller keeps it."""
+    key = (text, font.key() if font_key is None else font_key, box.width(), box.height(), min_px, words)
     found = _FITS.get(key)
     if found is None:
         found = _fit(text, font, box, min_px=min_px, words=words)
@@ -109,6 +109,8 @@ def _fit(text: str, font: QFont, box: QSize, *, min_px: int, words: bool) -> Fit
     lines, elided, fits = _try(text, font, box, words=words)
     if fits or top <= min_px:
         return Fit(lines, font, elided, lines == text.split("\n"))
+    if not words:
+        return _fit_lines(text, font, box, top=top, min_px=min_px)
     # A smaller font never needs more room, so the largest that fits is found by halving
     # (five tries from 40 px to 14 px, not 27): a figure that changes every second refits cheaply.
     lo, hi = min_px, top - 1  # `hi` and above (up to `top`) are known not to fit
@@ -125,6 +127,33 @@ def _fit(text: str, font: QFont, box: QSize, *, min_px: int, words: bool) -> Fit
         lines, elided, _ = _try(text, f, box, words=words)
         return Fit(lines, f, elided, False)
     return Fit(best[1], sized(font, best[0]), False, False)
+
+
+def _fit_lines(text: str, font: QFont, box: QSize, *, top: int, min_px: int) -> Fit:
+    """`_fit` for text that does not wrap: its width and height grow with the font's size, so
+    the size where it just fits is first estimated from the full font's, then stepped to (one or
+    two tries, against five of halving: twenty tiles' times in state refit every second)."""
+    fm = QFontMetrics(font)
+    paragraphs = text.split("\n")
+    wide = max(max(fm.horizontalAdvance(line) for line in paragraphs), 1)
+    high = max(fm.height() * len(paragraphs), 1)
+    px = max(min_px, min(top - 1, math.floor(top * min(box.width() / wide, box.height() / high))))
+    lines, _, fits = _try(text, sized(font, px), box, words=False)
+    if fits:
+        while px + 1 < top:  # the largest that fits: hinting may leave a pixel to spare
+            bigger, _, fits = _try(text, sized(font, px + 1), box, words=False)
+            if not fits:
+                break
+            px, lines = px + 1, bigger
+        return Fit(lines, sized(font, px), False, False)
+    while px > min_px:
+        px -= 1
+        lines, _, fits = _try(text, sized(font, px), box, words=False)
+        if fits:
+            return Fit(lines, sized(font, px), False, False)
+    f = sized(font, min_px)
+    lines, elided, _ = _try(text, f, box, words=False)
+    return Fit(lines, f, elided, False)
 
 
 # Fits shared by every fitted widget: twenty tiles showing "0:42" in the same font and box work
@@ -206,6 +235,9 @@ class FitLabel(QLabel):
         self._paint_align = 0
         self._paint_text = ""
         self._paint_palette = self.palette()
+        self._paint_font = self.font()
+        self._paint_font_key = ""
+        self._background: QColor | None = None
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def text(self) -> str:
@@ -226,6 +258,22 @@ class FitLabel(QLabel):
             self.colour = colour
             self._fit_key = None
             self.update()
+
+    def set_shrink(self, shrink: bool) -> None:
+        """Shrink the text to fit (a figure) or keep the font and elide (a fault's text)."""
+        if shrink != self.shrink:
+            self.shrink = shrink
+            self._fit_key = None
+            self.update()
+
+    def set_background(self, colour: str) -> None:
+        """Paint on `colour` (#rrggbb), the colour of what lies under the label, instead of letting
+        the parent paint under it: Qt then repaints a new text on this label alone, not on the tile
+        beneath it and that tile's parents (most of a frame's cost is per widget painted). Only for
+        a label lying wholly on that one colour; empty: transparent again."""
+        self._background = QColor(colour) if colour else None
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, bool(colour))
+        self.update()
 
     def _lines_for(self, width: int) -> int:
         fm = QFontMetrics(self.font())
@@ -276,19 +324,28 @@ class FitLabel(QLabel):
     def fitted(self) -> Fit:
         # Keyed on what changes often; the font, style and colour invalidate it themselves.
         text = self._text
-        key = (text, self.width(), self.height())
-        if key != self._fit_key:
-            self._fit_key = key
-            min_px = self.min_px if self.shrink else pixel_size(self.font())
-            box = self._box()
-            self._fit = fit(text, self.font(), box.size(), min_px=min_px, words=self.words)
-            self._paint_box = box
+        width, height = self.width(), self.height()
+        key = (text, width, height)
+        if key == self._fit_key:
+            return self._fit
+        if self._fit_key is None or self._fit_key[1:] != (width, height):
+            # What the paint needs besides the lines changes with the size, font, style and colour
+            # only: a new time in state (every second, on twenty tiles) does not work it out again.
+            self._paint_box = self._box()
             self._paint_align = int(QStyle.visualAlignment(self.layoutDirection(), self.alignment()))
-            self._paint_text = "\n".join(self._fit.lines)
             palette = self.palette()
             if self.colour:
                 palette.setColor(self.foregroundRole(), QColor(self.colour))
             self._paint_palette = palette
+            self._paint_font = self.font()
+            self._paint_font_key = self._paint_font.key()
+        self._fit_key = key
+        font = self._paint_font
+        min_px = self.min_px if self.shrink else pixel_size(font)
+        self._fit = fit(
+            text, font, self._paint_box.size(), min_px=min_px, words=self.words, font_key=self._paint_font_key
+        )
+        self._paint_text = "\n".join(self._fit.lines)
         return self._fit
 
     def drawn(self) -> tuple[list[str], QFont]:
@@ -300,6 +357,8 @@ class FitLabel(QLabel):
     def paintEvent(self, event: QPaintEvent) -> None:
         fitted = self.fitted()
         p = QPainter(self)
+        if self._background is not None:
+            p.fillRect(event.rect(), self._background)
         self.drawFrame(p)
         if self._paint_text:
             p.setFont(fitted.font)
