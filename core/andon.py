@@ -3,14 +3,20 @@
 The board is part of the engine: it is driven by the engine's clock, so an escalation happens at
 the instant its level falls due even when nobody ticked at that instant (a restarted station
 catches up with the due times, not the time it noticed).
+
+Calls are numbered by a counter that only goes up. The board holds the open calls and the closed
+ones the live faces show; a closed call resolved before that leaves it at the engine's prune
+(`prune`) and is read from the store's `andon_calls` projection (docs/ANDON.md, "Memory").
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from core.andon_due import DueKey, DueQueue
 from core.clock_steps import later
 from core.config import Config
 from core.events import Event, EventBus
@@ -120,7 +126,10 @@ class AndonBoard:
     def __init__(self, config: Config, bus: EventBus) -> None:
         self.config = config
         self.bus = bus
-        self.calls: list[AndonCall] = []
+        # By number, in the order raised: numbers only go up, so the dict's order is theirs.
+        self._calls: dict[int, AndonCall] = {}
+        self.next_id = 1
+        self._queue = DueQueue()
         self._pending_fault: dict[str, float] = {}  # equipment -> when its fault started
         self._open: list[AndonCall] = []
         # The engine asks "anything due?" on every sample; the answer is cached until a change.
@@ -129,10 +138,19 @@ class AndonBoard:
         # Gaps a step of the station's clock left (core.clock_steps): delays run on real time.
         self._gaps: list[tuple[float, float]] = []
 
+    @property
+    def calls(self) -> list[AndonCall]:
+        """The calls the board holds, in the order raised (not every call ever: see `prune`)."""
+        return list(self._calls.values())
+
+    def get(self, call_id: int) -> AndonCall | None:
+        return self._calls.get(call_id)
+
     # ------------------------------------------------------------ time
 
     def _next_due(self) -> tuple[float, int, Any] | None:
-        """The earliest thing that falls due: (time, order, what)."""
+        """The earliest thing that falls due: (time, order, what). Pending faults are one per
+        equipment and looked at each time; the open calls come from the due queue."""
         best: tuple[float, int, Any] | None = None
         after = self.config.andon.policy(self.config.andon.fault_kind).auto_raise_after_s
         if after is not None:
@@ -140,18 +158,24 @@ class AndonBoard:
                 cand: tuple[float, int, Any] = (later(self._gaps, since, after), 0, ("raise", eq))
                 if best is None or cand[:2] < best[:2]:
                     best = cand
-        for call in self._open:
-            if call.shelved_until is not None:
-                cand = (call.shelved_until, 1, ("unshelve", call))
-                if best is None or cand[:2] < best[:2]:
-                    best = cand
-                continue
-            due = self._next_escalation(call)
-            if due is not None:
-                cand = (due, 2, ("escalate", call))
-                if best is None or cand[:2] < best[:2]:
-                    best = cand
+        first = self._queue.first()
+        if first is not None and (best is None or first[:2] < best[:2]):
+            at, order, call_id = first
+            best = (at, order, ("unshelve" if order == 1 else "escalate", self._calls[call_id]))
         return best
+
+    def _due_key(self, call: AndonCall) -> DueKey | None:
+        if not call.open:
+            return None
+        if call.shelved_until is not None:
+            return (call.shelved_until, 1)
+        due = self._next_escalation(call)
+        return None if due is None else (due, 2)
+
+    def _requeue_all(self) -> None:
+        self._queue.clear()
+        for call in self._open:
+            self._queue.set(call.id, self._due_key(call))
 
     def _next_escalation(self, call: AndonCall) -> float | None:
         policy = self.config.andon.policy(call.kind)
@@ -172,6 +196,7 @@ class AndonBoard:
         for call in self._open:
             if call.shelved_until is not None and call.shelved_until > start:
                 call.shelved_until += end - start
+        self._requeue_all()  # every due time after `start` moved
         self._changed()
 
     def _changed(self) -> None:
@@ -210,6 +235,8 @@ class AndonBoard:
 
     def _publish(self, ts: float, call: AndonCall, action: str, user: str | None, detail: str = "") -> None:
         self._changed()
+        # Every change of a call passes here: its next due time is taken again.
+        self._queue.set(call.id, self._due_key(call))
         if call.state == CallState.CLOSED and call in self._open:
             self._open.remove(call)
         self.bus.publish(
@@ -264,8 +291,9 @@ class AndonBoard:
         self, ts: float, equipment: str, kind: str, source: Source, user: str | None, note: str
     ) -> AndonCall:
         policy = self.config.andon.policy(kind)
-        call = AndonCall(len(self.calls) + 1, equipment, kind, source, policy.priority, ts, user)
-        self.calls.append(call)
+        call = AndonCall(self.next_id, equipment, kind, source, policy.priority, ts, user)
+        self.next_id += 1
+        self._calls[call.id] = call
         self._open.append(call)
         if note:
             call.notes.append(Note(ts, user, note))
@@ -278,12 +306,19 @@ class AndonBoard:
     def raise_call(self, ts: float, equipment: str, kind: str, user: str | None, note: str = "") -> AndonCall:
         return self._raise(ts, equipment, kind, Source.OPERATOR, user, note)
 
-    def find(self, call_id: int | None, equipment: str | None) -> AndonCall:
-        """A call by id, or the oldest open call of an equipment."""
+    def find(
+        self, call_id: int | None, equipment: str | None, retired_before: float = -math.inf
+    ) -> AndonCall:
+        """A call by id, or the oldest open call of an equipment. A call closed before
+        `retired_before` (the start of the previous shift: what the live faces show) is history,
+        whether the board still holds it or not: the answer must not hang on when it was pruned."""
         if call_id is not None:
-            if not 1 <= call_id <= len(self.calls):
+            if not 1 <= call_id < self.next_id:
                 raise AndonError(f"no Andon call #{call_id}")
-            return self.calls[call_id - 1]
+            call = self._calls.get(call_id)
+            if call is None or (not call.open and (call.resolved_at or 0.0) < retired_before):
+                raise AndonError(f"call #{call_id} was closed before the previous shift: see it in a report")
+            return call
         for call in self._open:
             if call.equipment == equipment:
                 return call
@@ -341,3 +376,25 @@ class AndonBoard:
 
     def active(self) -> list[AndonCall]:
         return list(self._open)
+
+    # ------------------------------------------------------------ memory
+
+    def prune(self, before: float) -> int:
+        """Forget the closed calls resolved before `before` (the store's `andon_calls` keeps them);
+        open calls stay however old. How many went."""
+        gone = [
+            cid
+            for cid, call in self._calls.items()
+            if not call.open and call.resolved_at is not None and call.resolved_at < before
+        ]
+        for cid in gone:
+            del self._calls[cid]
+        return len(gone)
+
+    def restore(self, calls: list[AndonCall], open_ids: list[int], next_id: int) -> None:
+        """The board as a snapshot holds it (core.engine_snapshot)."""
+        self._calls = {c.id: c for c in calls}
+        self._open = [self._calls[i] for i in open_ids]
+        self.next_id = next_id
+        self._requeue_all()
+        self._changed()

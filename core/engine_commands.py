@@ -14,6 +14,7 @@ from core.engine_segments import EngineSegments
 from core.engine_state import STOP, EquipmentState, Job, Segment, stop_reason
 from core.events import DowntimeEnded
 from core.permissions import Actor, Target, refusal, refusal_at_all
+from core.shift_window import faces_from
 
 JOB_ID_MAX = 64  # a planned job id (core.job_plan): shown on a panel button
 NOTE_MAX = 200  # characters of one note on a stop: a line on the panel, not a report
@@ -231,7 +232,7 @@ class EngineCommands(EngineSegments):
 
     # ---------------------------------------------------------------- Andon
 
-    def _call(self, args: Mapping[str, Any]) -> AndonCall:
+    def _call(self, args: Mapping[str, Any], ts: float) -> AndonCall:
         call_id = args.get("call")
         if call_id is not None and type(call_id) is not int:
             raise CommandError("'call' must be a call number")
@@ -241,7 +242,9 @@ class EngineCommands(EngineSegments):
         if equipment is not None and str(equipment) not in self._eq:
             raise CommandError(f"unknown equipment {equipment!r}")
         try:
-            return self.andon.find(call_id, None if equipment is None else str(equipment))
+            # Closed before what the faces show: history, live as in a replay that never pruned.
+            retired = faces_from(self.calendars.values(), ts)
+            return self.andon.find(call_id, None if equipment is None else str(equipment), retired)
         except AndonError as exc:
             raise CommandError(str(exc)) from None
 
@@ -270,7 +273,7 @@ class EngineCommands(EngineSegments):
         actor: Actor | None,
         act: Callable[[AndonCall, str], str],
     ) -> str:
-        call = self._call(args)
+        call = self._call(args, ts)
         self._authorize(actor, name, self._call_target(call))
         assert actor is not None  # only public commands pass without an actor
         self._clock(ts)

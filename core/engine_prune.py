@@ -4,7 +4,8 @@ than what the live faces, the open calls and stops, and the figure slices still 
 `prune(before)` drops, per equipment, every segment that ended at or before `before` (an open
 segment stays however old), the count buckets and parts-while-down ending at or before it, the
 counter resets and jitter events up to it, and the validity turns up to it (in pairs, so a
-signal's state stays what it was). Afterwards a figure over a window starting before `before`
+signal's state stays what it was), and the closed Andon calls resolved before it (core.andon;
+the store's `andon_calls` keeps them). Afterwards a figure over a window starting before `before`
 raises `PrunedWindow`: such windows are read from the store's figure slices (core.store_figures).
 """
 
@@ -33,6 +34,7 @@ class EnginePrune(EngineState):
         before = min(before, self.now)
         for st in self._eq.values():
             self._prune_equipment(st, before)
+        self.andon.prune(before)
         self.pruned_before = before
 
     @staticmethod
@@ -72,4 +74,5 @@ class EnginePrune(EngineState):
             "down_buckets": sum(len(st.down_keys) for st in sts),
             "instants": sum(len(st.resets) + len(st.jitters) for st in sts)
             + sum(len(t) for st in sts for t in st.validity.values()),
+            "calls": len(self.andon.calls),
         }

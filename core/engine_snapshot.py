@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 # Bump when the body's meaning changes: a snapshot of another version is skipped for a replay.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the Andon board numbers calls by a counter and forgets old closed ones
 _MAGIC = b"MS5S"
 _HEADER = struct.Struct("<4sII")  # magic, format version, length of the JSON document
 _MAX_BODY = 1 << 30  # a body inflating past 1 GiB is not ours (a zip bomb is refused, not run)
@@ -219,6 +219,7 @@ def dump(engine: Engine, *, config: Config | None = None) -> bytes:
         "andon": {
             "calls": [_call(c) for c in board.calls],
             "open": [c.id for c in board._open],
+            "next_id": board.next_id,
             "pending_fault": dict(board._pending_fault),
             "gaps": [list(g) for g in board._gaps],
         },
@@ -345,12 +346,14 @@ def _load(config: Config, body: bytes, marks: tuple[float, ...]) -> Engine:
     for eq, d in doc["equipment"].items():
         _load_equipment(engine._eq[eq], d, arrays)
     board = engine.andon
-    board.calls = [_load_call(c) for c in doc["andon"]["calls"]]
-    if [c.id for c in board.calls] != list(range(1, len(board.calls) + 1)):
-        raise SnapshotError("the Andon calls are not numbered 1, 2, ...")
-    board._open = [board.calls[i - 1] for i in doc["andon"]["open"]]
+    calls = [_load_call(c) for c in doc["andon"]["calls"]]
+    next_id = int(doc["andon"]["next_id"])
+    ids = [c.id for c in calls]
+    if ids != sorted(set(ids)) or (ids and not 1 <= ids[0] <= ids[-1] < next_id):
+        raise SnapshotError("the Andon calls are not numbered in order below the next number")
     board._pending_fault = {str(k): float(v) for k, v in doc["andon"]["pending_fault"].items()}
     board._gaps = [(float(a), float(b)) for a, b in doc["andon"]["gaps"]]
+    board.restore(calls, [int(i) for i in doc["andon"]["open"]], next_id)  # due times need the gaps
     engine.clock_steps = [(float(a), float(b)) for a, b in doc["clock_steps"]]
     engine.clock_gaps = [(float(a), float(b)) for a, b in doc["clock_gaps"]]
     board._changed()

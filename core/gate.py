@@ -96,10 +96,10 @@ def trial_copy(engine: Engine, args: Mapping[str, Any]) -> Engine:
     board = engine.andon
     live = {id(call) for call in board._open}
     named = args.get("call")
-    board_calls = [
-        copy.deepcopy(call, memo) if id(call) in live or call.id == named else call for call in board.calls
-    ]
-    memo[id(board.calls)] = board_calls
+    memo[id(board._calls)] = {
+        cid: copy.deepcopy(call, memo) if id(call) in live or cid == named else call
+        for cid, call in board._calls.items()
+    }
     return copy.deepcopy(engine, memo)
 
 

@@ -8,32 +8,21 @@ from __future__ import annotations
 
 from core.config import Config
 from core.engine import Engine
+from core.shift_window import NO_SHIFT_WINDOW_S, previous_shift_start
 from core.store import Store
 
 __all__ = ["NO_SHIFT_WINDOW_S", "PRUNE_EVERY_S", "Pruner", "keep_from"]
 
 # Between shift ends (a line without shifts) the engine is pruned this often, to the same point.
 PRUNE_EVERY_S = 3600.0
-# What a face shows as "previous" when the line had no shift in the week before: the last hour
-# (hmi.station.shift.shift_window).
-NO_SHIFT_WINDOW_S = 3600.0
-_WEEK_S = 7 * 86400.0
-
-
-def previous_shift_start(engine: Engine, line_id: str, now: float) -> float:
-    """The start of the window a face shows as the previous shift of `line_id` at `now`."""
-    calendar = engine.calendars[line_id]
-    occ = calendar.shift_at(now)
-    before = occ.start if occ is not None else now
-    earlier = calendar.occurrences(before - _WEEK_S, before)
-    return earlier[-1].start if earlier else before - NO_SHIFT_WINDOW_S
 
 
 def keep_from(config: Config, engine: Engine, store: Store | None, now: float) -> float:
     """The earliest time the engine must keep: the start of every line's previous shift (what a
     face shows as "previous"), an open job's start (its figures run from it), and the oldest
-    figure slice not yet written. Open stops, gaps and calls are kept however old."""
-    keep = min(previous_shift_start(engine, line.id, now) for line in config.lines)
+    figure slice not yet written. Open stops, gaps and calls are kept however old; closed calls
+    resolved before it leave the board (core.andon)."""
+    keep = min(previous_shift_start(engine.calendars[line.id], now) for line in config.lines)
     keep = min([keep, *(job.started for job in engine.jobs.values())])
     owed = store.slices_owed_from if store is not None else None
     return keep if owed is None else min(keep, owed)

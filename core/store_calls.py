@@ -88,16 +88,12 @@ class CallWriter:
         self._dirty.add(call_id)
 
     def settle(self, board: AndonBoard) -> None:
-        if not self._dirty:
-            return
-        # Changes are to recent calls: look from the newest back.
-        for call in reversed(board.calls):
-            if call.id in self._dirty:
-                self._dirty.discard(call.id)
-                self._rows[call.id] = (call.equipment, call.raised_at, _body(call))
-                if not self._dirty:
-                    break
-        self._dirty.clear()  # a call the board no longer holds has nothing more to say
+        for call_id in self._dirty:
+            call = board.get(call_id)
+            # A call the board no longer holds has nothing more to say: its row is written.
+            if call is not None:
+                self._rows[call_id] = (call.equipment, call.raised_at, _body(call))
+        self._dirty.clear()
 
     def write(self, conn: sqlite3.Connection) -> None:
         if self._rows:

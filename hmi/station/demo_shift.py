@@ -261,8 +261,8 @@ async def _answer(gate: CommandGate, engine: Engine, call_id: int) -> tuple[int,
     """Acknowledge, and resolve once the condition is gone (an acknowledged call whose condition
     has already cleared closes with the acknowledgement)."""
     done = int(await _run(gate, "ack_andon", {"call": call_id}, TECHNICIAN))
-    call = next(c for c in engine.andon.calls if c.id == call_id)
-    if call.state != CallState.CLOSED:
+    call = engine.andon.get(call_id)
+    if call is not None and call.state != CallState.CLOSED:
         done += await _run(gate, "resolve_andon", {"call": call_id}, TECHNICIAN)
     return 0, done
 

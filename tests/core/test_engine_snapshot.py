@@ -20,7 +20,7 @@ from core.andon import AndonCall
 from core.auth import Role
 from core.config import Config, ReasonCategory
 from core.engine import Engine
-from core.engine_snapshot import SnapshotError, dump, load
+from core.engine_snapshot import FORMAT_VERSION, SnapshotError, dump, load
 from core.engine_state import EquipmentState, QualityWindow, Segment
 from core.permissions import Actor
 from core.rebuild import from_journal, rebuild
@@ -82,11 +82,14 @@ def test_every_field_of_the_state_is_stored_or_given_by_the_config() -> None:
 def test_every_attribute_of_the_engine_and_the_board_is_stored_or_given(reference_config: Config) -> None:
     engine = Engine(reference_config)
     assert set(vars(engine)) == engine_snapshot.ENGINE_STORED | engine_snapshot.ENGINE_GIVEN
-    # The board: its calls and open calls and pending faults; the rest is a cache or given.
+    # The board: its calls, next number, open calls and pending faults; the rest is a cache
+    # (the due queue, rebuilt from the open calls) or given.
     assert set(vars(engine.andon)) == {
         "config",
         "bus",
-        "calls",
+        "_calls",
+        "next_id",
+        "_queue",
         "_pending_fault",
         "_open",
         "_due",
@@ -183,7 +186,11 @@ def test_a_snapshot_of_another_config_or_format_or_junk_is_refused(reference_con
     # JSON that is not ours (a hostile body with a right header) fails to load and runs nothing.
     doc = json.dumps({"config": engine_snapshot.config_fingerprint(reference_config)}).encode()
     with pytest.raises(SnapshotError, match="unreadable"):
-        load(reference_config, zlib.compress(struct.pack("<4sII", b"MS5S", 1, len(doc)) + doc))
+        load(reference_config, zlib.compress(struct.pack("<4sII", b"MS5S", FORMAT_VERSION, len(doc)) + doc))
+    # A snapshot of version 1 numbered calls by their place on a board that held every call.
+    older = zlib.compress(struct.pack("<4sII", b"MS5S", 1, 0) + raw[12:])
+    with pytest.raises(SnapshotError, match="format version 1, this station reads 2"):
+        load(reference_config, older)
     with pytest.raises(SnapshotError, match=r"too large|truncated"):
         load(reference_config, zlib.compress(b"\0" * (1 << 20))[:100])
 
@@ -249,7 +256,7 @@ def test_a_damaged_snapshot_is_skipped_for_the_one_before_and_said(
         engine = rebuild(reference_config, store)
         assert _figures(engine) == full
         trouble = store.restart_trouble or ""
-        assert "damaged (checksum)" in trouble and "format version 7, this station reads 1" in trouble
+        assert "damaged (checksum)" in trouble and "format version 7, this station reads 2" in trouble
         assert "the body is truncated or too large" in trouble
         assert trouble.endswith(f"restarted from a full replay of the journal + {store.last_id} journal rows")
 
