@@ -35,10 +35,20 @@ from hmi.station.trend_view import NO_HISTORY, TrendCache
 if TYPE_CHECKING:
     from hmi.station.runtime import Station
 
-__all__ = ["COMPARE_DAYS", "KINDS", "SPANS", "compare_view", "period_view", "report_compare", "report_trend"]
+__all__ = [
+    "COMPARE_DAYS",
+    "KINDS",
+    "NOTHING_TO_COMPARE",
+    "SPANS",
+    "compare_view",
+    "period_view",
+    "report_compare",
+    "report_trend",
+]
 
 SPANS: dict[str, tuple[int, By]] = {"week": (7, "shift"), "month": (30, "day")}
 KINDS = ("shifts", "machines")
+NOTHING_TO_COMPARE = "nothing to compare: fewer than two in the last 7 days"
 COMPARE_DAYS = 7  # the shifts to choose from, and the window two machines are compared over
 FIGURES = (
     "oee",
@@ -186,7 +196,7 @@ def compare_view(
         labels[key] = key if kind == "shifts" else next(e.name or e.id for e in line.equipment if e.id == key)
     keys = list(groups)
     if len(keys) < 2:
-        return {**out, "choices": keys, "note": "nothing to compare: fewer than two in the last 7 days"}
+        return {**out, "note": NOTHING_TO_COMPARE}
     # Shifts: the one before the last against the last; machines: the first two of the line.
     default = (keys[-2], keys[-1]) if kind == "shifts" else (keys[0], keys[1])
     left = a if a in groups else default[0]
@@ -194,7 +204,15 @@ def compare_view(
     tz = line.tz
     out.update(
         {
-            "choices": [{"key": k, "label": labels[k], "start": groups[k][0].period.start} for k in keys],
+            "choices": [
+                {
+                    "key": k,
+                    "label": labels[k],
+                    "start": groups[k][0].period.start,
+                    "shift": groups[k][0].period.shift if kind == "shifts" else None,
+                }
+                for k in keys
+            ],
             "left": _side(left, labels[left], groups[left]),
             "right": _side(right, labels[right], groups[right]),
             "difference": delta(_total(groups[right]), _total(groups[left])),
