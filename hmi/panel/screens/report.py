@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -108,8 +109,16 @@ class ReportScreen(QWidget):
         outer.addLayout(self._build_modes())
         self.pages = QStackedWidget()
         outer.addWidget(self.pages, 1)
+        # The shift's page scrolls instead of squeezing its charts over each other when the mode
+        # row above leaves it less height than they need (1024x768).
         shift_page = QWidget()
-        self.pages.addWidget(shift_page)
+        shift_page.setObjectName("screen")
+        shift_scroll = QScrollArea()
+        shift_scroll.setWidgetResizable(True)
+        shift_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        shift_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        shift_scroll.setWidget(shift_page)
+        self.pages.addWidget(shift_scroll)
         self.week = PeriodView(self.ctx, "week")
         self.month = PeriodView(self.ctx, "month")
         self.compare = CompareView(self.ctx)

@@ -138,7 +138,9 @@ class PeriodView(QWidget):
         table = QTableWidget(0, len(PERIOD_COLUMNS))
         table.setObjectName(f"report{self.span.title()}Periods")
         table.setStyleSheet("QTableWidget { font-size: 16px; } QHeaderView::section { font-size: 16px; }")
-        table.setHorizontalHeaderLabels([self.tr(c) for c in PERIOD_COLUMNS])
+        table.setHorizontalHeaderLabels(
+            [QCoreApplication.translate("ReportTrend", c) for c in PERIOD_COLUMNS]
+        )
         table.verticalHeader().hide()
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
