@@ -8,10 +8,12 @@ per hour against the pro-rata target and the Andon response times. No Qt, no Tex
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from core.andon import AndonCall
 from core.config import Config, Line
+from core.engine_figures import DowntimeEvent
 from core.figure_source import FigureSource
 from core.metrics import Metrics
 from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
@@ -88,16 +90,20 @@ def downtime_pareto(
 ) -> list[dict[str, Any]]:
     """Down time per reason over every machine of the line (a line stops wherever it stops),
     longest first, with the running share and the machines the reason stopped."""
+    return pareto_rows(config, [ev for eq in line.equipment for ev in engine.downtime_events(eq.id, a, b)])
+
+
+def pareto_rows(config: Config, events: Iterable[DowntimeEvent]) -> list[dict[str, Any]]:
+    """The Pareto of `events` (downtime_pareto's rows; the panel's Week and Month views too)."""
     seconds_of: dict[str, float] = {}
     count_of: dict[str, int] = {}
     machines_of: dict[str, list[str]] = {}
-    for eq in line.equipment:
-        for ev in engine.downtime_events(eq.id, a, b):
-            seconds_of[ev.reason] = seconds_of.get(ev.reason, 0.0) + ev.duration_s
-            count_of[ev.reason] = count_of.get(ev.reason, 0) + 1
-            machines = machines_of.setdefault(ev.reason, [])
-            if eq.id not in machines:
-                machines.append(eq.id)
+    for ev in events:
+        seconds_of[ev.reason] = seconds_of.get(ev.reason, 0.0) + ev.duration_s
+        count_of[ev.reason] = count_of.get(ev.reason, 0) + 1
+        machines = machines_of.setdefault(ev.reason, [])
+        if ev.equipment not in machines:
+            machines.append(ev.equipment)
     total = sum(seconds_of.values())
     out: list[dict[str, Any]] = []
     cumulative = 0.0

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import sqlite3
 import weakref
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,7 +100,12 @@ def compute(config: Config, conn: sqlite3.Connection, now: float) -> dict[str, A
     return out
 
 
-def _read(config: Config, db: Path, now: float) -> tuple[float | None, dict[str, Any]]:
+Compute = Callable[[Config, sqlite3.Connection, float], dict[str, Any]]
+
+
+def _read(
+    config: Config, db: Path, now: float, compute: Compute = compute
+) -> tuple[float | None, dict[str, Any]]:
     """In a worker thread: the slices' closed end and the view, on a connection of its own (a
     connection is not shared between threads; a read-only one sees what the station committed)."""
     try:
@@ -127,7 +132,8 @@ class TrendCache:
     (its last slice closes a moment after the shift), the view is read again at each ask until
     they catch up; from then on it is kept until the next shift closes."""
 
-    def __init__(self) -> None:
+    def __init__(self, compute: Compute = compute) -> None:
+        self._compute = compute  # the view read from the store (the panel's report views have theirs)
         self._kept: _Kept | None = None
         self._reading: asyncio.Task[dict[str, Any]] | None = None  # shared by faces asking meanwhile
         self.computed = 0  # how many times the store was read (a test and the bench look)
@@ -151,7 +157,7 @@ class TrendCache:
 
     async def _read(self, station: Station, now: float, end: float | None) -> dict[str, Any]:
         try:
-            closed, view = await asyncio.to_thread(_read, station.config, station.db_path, now)
+            closed, view = await asyncio.to_thread(_read, station.config, station.db_path, now, self._compute)
         finally:
             self._reading = None
         self._kept = _Kept(end, closed, view)

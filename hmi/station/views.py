@@ -19,6 +19,7 @@ from core.store_jobs import planned_jobs
 from hmi.report.view import shift_report
 from hmi.station.andon_list import open_calls, open_counts
 from hmi.station.clock import StationClock, step_text
+from hmi.station.report_trend import report_compare, report_trend
 from hmi.station.shift import engine_of, metrics_dict, shift_window, target_so_far
 from hmi.station.trend_view import shift_trend_view
 
@@ -399,4 +400,8 @@ VIEWS: dict[str, Callable[..., Any]] = {
     "report": lambda st, now, previous=False: report_view(st, now, previous=bool(previous)),
     "planned_jobs": lambda st, now, line: planned_jobs_view(st, str(line), now),
     "shift_trend": lambda st, now: shift_trend_view(st, now),
+    "report_trend": lambda st, now, span="week": report_trend(st, now, str(span)),
+    "report_compare": lambda st, now, line, kind="shifts", a="", b="": report_compare(
+        st, now, str(line), str(kind), str(a), str(b)
+    ),
 }

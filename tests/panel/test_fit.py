@@ -34,6 +34,7 @@ from hmi.panel.model import run_now
 from hmi.panel.screens.downtime import DowntimeScreen
 from hmi.panel.screens.machine import MachineScreen
 from hmi.panel.screens.overview import OverviewScreen
+from hmi.panel.screens.report import ReportScreen
 from hmi.panel.widgets.fit import FitButton, FitLabel, Fitted, fit, pixel_size, sized, wrap
 from hmi.panel.window import PanelWindow
 from hmi.station.link import LocalLink
@@ -228,6 +229,15 @@ def walk(qtbot: QtBot, window: PanelWindow) -> dict[str, list[str]]:
     tap(qtbot, named(window, "Mechanical"))
     tap(qtbot, named(window, "Mechanical/Jam"))
     found["reason tree"] = problems(window)
+    # The report's Week, Month and Compare views.
+    window.show_screen("report")
+    report = window.screens["report"]
+    assert isinstance(report, ReportScreen)
+    for mode in ("week", "month", "compare"):
+        report.show_mode(mode)
+        window.refresh_now()
+        found[f"report {mode}"] = problems(window)
+    report.show_mode("shift")
     return {k: v for k, v in found.items() if v}
 
 

@@ -88,6 +88,13 @@ def walk(qtbot: QtBot, window: PanelWindow) -> set[str]:
     for name in window.screen_names():
         window.show_screen(name)
         seen |= shown_texts(window)
+    window.show_screen("report")
+    report = window.screens["report"]
+    for mode in ("week", "month", "compare"):
+        report.show_mode(mode)  # type: ignore[union-attr]
+        window.refresh_now()
+        seen |= shown_texts(window)
+    report.show_mode("shift")  # type: ignore[union-attr]
     andon = window.screens["andon"]
     window.show_screen("andon")
     tap(qtbot, next(iter(andon.call_buttons.values())))  # type: ignore[union-attr]

@@ -108,6 +108,33 @@
     </message>
 </context>
 <context>
+    <name>CompareView</name>
+    <message>
+        <source>Two shifts</source>
+        <translation>Zwei Schichten</translation>
+    </message>
+    <message>
+        <source>Two machines</source>
+        <translation>Zwei Maschinen</translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation>Kennzahl</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>Differenz</translation>
+    </message>
+    <message>
+        <source>Difference: right minus left; ratios in points, times in seconds</source>
+        <translation>Differenz: rechts minus links; Quoten in Punkten, Zeiten in Sekunden</translation>
+    </message>
+    <message>
+        <source>Both machines over the last {days} days&apos; shifts. Difference: right minus left; ratios in points, times in seconds</source>
+        <translation>Beide Maschinen über die Schichten der letzten {days} Tage. Differenz: rechts minus links; Quoten in Punkten, Zeiten in Sekunden</translation>
+    </message>
+</context>
+<context>
     <name>DowntimeScreen</name>
     <message>
         <source>{reason} (general)</source>
@@ -624,6 +651,21 @@
     </message>
 </context>
 <context>
+    <name>PeriodView</name>
+    <message>
+        <source>Losses: planned production time to fully productive time</source>
+        <translation>Verluste: von der geplanten Produktionszeit zur voll produktiven Zeit</translation>
+    </message>
+    <message>
+        <source>Downtime by reason (every machine)</source>
+        <translation>Stillstand nach Grund (alle Maschinen)</translation>
+    </message>
+    <message>
+        <source>Line {line}, last {days} days ({first} to {last}): OEE {oee} · availability {a} · performance {p} · quality {q} · down {down}</source>
+        <translation>Linie {line}, letzte {days} Tage ({first} bis {last}): OEE {oee} · Verfügbarkeit {a} · Leistung {p} · Qualität {q} · Stillstand {down}</translation>
+    </message>
+</context>
+<context>
     <name>PinPad</name>
     <message>
         <source>PIN</source>
@@ -651,6 +693,100 @@
     <message>
         <source>Raise a call</source>
         <translation>Ruf auslösen</translation>
+    </message>
+</context>
+<context>
+    <name>ReportCompare</name>
+    <message>
+        <source>Availability</source>
+        <translation>Verfügbarkeit</translation>
+    </message>
+    <message>
+        <source>Performance</source>
+        <translation>Leistung</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation>Qualität</translation>
+    </message>
+    <message>
+        <source>Planned production time</source>
+        <translation>Geplante Produktionszeit</translation>
+    </message>
+    <message>
+        <source>Run time</source>
+        <translation>Laufzeit</translation>
+    </message>
+    <message>
+        <source>Down time</source>
+        <translation>Stillstandszeit</translation>
+    </message>
+    <message>
+        <source>Small stop time</source>
+        <translation>Kurzstoppzeit</translation>
+    </message>
+    <message>
+        <source>Small stops</source>
+        <translation>Kurzstopps</translation>
+    </message>
+    <message>
+        <source>Good parts</source>
+        <translation>Gutteile</translation>
+    </message>
+    <message>
+        <source>Rejects</source>
+        <translation>Ausschuss</translation>
+    </message>
+    <message>
+        <source>{n} pts</source>
+        <translation>{n} Pkt.</translation>
+    </message>
+    <message>
+        <source>{n} s</source>
+        <translation>{n} s</translation>
+    </message>
+</context>
+<context>
+    <name>ReportInsights</name>
+    <message>
+        <source>new against {compared} ({then})</source>
+        <translation>neu gegenüber {compared} ({then})</translation>
+    </message>
+    <message>
+        <source>up {pct} % on {compared} ({then})</source>
+        <translation>{pct} % mehr als {compared} ({then})</translation>
+    </message>
+    <message>
+        <source>Top loss in {period}: {reason} on {machine}, {time} in {stops} stops, {against}</source>
+        <translation>Größter Verlust in {period}: {reason} an {machine}, {time} in {stops} Stopps, {against}</translation>
+    </message>
+    <message>
+        <source>Top loss in {period}: {reason} on {machine}, {time} in 1 stop, {against}</source>
+        <translation>Größter Verlust in {period}: {reason} an {machine}, {time} in 1 Stopp, {against}</translation>
+    </message>
+    <message>
+        <source>Small stops on {machine} in {period}: {now} against none in {compared} ({time} against {then_time})</source>
+        <translation>Kurzstopps an {machine} in {period}: {now} gegenüber keinem in {compared} ({time} gegenüber {then_time})</translation>
+    </message>
+    <message>
+        <source>Small stops on {machine} in {period}: {now} against {then} in {compared} ({time} against {then_time})</source>
+        <translation>Kurzstopps an {machine} in {period}: {now} gegenüber {then} in {compared} ({time} gegenüber {then_time})</translation>
+    </message>
+    <message>
+        <source>{low} shift availability {gap} points or more below {high} shift on {machine} for {n} periods ({first} to {last})</source>
+        <translation>Verfügbarkeit der Schicht {low} {gap} Punkte oder mehr unter der Schicht {high} an {machine}, {n} Zeiträume lang ({first} bis {last})</translation>
+    </message>
+    <message>
+        <source>Performance over 1 on {machine} in {hits} of {n} periods (highest {highest} in {period}): check its ideal cycle time</source>
+        <translation>Leistung über 1 an {machine} in {hits} von {n} Zeiträumen (höchste {highest} in {period}): ideale Taktzeit prüfen</translation>
+    </message>
+    <message>
+        <source>Insights</source>
+        <translation>Erkenntnisse</translation>
+    </message>
+    <message>
+        <source>None: no rule&apos;s threshold was reached</source>
+        <translation>Keine: keine Regel hat ihre Schwelle erreicht</translation>
     </message>
 </context>
 <context>
@@ -706,6 +842,22 @@
     <message>
         <source>Line</source>
         <translation>Linie</translation>
+    </message>
+    <message>
+        <source>Shift</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>Woche</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>Monat</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>Vergleich</translation>
     </message>
     <message>
         <source>Export PDF</source>
@@ -770,6 +922,45 @@
     <message>
         <source>Last hour</source>
         <translation>Letzte Stunde</translation>
+    </message>
+</context>
+<context>
+    <name>ReportTrend</name>
+    <message>
+        <source>Period</source>
+        <translation>Zeitraum</translation>
+    </message>
+    <message>
+        <source>Availability</source>
+        <translation>Verfügbarkeit</translation>
+    </message>
+    <message>
+        <source>Performance</source>
+        <translation>Leistung</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation>Qualität</translation>
+    </message>
+    <message>
+        <source>Down time</source>
+        <translation>Stillstandszeit</translation>
+    </message>
+    <message>
+        <source>Good parts</source>
+        <translation>Gutteile</translation>
+    </message>
+    <message>
+        <source>No closed shift in the store yet: nothing to show</source>
+        <translation>Noch keine abgeschlossene Schicht gespeichert: nichts anzuzeigen</translation>
+    </message>
+    <message>
+        <source>Nothing to compare: fewer than two in the last 7 days</source>
+        <translation>Nichts zu vergleichen: weniger als zwei in den letzten 7 Tagen</translation>
+    </message>
+    <message>
+        <source>No history: {note}</source>
+        <translation>Kein Verlauf: {note}</translation>
     </message>
 </context>
 <context>

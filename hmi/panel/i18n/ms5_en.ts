@@ -108,6 +108,33 @@
     </message>
 </context>
 <context>
+    <name>CompareView</name>
+    <message>
+        <source>Two shifts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two machines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Figure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Difference: right minus left; ratios in points, times in seconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Both machines over the last {days} days&apos; shifts. Difference: right minus left; ratios in points, times in seconds</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>DowntimeScreen</name>
     <message>
         <source>{reason} (general)</source>
@@ -624,6 +651,21 @@
     </message>
 </context>
 <context>
+    <name>PeriodView</name>
+    <message>
+        <source>Losses: planned production time to fully productive time</source>
+        <translation type="unfinished">Losses: planned production time to fully productive time</translation>
+    </message>
+    <message>
+        <source>Downtime by reason (every machine)</source>
+        <translation type="unfinished">Downtime by reason (every machine)</translation>
+    </message>
+    <message>
+        <source>Line {line}, last {days} days ({first} to {last}): OEE {oee} · availability {a} · performance {p} · quality {q} · down {down}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>PinPad</name>
     <message>
         <source>PIN</source>
@@ -651,6 +693,100 @@
     <message>
         <source>Raise a call</source>
         <translation>Raise a call</translation>
+    </message>
+</context>
+<context>
+    <name>ReportCompare</name>
+    <message>
+        <source>Availability</source>
+        <translation type="unfinished">Availability</translation>
+    </message>
+    <message>
+        <source>Performance</source>
+        <translation type="unfinished">Performance</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation type="unfinished">Quality</translation>
+    </message>
+    <message>
+        <source>Planned production time</source>
+        <translation type="unfinished">Planned production time</translation>
+    </message>
+    <message>
+        <source>Run time</source>
+        <translation type="unfinished">Run time</translation>
+    </message>
+    <message>
+        <source>Down time</source>
+        <translation type="unfinished">Down time</translation>
+    </message>
+    <message>
+        <source>Small stop time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Small stops</source>
+        <translation type="unfinished">Small stops</translation>
+    </message>
+    <message>
+        <source>Good parts</source>
+        <translation type="unfinished">Good parts</translation>
+    </message>
+    <message>
+        <source>Rejects</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} pts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} s</source>
+        <translation type="unfinished">{n} s</translation>
+    </message>
+</context>
+<context>
+    <name>ReportInsights</name>
+    <message>
+        <source>new against {compared} ({then})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>up {pct} % on {compared} ({then})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Top loss in {period}: {reason} on {machine}, {time} in {stops} stops, {against}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Top loss in {period}: {reason} on {machine}, {time} in 1 stop, {against}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Small stops on {machine} in {period}: {now} against none in {compared} ({time} against {then_time})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Small stops on {machine} in {period}: {now} against {then} in {compared} ({time} against {then_time})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{low} shift availability {gap} points or more below {high} shift on {machine} for {n} periods ({first} to {last})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Performance over 1 on {machine} in {hits} of {n} periods (highest {highest} in {period}): check its ideal cycle time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insights</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>None: no rule&apos;s threshold was reached</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -706,6 +842,22 @@
     <message>
         <source>Line</source>
         <translation>Line</translation>
+    </message>
+    <message>
+        <source>Shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Export PDF</source>
@@ -770,6 +922,45 @@
     <message>
         <source>Last hour</source>
         <translation>Last hour</translation>
+    </message>
+</context>
+<context>
+    <name>ReportTrend</name>
+    <message>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Availability</source>
+        <translation type="unfinished">Availability</translation>
+    </message>
+    <message>
+        <source>Performance</source>
+        <translation type="unfinished">Performance</translation>
+    </message>
+    <message>
+        <source>Quality</source>
+        <translation type="unfinished">Quality</translation>
+    </message>
+    <message>
+        <source>Down time</source>
+        <translation type="unfinished">Down time</translation>
+    </message>
+    <message>
+        <source>Good parts</source>
+        <translation type="unfinished">Good parts</translation>
+    </message>
+    <message>
+        <source>No closed shift in the store yet: nothing to show</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to compare: fewer than two in the last 7 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No history: {note}</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>

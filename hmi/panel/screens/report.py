@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -25,6 +24,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -36,6 +37,8 @@ from hmi.panel.context import PanelContext
 from hmi.panel.doubts import doubt_texts
 from hmi.panel.language import QT_TRANSLATE_NOOP
 from hmi.panel.model import ViewKey, view_key
+from hmi.panel.screens.report_compare import CompareView
+from hmi.panel.screens.report_trend import PeriodView, chart_colors
 from hmi.panel.theme import kind_label
 from hmi.panel.widgets.common import clock_date, clock_time, count, pct
 from hmi.panel.widgets.fit import FitLabel
@@ -53,6 +56,12 @@ ANDON_COLUMNS = (
     QT_TRANSLATE_NOOP("ReportScreen", "Raised"),
     QT_TRANSLATE_NOOP("ReportScreen", "Acknowledged"),
     QT_TRANSLATE_NOOP("ReportScreen", "Resolved"),
+)
+MODES = (
+    ("shift", QT_TRANSLATE_NOOP("ReportScreen", "Shift")),
+    ("week", QT_TRANSLATE_NOOP("ReportScreen", "Week")),
+    ("month", QT_TRANSLATE_NOOP("ReportScreen", "Month")),
+    ("compare", QT_TRANSLATE_NOOP("ReportScreen", "Compare")),
 )
 KPIS = (
     ("oee", "OEE"),
@@ -81,6 +90,7 @@ class ReportScreen(QWidget):
         self._reading: bool | None = None  # the shift (previous?) this frame reads, if it does
         self.line_index = 0
         self._build()
+        self._to_pages()
 
     # ------------------------------------------------------------------ layout
 
@@ -93,8 +103,29 @@ class ReportScreen(QWidget):
         return b
 
     def _build(self) -> None:
-        root = QVBoxLayout(self)
-        root.setContentsMargins(12, 8, 12, 8)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 8, 12, 8)
+        outer.setSpacing(8)
+        outer.addLayout(self._build_modes())
+        self.pages = QStackedWidget()
+        outer.addWidget(self.pages, 1)
+        # The shift's page scrolls instead of squeezing its charts over each other when the mode
+        # row above leaves it less height than they need (1024x768).
+        shift_page = QWidget()
+        shift_page.setObjectName("screen")
+        shift_scroll = QScrollArea()
+        shift_scroll.setWidgetResizable(True)
+        shift_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        shift_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        shift_scroll.setWidget(shift_page)
+        self.pages.addWidget(shift_scroll)
+        self.week = PeriodView(self.ctx, "week")
+        self.month = PeriodView(self.ctx, "month")
+        self.compare = CompareView(self.ctx)
+        for page in (self.week, self.month, self.compare):
+            self.pages.addWidget(page)
+        root = QVBoxLayout(shift_page)
+        root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(8)
         root.addLayout(self._build_bar())
         self.status_label = QLabel("")
@@ -111,6 +142,27 @@ class ReportScreen(QWidget):
         self.doubts_label.hide()
         root.addWidget(self.doubts_label)
         root.addLayout(self._build_charts(), 1)
+
+    def _build_modes(self) -> QHBoxLayout:
+        """Shift, Week, Month, Compare (the views of docs/PANEL.md "Report"), and the line."""
+        bar = QHBoxLayout()
+        group = QButtonGroup(self)
+        self.mode_buttons: dict[str, QPushButton] = {}
+        for mode, text in MODES:
+            b = self._button(self.tr(text), f"reportMode{mode.title()}")
+            b.setAccessibleName(f"report view {mode}")
+            b.setCheckable(True)
+            b.clicked.connect(lambda _checked=False, m=mode: self.show_mode(m))
+            group.addButton(b)
+            bar.addWidget(b)
+            self.mode_buttons[mode] = b
+        self.mode_buttons["shift"].setChecked(True)
+        bar.addStretch(1)
+        self.line_button = self._button(self.tr("Line"), "reportLine")
+        self.line_button.clicked.connect(self._next_line)
+        self.line_button.setVisible(len(self._lines()) > 1)
+        bar.addWidget(self.line_button)
+        return bar
 
     def _build_bar(self) -> QHBoxLayout:
         """The title, the shift and line choice, and the export buttons."""
@@ -129,10 +181,6 @@ class ReportScreen(QWidget):
         self.current_button.setChecked(True)
         self.current_button.clicked.connect(lambda: self._choose(previous=False))
         self.previous_button.clicked.connect(lambda: self._choose(previous=True))
-        self.line_button = self._button(self.tr("Line"), "reportLine")
-        self.line_button.clicked.connect(self._next_line)
-        self.line_button.hide()
-        bar.addWidget(self.line_button)
         self.pdf_button = self._button(self.tr("Export PDF"), "reportPdf")
         self.csv_button = self._button(self.tr("Export CSV"), "reportCsv")
         self.pdf_button.clicked.connect(lambda: self.export("pdf"))
@@ -218,16 +266,7 @@ class ReportScreen(QWidget):
 
     def _colors(self) -> ChartColors:
         """The panel's ISA-101 greys for what is normal, its alarm colours for the losses."""
-        return ChartColors(
-            text=QColor(theme.TEXT),
-            grid=QColor(theme.MUTED),
-            total=QColor(theme.CATEGORY_COLOURS["changeover"]),
-            availability=QColor(theme.ALARM),
-            performance=QColor(theme.WARNING),
-            quality=QColor(theme.CATEGORY_COLOURS["no_data"]),
-            good=QColor(theme.CATEGORY_COLOURS["running"]),
-            target=QColor(theme.TEXT),
-        )
+        return chart_colors()
 
     # ------------------------------------------------------------------ data
 
@@ -243,12 +282,20 @@ class ReportScreen(QWidget):
 
     def views(self, now: float) -> list[ViewKey]:
         """The report view at most every REFRESH_S (the window repaints up to ten times a second
-        while samples flow; a shift's report moves slower), or at once after a button here."""
+        while samples flow; a shift's report moves slower), or at once after a button here; in
+        the Week, Month and Compare views, theirs."""
+        page = self._page()
+        if page is not None:
+            return page.views(now)
         due = self._read_at is None or not 0 <= now - self._read_at < REFRESH_S
         self._reading = self.previous if self._forced or due else None
         return [] if self._reading is None else [self._key()]
 
     def refresh(self, now: float) -> None:
+        page = self._page()
+        if page is not None:
+            page.refresh(now)
+            return
         previous, self._reading = self._reading, None
         if previous is None:
             return
@@ -258,8 +305,6 @@ class ReportScreen(QWidget):
 
     def _show(self, report: dict[str, Any]) -> None:
         self.report = report
-        lines = report["lines"]
-        self.line_button.setVisible(len(lines) > 1)
         line = self.line
         if line is None:
             return
@@ -324,6 +369,36 @@ class ReportScreen(QWidget):
     def _next_line(self) -> None:
         self.line_index += 1
         self._forced = True
+        self._to_pages()
+        self.ctx.refresh_now()
+
+    def _lines(self) -> list[dict[str, Any]]:
+        lines: list[dict[str, Any]] = self.ctx.model.config["lines"]
+        return lines
+
+    def _to_pages(self) -> None:
+        """The line chosen here, for the Week, Month and Compare views (read afresh)."""
+        lines = self._lines()
+        line = lines[self.line_index % len(lines)] if lines else None
+        self.line_button.setText(self.tr("Line {line}").format(line=line["id"] if line else ""))
+        for page in (self.week, self.month):
+            page.line_index = self.line_index
+            page.every.forced = True
+        if line is not None and line["id"] != self.compare.line_id:
+            self.compare.line_id, self.compare.left, self.compare.right = line["id"], "", ""
+        self.compare.every.forced = True
+
+    def _page(self) -> PeriodView | CompareView | None:
+        page = self.pages.currentWidget()
+        return page if isinstance(page, PeriodView | CompareView) else None
+
+    def show_mode(self, mode: str) -> None:
+        """Shift, Week, Month or Compare: the page shown, read afresh."""
+        self.mode_buttons[mode].setChecked(True)
+        pages = {"shift": 0, "week": 1, "month": 2, "compare": 3}
+        self.pages.setCurrentIndex(pages[mode])
+        self._forced = True
+        self._to_pages()
         self.ctx.refresh_now()
 
     def export(self, kind: str) -> None:
