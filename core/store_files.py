@@ -79,7 +79,7 @@ def ensure_data_folder(folder: Path) -> None:
 def remove_store(db: Path) -> None:
     """Delete a store with everything SQLite and the station keep beside it (a demo's fresh start):
     an anchor left behind would make the fresh file look like one that lost its tail."""
-    for suffix in ("", "-wal", "-shm", "-journal", ".anchor"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".anchor", ".clean"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 

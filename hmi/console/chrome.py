@@ -65,6 +65,9 @@ def status_text(overview: dict[str, Any], tz: ZoneInfo) -> Text:
     if health.get("store_loss"):
         text.append("  ")
         text.append(f" STORE: {health['store_loss']} ", style="bold reverse red")
+    if health.get("store_damage"):
+        text.append("  ")
+        text.append(f" STORE: {health['store_damage']} ", style="bold reverse red")
     lost = health.get("connections_lost") or []
     if lost:
         text.append("  ")

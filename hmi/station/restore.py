@@ -16,6 +16,7 @@ from core.config import Config
 from core.engine import Engine
 from core.rebuild import from_journal
 from core.store import Store
+from core.store_open import damaged
 
 
 class Abandoned(Exception):
@@ -23,9 +24,11 @@ class Abandoned(Exception):
 
 
 class Restore:
-    def __init__(self, config: Config, db_path: Path) -> None:
+    def __init__(self, config: Config, db_path: Path, *, check: bool = True) -> None:
         self.config = config
         self.db_path = db_path
+        # The full quick check first: after an unclean stop (hmi.station.store_check).
+        self.check = check
         self.progress: tuple[int, int] = (0, 0)  # journal rows restored, rows in all
         self.stage = "opening the store"
         self._abandon = threading.Event()
@@ -42,17 +45,24 @@ class Restore:
         return f"starting ({self.stage})"
 
     def run(self) -> Engine:
-        """In the worker thread: the quick check and the journal's replay into a fresh engine
-        (attached to nothing: the projections are in the file already)."""
+        """In the worker thread: the quick check (when asked) and the journal's replay into a
+        fresh engine (attached to nothing: the projections are in the file already). A damaged
+        page the replay meets is refused with the check's one line too."""
         ro = Store.open_read_only(self.db_path)
         self._conn = ro.conn
         try:
             if self._abandon.is_set():
                 raise Abandoned
-            self.stage = "checking the store"
-            ro.quick_check()  # a damaged file is refused here, not met as a traceback later
+            if self.check:
+                self.stage = "checking the store"
+                ro.quick_check()  # a damaged file is refused here, not met as a traceback later
             self.stage = "restoring"
-            engine = from_journal(self.config, ro, progress=self._on_progress)
+            try:
+                engine = from_journal(self.config, ro, progress=self._on_progress)
+            except sqlite3.DatabaseError as exc:
+                if self._abandon.is_set():
+                    raise Abandoned from None
+                raise damaged(exc, self.db_path) from None
             self.restart_note, self.restart_trouble = ro.restart_note, ro.restart_trouble
             return engine
         finally:

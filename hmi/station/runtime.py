@@ -15,7 +15,8 @@ test gives a plain callable): elapsed time on the monotonic clock, a step of the
 journaled once and handed to the engine, so that it counts no time that did not pass
 (docs/RELIABILITY.md, "Clock steps").
 
-`start()` on a station not yet open polls from its first second: the store's quick check and the
+`start()` on a station not yet open polls from its first second: the store's quick check (after an
+unclean stop; after a clean one it runs once the station is live, hmi.station.store_check) and the
 replay of its journal run in a worker thread on a read-only connection of their own, into an
 engine nobody else sees, while the connections poll and their samples are held as above. The
 engine is handed over on the loop, ticked at the start, and fed the held samples before anything
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from connectors.base import ConnectionRunner, Diagnostics
 from connectors.registry import build_drivers
+from core import clean_stop
 from core.andon import AndonChanged
 from core.clock_steps import COMMAND as CLOCK_STEP
 from core.config import Config
@@ -65,6 +67,7 @@ from hmi.station.metrics_http import MetricsServer
 from hmi.station.reporter import ShiftReporter
 from hmi.station.restore import Restore
 from hmi.station.sd_notify import Notifier
+from hmi.station.store_check import AFTER, OK, StoreCheck
 from hmi.station.upkeep import Upkeep
 
 if TYPE_CHECKING:
@@ -101,6 +104,14 @@ class TagValue:
     quality: int
     ts: float  # source time
     received: float
+
+
+def _clean_stop(db_path: Path) -> float | None:
+    """The clean stop the file's note records (core.clean_stop), read before the file is opened."""
+    try:
+        return clean_stop.take(db_path)
+    except OSError:
+        return None  # unreadable: as if there were none, the check runs first
 
 
 def _crash_point() -> Callable[[], object] | None:
@@ -161,6 +172,9 @@ class Station:
         # The start-up's restore in its worker thread (see the module's docstring), and its task.
         self.restore = Restore(config, db_path)
         self._restoring: asyncio.Task[None] | None = None
+        # The full quick check of the file, before the restore or once live (store_check.py).
+        self.check = StoreCheck(db_path, None)
+        self._checking: asyncio.Task[None] | None = None
         # Read by the metrics endpoint when scraped (hmi/station/metrics_collector.py): counted
         # once per batch or tick, never per sample.
         self.samples_in = 0  # values read from the PLCs since start
@@ -192,10 +206,16 @@ class Station:
 
     def _open_store(self, *, check: bool = False) -> None:
         """The store opened for writing and checked against its anchor; the engine comes later."""
+        self.check = StoreCheck(self.db_path, _clean_stop(self.db_path))
         store = Store.open(self.db_path)
         try:
-            if check:
+            if self.check.before:
+                log.info("store: no clean stop recorded; the full quick check runs before the restore")
+            else:
+                log.info("store: stopped cleanly; the full quick check runs once the station is live")
+            if check and self.check.before:
                 store.quick_check()  # a damaged file is refused here, not met as a traceback later
+                self.check.passed()
             self.notes = [*store.notes, *self._check_anchor(store)]
             for note in self.notes:
                 log.warning("store: %s", note)
@@ -233,6 +253,8 @@ class Station:
 
     async def _restore(self) -> None:
         engine = await asyncio.to_thread(self.restore.run)
+        if self.restore.check:
+            self.check.passed()
         store = self.store
         assert store is not None
         store.attach(engine)
@@ -298,8 +320,10 @@ class Station:
         meanwhile (`restored()` waits for it and raises what it met, a damaged store included)."""
         if self.engine is None:
             self._open_store()
-            self.restore = Restore(self.config, self.db_path)
+            self.restore = Restore(self.config, self.db_path, check=self.check.before)
             self._restoring = asyncio.create_task(self._restore(), name="restore")
+        if self.check.state == AFTER:
+            self._checking = asyncio.create_task(self._check_live(self.check), name="store check")
         await self._serve_metrics()  # first: a port taken is refused before a PLC is polled
         self.runners = [
             ConnectionRunner(
@@ -324,6 +348,27 @@ class Station:
 
             self.uplink = EdgeNode(self, self.config.sparkplug)
             self._tasks.append(asyncio.create_task(self._publish(self.uplink), name="sparkplug"))
+
+    async def _check_live(self, check: StoreCheck) -> None:
+        """The full quick check once the station is live, in a worker thread: never in the way
+        of polling or the socket; a damage found is logged once and stays on the health view."""
+        await self.live.wait()
+        check.started = True
+        await asyncio.to_thread(check.run)
+        if check.problem is not None:
+            log.error("store: the check after the start found: %s", check.problem)
+
+    async def _stop_check(self) -> None:
+        """A check under way is interrupted; its thread lets go of the file before the store closes."""
+        checking, self._checking = self._checking, None
+        if checking is None:
+            return
+        self.check.abandon()
+        checking.cancel()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await checking
+        if self.check.started:
+            await asyncio.to_thread(self.check.done.wait)
 
     async def _report(self, reporter: ShiftReporter) -> None:
         await self.restored()  # the shift ends it looks for are the engine's
@@ -471,6 +516,7 @@ class Station:
         await self.start()
 
     async def _stop_tasks(self) -> None:
+        await self._stop_check()
         if self.upkeep is not None:
             self.upkeep.stop()  # a batch in hand ends; nothing new begins
         for task in self._tasks:
@@ -511,11 +557,19 @@ class Station:
                     self.write_snapshot()  # the next start replays nothing
                 except StoreError as exc:  # the journal is what counts; the buffer is tried again below
                     log.error("store: no snapshot at the stop: %s", exc)
+            closed = False
             try:
                 self.store.close()
+                closed = True
             except StoreError as exc:  # a full disk at the very end: said, not a traceback
                 log.error("store: %s", exc)
             self.store = None
+            # Only a file this run checked whole: the next start may then check it after its restore.
+            if closed and self.engine is not None and self.check.state == OK:
+                try:
+                    clean_stop.record(self.db_path, self.clock())
+                except OSError as exc:
+                    log.warning("store: the clean stop could not be noted: %s", exc.strerror or exc)
         self._held = None
 
     def diagnostics(self) -> list[Diagnostics]:

@@ -68,6 +68,10 @@ def health_view(station: Station) -> dict[str, Any]:
         "store_loss": station.store_loss,
         # What opening the store found, one line each: a mode tightened, a snapshot skipped.
         "store_notes": list(station.notes),
+        # The full quick check of the file (hmi/station/store_check.py): its state, and the one line
+        # of a damage it found after a start that restored first.
+        "store_check": station.check.state,
+        "store_damage": station.check.problem,
         # While the database cannot be written: samples held in memory to write when it can,
         # and (ever since the station started) those dropped for good to bound that memory.
         "store_backlog": store.pending if store is not None else 0,

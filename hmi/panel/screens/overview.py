@@ -315,6 +315,8 @@ class OverviewScreen(QWidget):
             problems.append(self.tr("Store: {problem}").format(problem=health["store_error"]))
         if health.get("store_loss"):
             problems.append(self.tr("Store: {problem}").format(problem=health["store_loss"]))
+        if health.get("store_damage"):
+            problems.append(self.tr("Store: {problem}").format(problem=health["store_damage"]))
         if health.get("store_upkeep_error"):
             problems.append(self.tr("Store: {problem}").format(problem=health["store_upkeep_error"]))
         if health.get("reports_error"):
