@@ -41,7 +41,7 @@ REFERENCE = ROOT / "tests" / "data" / "reference.toml"
 T0 = 1772427600.0  # Monday 2026-03-02 06:00 +01:00, inside the Early shift
 SAM_PIN = "73915268"
 # Views a client may ask for without naming an equipment or a line; those two get one below.
-PLAIN_VIEWS = sorted(set(VIEWS) - {"machine", "planned_jobs"})
+PLAIN_VIEWS = sorted(set(VIEWS) - {"machine", "planned_jobs", "report_compare"})
 
 
 class Clock:
@@ -130,6 +130,8 @@ async def assert_station_sound(station: Station, client: Raw, clock: Clock) -> N
     assert "result" in answer, answer
     answer = await client.request("view", name="planned_jobs", args={"line": "L1"})
     assert answer.get("result") == [], answer
+    answer = await client.request("view", name="report_compare", args={"line": "L1"})
+    assert "result" in answer, answer
     answer = await client.request("snapshot")
     assert "result" in answer, answer
     assert AuditLog(station.store.conn).verify() is None
